@@ -1,0 +1,113 @@
+// The signing authority of a trust domain: its X.509 CA and JWT signing key, their rotation
+// (prepare, then activate, with old and new both trusted during the overlap) and the trust
+// bundle that publishes them.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "ca/ca_certificate.h"
+#include "ca/upstream_authority.h"
+#include "crypto/certificate.h"
+#include "crypto/csr.h"
+#include "crypto/key_type.h"
+#include "keymanager/key_manager.h"
+#include "spiffe/spiffe_bundle.h"
+#include "spiffe/x509_svid.h"
+
+namespace edgeid::ca {
+
+struct CaConfig {
+  spiffe::TrustDomain trust_domain;
+  crypto::KeyType ca_key_type = crypto::KeyType::kEcP256;
+  crypto::KeyType jwt_key_type = crypto::KeyType::kEcP256;
+  std::chrono::seconds ca_ttl = std::chrono::hours(24);
+  std::chrono::seconds jwt_key_ttl = std::chrono::hours(24);
+  Subject ca_subject = {{"C", "US"}, {"O", "edgeid"}};
+  std::string jwt_issuer{};  // "iss" of JWT-SVIDs when set
+};
+
+struct X509CaSlot {
+  std::string key_id;  // the key's ID in the key manager
+  crypto::Certificate certificate;
+  crypto::PrivateKey key;
+  crypto::CertificateChain upstream_chain;  // between `certificate` and the roots
+  crypto::CertificateChain roots;           // trust anchors published for this CA
+  TimePoint issued_at;
+};
+
+struct JwtKeySlot {
+  std::string key_id;  // the key's ID in the key manager
+  std::string kid;     // the JWT "kid", published in the bundle
+  crypto::PrivateKey key;
+  TimePoint issued_at;
+  TimePoint not_after;
+};
+
+// When the next authority is prepared and activated, as fractions of the current one's life
+// (SPIRE's rule: prepare at min(life/2, 30d) left, activate at min(life/6, 7d) left).
+TimePoint PrepareTime(TimePoint issued_at, TimePoint not_after);
+TimePoint ActivateTime(TimePoint issued_at, TimePoint not_after);
+
+class CaManager {
+ public:
+  // `upstream` may be null for a self-signed CA. Both must outlive the manager.
+  CaManager(CaConfig config, keymanager::KeyManager& key_manager, UpstreamAuthority* upstream);
+
+  const CaConfig& config() const { return config_; }
+
+  // Creates and activates the first CA and JWT key.
+  Status Initialize(TimePoint now);
+  // Prepares or activates the next authorities when their time has come, and drops expired
+  // ones from the bundle. Returns whether anything changed. Call it every few seconds.
+  Result<bool> Rotate(TimePoint now);
+
+  Status PrepareX509Ca(TimePoint now);
+  Status ActivateX509Ca();
+  Status PrepareJwtKey(TimePoint now);
+  Status ActivateJwtKey();
+
+  std::shared_ptr<const X509CaSlot> current_x509_ca() const;
+  std::shared_ptr<const X509CaSlot> next_x509_ca() const;
+  std::shared_ptr<const JwtKeySlot> current_jwt_key() const;
+  std::shared_ptr<const JwtKeySlot> next_jwt_key() const;
+
+  // The trust domain's bundle: every unexpired CA root and JWT key, current and prepared.
+  spiffe::SpiffeBundle bundle() const;
+
+  // X.509-SVID for the key in `csr` (signature checked); chain is leaf first. The ID must be in
+  // this trust domain; nothing but the public key is taken from the CSR.
+  Result<crypto::CertificateChain> SignX509Svid(const crypto::CertificateRequest& csr,
+                                                const spiffe::X509SvidParams& params) const;
+  Result<crypto::CertificateChain> SignX509SvidForKey(const crypto::PublicKey& key,
+                                                      const spiffe::X509SvidParams& params) const;
+  Result<std::string> SignJwtSvid(const spiffe::SpiffeId& id,
+                                  const std::vector<std::string>& audience,
+                                  std::chrono::seconds ttl, TimePoint now) const;
+
+ private:
+  Result<std::shared_ptr<const X509CaSlot>> MakeX509Ca(TimePoint now);
+  Result<std::shared_ptr<const JwtKeySlot>> MakeJwtKey(TimePoint now);
+  std::string NextKeyId(const std::string& prefix, const std::string& current_id) const;
+  void PublishLocked(const X509CaSlot& slot);
+  void PublishLocked(const std::shared_ptr<const JwtKeySlot>& slot);
+  Status CheckMember(const spiffe::SpiffeId& id) const;
+
+  CaConfig config_;
+  keymanager::KeyManager& key_manager_;
+  UpstreamAuthority* upstream_;
+
+  mutable std::shared_mutex mu_;
+  std::shared_ptr<const X509CaSlot> current_x509_;
+  std::shared_ptr<const X509CaSlot> next_x509_;
+  std::shared_ptr<const JwtKeySlot> current_jwt_;
+  std::shared_ptr<const JwtKeySlot> next_jwt_;
+  spiffe::SpiffeBundle bundle_;
+  std::vector<std::shared_ptr<const JwtKeySlot>> published_jwt_;  // in the bundle now
+  uint64_t sequence_ = 0;
+};
+
+}  // namespace edgeid::ca

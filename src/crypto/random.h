@@ -1,0 +1,12 @@
+#pragma once
+
+#include <string>
+
+#include "common/result.h"
+
+namespace edgeid::crypto {
+
+// Bytes from OpenSSL's CSPRNG; an error only if the generator is not seeded.
+Result<std::string> RandomBytes(size_t n);
+
+}  // namespace edgeid::crypto

@@ -1,0 +1,87 @@
+#include "crypto/certificate.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/digest.h"
+#include "testing/test_pki.h"
+
+namespace edgeid::crypto {
+namespace {
+
+using edgeid::testing::MakeTestCa;
+using edgeid::testing::Unwrap;
+
+TEST(CertificateTest, BuilderWritesTheRequestedProfile) {
+  auto ca = MakeTestCa("example.org");
+  auto tmpl = edgeid::testing::LeafTemplate("spiffe://example.org/web");
+  tmpl.dns_sans = {"web.example.org"};
+  auto leaf = edgeid::testing::SignLeaf(tmpl, ca);
+
+  EXPECT_FALSE(leaf.is_ca());
+  EXPECT_TRUE(leaf.key_usage_critical());
+  EXPECT_EQ(leaf.key_usage(), kDigitalSignature);
+  EXPECT_TRUE(leaf.ext_key_usage_server_auth());
+  EXPECT_TRUE(leaf.ext_key_usage_client_auth());
+  EXPECT_EQ(leaf.uri_sans(), std::vector<std::string>{"spiffe://example.org/web"});
+  EXPECT_EQ(leaf.dns_sans(), std::vector<std::string>{"web.example.org"});
+  EXPECT_EQ(leaf.authority_key_id(), ca.cert.subject_key_id());
+  EXPECT_EQ(leaf.subject_key_id().size(), 20u);
+  EXPECT_GE(leaf.serial_hex().size(), 30u) << "128-bit random serial";
+  EXPECT_TRUE(ca.cert.is_ca());
+  EXPECT_TRUE(ca.cert.is_self_signed());
+  EXPECT_FALSE(leaf.is_self_signed());
+  EXPECT_EQ(ca.cert.subject_common_name(), "example.org root");
+}
+
+TEST(CertificateTest, SerialsAreUnique) {
+  auto ca = MakeTestCa("example.org");
+  auto a = edgeid::testing::SignLeaf(edgeid::testing::LeafTemplate("spiffe://example.org/a"), ca);
+  auto b = edgeid::testing::SignLeaf(edgeid::testing::LeafTemplate("spiffe://example.org/a"), ca);
+  EXPECT_NE(a.serial_hex(), b.serial_hex());
+}
+
+TEST(CertificateTest, PemAndDerChainsRoundTrip) {
+  auto root = MakeTestCa("example.org");
+  auto inter = edgeid::testing::MakeIntermediateCa(root, "example.org");
+  auto leaf =
+      edgeid::testing::SignLeaf(edgeid::testing::LeafTemplate("spiffe://example.org/x"), inter);
+  CertificateChain chain{leaf, inter.cert, root.cert};
+
+  auto from_pem = Unwrap(ParseCertificatesPem(CertificatesToPem(chain)));
+  EXPECT_EQ(from_pem, chain);
+  auto from_der = Unwrap(ParseCertificatesDer(CertificatesToDer(chain)));
+  EXPECT_EQ(from_der, chain);
+  EXPECT_EQ(Unwrap(Certificate::FromDer(leaf.ToDer())), leaf);
+  EXPECT_EQ(leaf.fingerprint_sha256(), Sha256(leaf.ToDer()));
+}
+
+TEST(CertificateTest, PemWithKeyBlockBeforeCertificatesIsAccepted) {
+  auto ca = MakeTestCa("example.org");
+  std::string pem = Unwrap(ca.key.ToPkcs8Pem()) + ca.cert.ToPem();
+  EXPECT_EQ(Unwrap(ParseCertificatesPem(pem)).size(), 1u);
+}
+
+TEST(CertificateTest, RejectsMalformedInput) {
+  auto ca = MakeTestCa("example.org");
+  std::string der = ca.cert.ToDer();
+  EXPECT_FALSE(Certificate::FromDer(der.substr(0, der.size() - 1)).ok()) << "truncated";
+  EXPECT_FALSE(Certificate::FromDer(der + "x").ok()) << "trailing data";
+  EXPECT_FALSE(ParseCertificatesDer(der + der.substr(0, 10)).ok()) << "second cert truncated";
+  EXPECT_FALSE(ParseCertificatesPem("").ok());
+  EXPECT_FALSE(ParseCertificatesPem("hello").ok());
+  std::string pem = ca.cert.ToPem();
+  pem[pem.size() / 2] = '!';
+  EXPECT_FALSE(ParseCertificatesPem(pem).ok()) << "corrupt base64 inside the block";
+  EXPECT_FALSE(Certificate::FromPem(ca.cert.ToPem() + ca.cert.ToPem()).ok())
+      << "FromPem wants exactly one";
+}
+
+TEST(CertificateTest, BuilderRefusesInvertedValidity) {
+  auto ca = MakeTestCa("example.org");
+  auto tmpl = edgeid::testing::LeafTemplate("spiffe://example.org/x");
+  std::swap(tmpl.not_before, tmpl.not_after);
+  EXPECT_FALSE(SignCertificate(tmpl, ca.key.public_key(), &ca.cert, ca.key).ok());
+}
+
+}  // namespace
+}  // namespace edgeid::crypto

@@ -1,0 +1,40 @@
+// Certificates made to order for tests, including ones built to break one rule each.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "crypto/certificate.h"
+#include "crypto/certificate_builder.h"
+#include "crypto/private_key.h"
+#include "spiffe/spiffe_id.h"
+
+namespace edgeid::testing {
+
+using Clock = std::chrono::system_clock;
+
+struct TestCa {
+  crypto::PrivateKey key;
+  crypto::Certificate cert;
+};
+
+// A self-signed CA for `trust_domain` valid from an hour ago for a day.
+TestCa MakeTestCa(const std::string& trust_domain, crypto::KeyType type = crypto::KeyType::kEcP256);
+// An intermediate CA signed by `parent`.
+TestCa MakeIntermediateCa(const TestCa& parent, const std::string& trust_domain);
+
+// The template of a well-formed X.509-SVID leaf for `id`; tests change one field to break it.
+crypto::CertificateTemplate LeafTemplate(const std::string& id);
+
+// Signs `tmpl` with `issuer` for a fresh P-256 key (returned through `key` when not null).
+crypto::Certificate SignLeaf(const crypto::CertificateTemplate& tmpl, const TestCa& issuer,
+                             crypto::PrivateKey* key = nullptr);
+
+template <typename T>
+T Unwrap(Result<T> r) {
+  if (!r.ok()) throw std::runtime_error("unexpected error: " + r.error().ToString());
+  return std::move(r).value();
+}
+
+}  // namespace edgeid::testing
