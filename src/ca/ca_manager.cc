@@ -242,6 +242,17 @@ Result<crypto::CertificateChain> CaManager::SignX509Svid(
   return chain;
 }
 
+Result<std::vector<std::string>> CaManager::SignX509SvidDer(
+    const crypto::CertificateRequest& csr, const spiffe::X509SvidParams& params) const {
+  EDGEID_RETURN_IF_ERROR(CheckMember(params.id));
+  auto ca = current_x509_ca();
+  if (!ca) return FailedPrecondition("the CA is not initialised");
+  auto leaf = EDGEID_TRY(spiffe::MintX509SvidDerFromCsr(params, csr, ca->certificate, ca->key));
+  std::vector<std::string> chain{std::move(leaf), ca->certificate.ToDer()};
+  for (const auto& cert : ca->upstream_chain) chain.push_back(cert.ToDer());
+  return chain;
+}
+
 Result<std::string> CaManager::SignJwtSvid(const spiffe::SpiffeId& id,
                                            const std::vector<std::string>& audience,
                                            std::chrono::seconds ttl, TimePoint now) const {

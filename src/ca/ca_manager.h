@@ -82,6 +82,10 @@ class CaManager {
   // this trust domain; nothing but the public key is taken from the CSR.
   Result<crypto::CertificateChain> SignX509Svid(const crypto::CertificateRequest& csr,
                                                 const spiffe::X509SvidParams& params) const;
+  // The same chain as DER, leaf first, without building certificate objects: what a server
+  // sends per request.
+  Result<std::vector<std::string>> SignX509SvidDer(const crypto::CertificateRequest& csr,
+                                                   const spiffe::X509SvidParams& params) const;
   Result<crypto::CertificateChain> SignX509SvidForKey(const crypto::PublicKey& key,
                                                       const spiffe::X509SvidParams& params) const;
   Result<std::string> SignJwtSvid(const spiffe::SpiffeId& id,

@@ -1,79 +1,131 @@
 #include "crypto/certificate_builder.h"
 
-#include "crypto/general_names.h"
+#include "crypto/der.h"
+#include "crypto/der_writer.h"
+#include "crypto/digest.h"
 #include "crypto/random.h"
-#include "crypto/signature.h"
 
 namespace edgeid::crypto {
 namespace {
 
-Status SetTime(ASN1_TIME* field, TimePoint t) {
-  if (ASN1_TIME_set(field, std::chrono::system_clock::to_time_t(t)) == nullptr) {
-    return OpenSslError(ErrorCode::kInvalidArgument, "certificate validity out of range");
-  }
-  return OkStatus();
+using namespace std::string_view_literals;
+
+// Object identifiers as complete DER elements (RFC 5280 §4.2.1).
+constexpr auto kBasicConstraints = "\x06\x03\x55\x1d\x13"sv;
+constexpr auto kKeyUsage = "\x06\x03\x55\x1d\x0f"sv;
+constexpr auto kExtKeyUsage = "\x06\x03\x55\x1d\x25"sv;
+constexpr auto kSubjectAltName = "\x06\x03\x55\x1d\x11"sv;
+constexpr auto kSubjectKeyId = "\x06\x03\x55\x1d\x0e"sv;
+constexpr auto kAuthorityKeyId = "\x06\x03\x55\x1d\x23"sv;
+constexpr auto kServerAuth = "\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x01"sv;
+constexpr auto kClientAuth = "\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x02"sv;
+// AlgorithmIdentifiers (RFC 5758 §3.2: no parameters for ECDSA; RFC 4055: NULL for RSA).
+constexpr auto kEcdsaSha256 = "\x30\x0a\x06\x08\x2a\x86\x48\xce\x3d\x04\x03\x02"sv;
+constexpr auto kEcdsaSha384 = "\x30\x0a\x06\x08\x2a\x86\x48\xce\x3d\x04\x03\x03"sv;
+constexpr auto kRsaSha256 = "\x30\x0d\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b\x05\x00"sv;
+
+std::string Extension(std::string_view oid, bool critical, std::string_view value) {
+  std::string contents(oid);
+  if (critical) contents += "\x01\x01\xff"sv;
+  contents += DerOctetString(value);
+  return DerTlv(der_tag::kSequence, contents);
 }
 
-Status AddExtension(X509* x509, int nid, void* value, bool critical, const char* name) {
-  if (X509_add1_ext_i2d(x509, nid, value, critical ? 1 : 0, X509V3_ADD_DEFAULT) != 1) {
-    return OpenSslError(ErrorCode::kInternal, std::string("adding ") + name + " extension");
-  }
-  return OkStatus();
-}
-
-Status AddExtensions(X509* x509, const CertificateTemplate& tmpl, const Certificate* issuer) {
-  BasicConstraintsPtr bc(BASIC_CONSTRAINTS_new());
-  if (!bc) return OpenSslError(ErrorCode::kInternal, "allocating basicConstraints");
-  bc->ca = tmpl.is_ca ? 0xFF : 0;
-  if (tmpl.is_ca && tmpl.path_len >= 0) {
-    bc->pathlen = ASN1_INTEGER_new();
-    ASN1_INTEGER_set(bc->pathlen, tmpl.path_len);
-  }
-  EDGEID_RETURN_IF_ERROR(
-      AddExtension(x509, NID_basic_constraints, bc.get(), true, "basicConstraints"));
-
-  if (tmpl.key_usage != 0) {
-    Asn1BitStringPtr ku(ASN1_BIT_STRING_new());
-    for (int bit = 0; bit < 9; ++bit) {
-      if (tmpl.key_usage & (1u << bit)) ASN1_BIT_STRING_set_bit(ku.get(), bit, 1);
+Result<std::string> EncodeName(const std::vector<std::pair<std::string, std::string>>& subject) {
+  X509NamePtr name(X509_NAME_new());
+  for (const auto& [field, value] : subject) {
+    if (X509_NAME_add_entry_by_txt(name.get(), field.c_str(), MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+                                   0) != 1) {
+      return OpenSslError(ErrorCode::kInvalidArgument, "subject attribute " + field);
     }
-    EDGEID_RETURN_IF_ERROR(AddExtension(x509, NID_key_usage, ku.get(), true, "keyUsage"));
   }
+  unsigned char* der = nullptr;
+  int len = i2d_X509_NAME(name.get(), &der);
+  if (len <= 0) return OpenSslError(ErrorCode::kInternal, "encoding subject name");
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
 
+Result<std::string> IssuerName(const Certificate& issuer) {
+  unsigned char* der = nullptr;
+  int len = i2d_X509_NAME(X509_get_subject_name(issuer.get()), &der);
+  if (len <= 0) return OpenSslError(ErrorCode::kInternal, "encoding issuer name");
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+// SHA-1 of the subjectPublicKey bits (RFC 5280 §4.2.1.2, method 1).
+Result<std::string> SubjectKeyId(std::string_view spki_der) {
+  DerReader outer(spki_der);
+  auto spki = EDGEID_TRY(outer.Expect(der_tag::kSequence, "SubjectPublicKeyInfo"));
+  if (!outer.empty()) return InvalidArgument("trailing data after SubjectPublicKeyInfo");
+  DerReader fields(spki.contents);
+  EDGEID_TRY(fields.Expect(der_tag::kSequence, "public key algorithm"));
+  auto bits = EDGEID_TRY(fields.Expect(der_tag::kBitString, "public key"));
+  if (!fields.empty()) return InvalidArgument("unexpected data in SubjectPublicKeyInfo");
+  return Sha1(EDGEID_TRY(DerBitStringBytes(bits, "public key")));
+}
+
+std::string Extensions(const CertificateTemplate& tmpl, const std::string& ski,
+                       const std::string& aki) {
+  std::string exts;
+  std::string bc;
+  if (tmpl.is_ca) {
+    bc = "\x01\x01\xff"sv;
+    if (tmpl.path_len >= 0) bc += DerSmallInteger(static_cast<uint32_t>(tmpl.path_len));
+  }
+  exts += Extension(kBasicConstraints, true, DerTlv(der_tag::kSequence, bc));
+  if (tmpl.key_usage != 0) exts += Extension(kKeyUsage, true, DerNamedBits(tmpl.key_usage));
   if (tmpl.server_and_client_auth) {
-    ExtendedKeyUsagePtr eku(sk_ASN1_OBJECT_new_null());
-    sk_ASN1_OBJECT_push(eku.get(), OBJ_nid2obj(NID_server_auth));
-    sk_ASN1_OBJECT_push(eku.get(), OBJ_nid2obj(NID_client_auth));
-    EDGEID_RETURN_IF_ERROR(AddExtension(x509, NID_ext_key_usage, eku.get(), false, "extKeyUsage"));
+    exts += Extension(kExtKeyUsage, false, DerSequence({kServerAuth, kClientAuth}));
   }
-
   if (!tmpl.uri_sans.empty() || !tmpl.dns_sans.empty()) {
-    auto names = EDGEID_TRY(MakeGeneralNames(tmpl.uri_sans, tmpl.dns_sans));
+    std::string names;
+    for (const auto& uri : tmpl.uri_sans) names += DerTlv(0x86, uri);  // [6] IA5String
+    for (const auto& dns : tmpl.dns_sans) names += DerTlv(0x82, dns);  // [2] IA5String
     // RFC 5280 §4.2.1.6: with an empty subject the SAN extension is critical.
-    EDGEID_RETURN_IF_ERROR(AddExtension(x509, NID_subject_alt_name, names.get(),
-                                        tmpl.subject.empty(), "subjectAltName"));
+    exts += Extension(kSubjectAltName, tmpl.subject.empty(), DerTlv(der_tag::kSequence, names));
   }
+  exts += Extension(kSubjectKeyId, false, DerOctetString(ski));
+  if (!aki.empty()) {
+    exts += Extension(kAuthorityKeyId, false, DerSequence({DerTlv(0x80, aki)}));  // [0] keyId
+  }
+  return DerTlv(0xa3, DerTlv(der_tag::kSequence, exts));  // [3] EXPLICIT Extensions
+}
 
-  // Subject key identifier: SHA-1 of the subjectPublicKey bits (RFC 5280 §4.2.1.2, method 1).
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  if (X509_pubkey_digest(x509, EVP_sha1(), md, &md_len) != 1) {
-    return OpenSslError(ErrorCode::kInternal, "computing subject key identifier");
+// Encodes the TBSCertificate (RFC 5280 §4.1) and signs it: the one place edgeid makes
+// certificates, so every certificate follows the same profile.
+Result<std::string> EncodeAndSign(const CertificateTemplate& tmpl, std::string_view spki_der,
+                                  const Certificate* issuer, const PrivateKey& issuer_key) {
+  if (tmpl.not_after <= tmpl.not_before) {
+    return InvalidArgument("certificate notAfter must be later than notBefore");
   }
-  Asn1OctetStringPtr ski(ASN1_OCTET_STRING_new());
-  ASN1_OCTET_STRING_set(ski.get(), md, static_cast<int>(md_len));
-  EDGEID_RETURN_IF_ERROR(AddExtension(x509, NID_subject_key_identifier, ski.get(), false, "SKI"));
+  SignatureAlgorithm alg = issuer_key.DefaultSignatureAlgorithm();
+  std::string_view alg_id = alg == SignatureAlgorithm::kEcdsaSha256   ? kEcdsaSha256
+                            : alg == SignatureAlgorithm::kEcdsaSha384 ? kEcdsaSha384
+                                                                      : kRsaSha256;
+  std::string serial = tmpl.serial.empty() ? EDGEID_TRY(RandomSerial()) : tmpl.serial;
+  std::string subject = EDGEID_TRY(EncodeName(tmpl.subject));
+  std::string issuer_name = issuer ? EDGEID_TRY(IssuerName(*issuer)) : subject;
+  std::string ski = EDGEID_TRY(SubjectKeyId(spki_der));
+  std::string aki = issuer ? issuer->subject_key_id() : ski;
 
-  AuthorityKeyIdPtr aki(AUTHORITY_KEYID_new());
-  aki->keyid = ASN1_OCTET_STRING_new();
-  if (issuer != nullptr && !issuer->subject_key_id().empty()) {
-    std::string id = issuer->subject_key_id();
-    ASN1_OCTET_STRING_set(aki->keyid, reinterpret_cast<const unsigned char*>(id.data()),
-                          static_cast<int>(id.size()));
-  } else {
-    ASN1_OCTET_STRING_set(aki->keyid, md, static_cast<int>(md_len));
-  }
-  return AddExtension(x509, NID_authority_key_identifier, aki.get(), false, "AKI");
+  std::string tbs = DerSequence({
+      "\xa0\x03\x02\x01\x02"sv,  // [0] EXPLICIT version v3
+      DerUnsignedInteger(serial),
+      alg_id,
+      issuer_name,
+      DerSequence({DerTime(tmpl.not_before), DerTime(tmpl.not_after)}),
+      subject,
+      spki_der,
+      Extensions(tmpl, ski, aki),
+  });
+  auto signature = issuer_key.Sign(alg, tbs);
+  if (!signature.ok()) return signature.error().Wrap("signing certificate");
+  return DerSequence({tbs, alg_id, DerBitString(*signature)});
 }
 
 }  // namespace
@@ -87,43 +139,17 @@ Result<std::string> RandomSerial() {
 
 Result<Certificate> SignCertificate(const CertificateTemplate& tmpl, const PublicKey& subject_key,
                                     const Certificate* issuer, const PrivateKey& issuer_key) {
-  if (tmpl.not_after <= tmpl.not_before) {
-    return InvalidArgument("certificate notAfter must be later than notBefore");
-  }
-  X509Ptr x509(X509_new());
-  if (!x509 || X509_set_version(x509.get(), X509_VERSION_3) != 1) {
-    return OpenSslError(ErrorCode::kInternal, "allocating certificate");
-  }
+  std::string spki = subject_key.ToDer();
+  if (spki.empty()) return OpenSslError(ErrorCode::kInvalidArgument, "encoding the public key");
+  auto der = EDGEID_TRY(EncodeAndSign(tmpl, spki, issuer, issuer_key));
+  return Certificate::FromDer(der);
+}
 
-  std::string serial = tmpl.serial.empty() ? EDGEID_TRY(RandomSerial()) : tmpl.serial;
-  BignumPtr serial_bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(serial.data()),
-                                static_cast<int>(serial.size()), nullptr));
-  if (!serial_bn || !BN_to_ASN1_INTEGER(serial_bn.get(), X509_get_serialNumber(x509.get()))) {
-    return OpenSslError(ErrorCode::kInternal, "setting serial number");
-  }
-
-  X509_NAME* subject = X509_get_subject_name(x509.get());
-  for (const auto& [field, value] : tmpl.subject) {
-    if (X509_NAME_add_entry_by_txt(subject, field.c_str(), MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
-                                   0) != 1) {
-      return OpenSslError(ErrorCode::kInvalidArgument, "subject attribute " + field);
-    }
-  }
-  X509_NAME* issuer_name = issuer ? X509_get_subject_name(issuer->get()) : subject;
-  if (X509_set_issuer_name(x509.get(), issuer_name) != 1 ||
-      X509_set_pubkey(x509.get(), subject_key.get()) != 1) {
-    return OpenSslError(ErrorCode::kInternal, "setting issuer or public key");
-  }
-  EDGEID_RETURN_IF_ERROR(SetTime(X509_getm_notBefore(x509.get()), tmpl.not_before));
-  EDGEID_RETURN_IF_ERROR(SetTime(X509_getm_notAfter(x509.get()), tmpl.not_after));
-  EDGEID_RETURN_IF_ERROR(AddExtensions(x509.get(), tmpl, issuer));
-
-  if (X509_sign(x509.get(), issuer_key.get(), DigestFor(issuer_key.DefaultSignatureAlgorithm())) <=
-      0) {
-    return OpenSslError(ErrorCode::kInternal, "signing certificate");
-  }
-  return Certificate(x509.get());
+Result<std::string> SignCertificateDerForSpki(const CertificateTemplate& tmpl,
+                                              std::string_view subject_spki_der,
+                                              const Certificate* issuer,
+                                              const PrivateKey& issuer_key) {
+  return EncodeAndSign(tmpl, subject_spki_der, issuer, issuer_key);
 }
 
 }  // namespace edgeid::crypto

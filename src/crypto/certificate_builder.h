@@ -31,6 +31,14 @@ struct CertificateTemplate {
 Result<Certificate> SignCertificate(const CertificateTemplate& tmpl, const PublicKey& subject_key,
                                     const Certificate* issuer, const PrivateKey& issuer_key);
 
+// As above for a key given as an encoded SubjectPublicKeyInfo (a CSR's), returning the DER
+// certificate. The key's encoding is copied as it is and nothing is decoded again: OpenSSL 3.0
+// would spend more on re-encoding and decoding the key than on the signature.
+Result<std::string> SignCertificateDerForSpki(const CertificateTemplate& tmpl,
+                                              std::string_view subject_spki_der,
+                                              const Certificate* issuer,
+                                              const PrivateKey& issuer_key);
+
 // 16 random bytes as a positive, non-zero serial number.
 Result<std::string> RandomSerial();
 

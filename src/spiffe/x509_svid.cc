@@ -68,16 +68,21 @@ Status CheckSigningCertificateProfile(const crypto::Certificate& ca) {
   return OkStatus();
 }
 
-Result<crypto::Certificate> MintX509Svid(const X509SvidParams& params,
-                                         const crypto::PublicKey& subject_key,
-                                         const crypto::Certificate& ca,
-                                         const crypto::PrivateKey& ca_key) {
+namespace {
+
+// The X.509-SVID leaf profile (X509-SVID §4) for a key of `family`, issued by `ca`.
+Result<crypto::CertificateTemplate> SvidTemplate(const X509SvidParams& params,
+                                                 crypto::KeyFamily family,
+                                                 const crypto::Certificate& ca) {
   if (params.id.path().empty()) {
     return InvalidArgument("cannot mint an X.509-SVID for " + params.id.str() +
                            ": a workload SPIFFE ID needs a path (X509-SVID §3)");
   }
   if (params.ttl.count() <= 0) return InvalidArgument("X.509-SVID TTL must be positive");
   if (!ca.is_ca()) return InvalidArgument("the issuing certificate is not a CA");
+  if (family == crypto::KeyFamily::kOther) {
+    return InvalidArgument("unsupported key type for an X.509-SVID (expected EC or RSA)");
+  }
 
   crypto::CertificateTemplate tmpl;
   tmpl.subject = {{"C", "US"}, {"O", "SPIFFE"}};
@@ -87,27 +92,44 @@ Result<crypto::Certificate> MintX509Svid(const X509SvidParams& params,
   if (tmpl.not_after <= params.now) {
     return FailedPrecondition("the issuing CA expires before the X.509-SVID could be valid");
   }
+  // RSA keys may also be used for key transport in TLS 1.2 RSA key exchange.
   tmpl.key_usage = crypto::kDigitalSignature;
-  if (subject_key.family() == crypto::KeyFamily::kRsa) tmpl.key_usage |= crypto::kKeyEncipherment;
+  if (family == crypto::KeyFamily::kRsa) tmpl.key_usage |= crypto::kKeyEncipherment;
   tmpl.server_and_client_auth = true;
   tmpl.uri_sans = {params.id.str()};
   tmpl.dns_sans = params.dns_names;
+  return tmpl;
+}
+
+}  // namespace
+
+Result<crypto::Certificate> MintX509Svid(const X509SvidParams& params,
+                                         const crypto::PublicKey& subject_key,
+                                         const crypto::Certificate& ca,
+                                         const crypto::PrivateKey& ca_key) {
+  auto tmpl = EDGEID_TRY(SvidTemplate(params, subject_key.family(), ca));
   return crypto::SignCertificate(tmpl, subject_key, &ca, ca_key);
+}
+
+Result<std::string> MintX509SvidDerFromCsr(const X509SvidParams& params,
+                                           const crypto::CertificateRequest& csr,
+                                           const crypto::Certificate& ca,
+                                           const crypto::PrivateKey& ca_key) {
+  EDGEID_RETURN_IF_ERROR(csr.VerifySignature());
+  const crypto::PublicKey& key = csr.public_key();
+  if (key.family() == crypto::KeyFamily::kRsa && key.bits() < 2048) {
+    return InvalidArgument("CSR RSA key is shorter than 2048 bits");
+  }
+  auto tmpl = EDGEID_TRY(SvidTemplate(params, key.family(), ca));
+  return crypto::SignCertificateDerForSpki(tmpl, csr.spki_der(), &ca, ca_key);
 }
 
 Result<crypto::Certificate> MintX509SvidFromCsr(const X509SvidParams& params,
                                                 const crypto::CertificateRequest& csr,
                                                 const crypto::Certificate& ca,
                                                 const crypto::PrivateKey& ca_key) {
-  EDGEID_RETURN_IF_ERROR(csr.VerifySignature());
-  auto key = EDGEID_TRY(csr.public_key());
-  if (key.family() == crypto::KeyFamily::kOther) {
-    return InvalidArgument("CSR key type is not supported (expected EC P-256, P-384 or RSA)");
-  }
-  if (key.family() == crypto::KeyFamily::kRsa && key.bits() < 2048) {
-    return InvalidArgument("CSR RSA key is shorter than 2048 bits");
-  }
-  return MintX509Svid(params, key, ca, ca_key);
+  auto der = EDGEID_TRY(MintX509SvidDerFromCsr(params, csr, ca, ca_key));
+  return crypto::Certificate::FromDer(der);
 }
 
 }  // namespace edgeid::spiffe

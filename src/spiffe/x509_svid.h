@@ -74,4 +74,11 @@ Result<crypto::Certificate> MintX509SvidFromCsr(const X509SvidParams& params,
                                                 const crypto::Certificate& ca,
                                                 const crypto::PrivateKey& ca_key);
 
+// The same, returning the DER leaf without building a certificate object: the path a server
+// takes per request, since OpenSSL 3.0 makes re-decoding the key costlier than signing.
+Result<std::string> MintX509SvidDerFromCsr(const X509SvidParams& params,
+                                           const crypto::CertificateRequest& csr,
+                                           const crypto::Certificate& ca,
+                                           const crypto::PrivateKey& ca_key);
+
 }  // namespace edgeid::spiffe

@@ -216,11 +216,25 @@ TEST(CaManagerTest, ChainsToAnUpstreamCaMadeWithOpensslCli) {
   auto chain = SignFresh(ca, now);
   ASSERT_EQ(chain.size(), 2u);
   EXPECT_TRUE(Verifies(ca, chain, now));
+
+  // The DER path a server uses gives the same chain shape, checked by openssl too.
+  auto key = Unwrap(crypto::PrivateKey::Generate(crypto::KeyType::kEcP384));
+  auto csr = Unwrap(crypto::CertificateRequest::Create(key));
+  auto der_chain = Unwrap(ca.SignX509SvidDer(csr, Params("spiffe://example.org/db", now)));
+  ASSERT_EQ(der_chain.size(), 2u);
+  auto der_leaf = Unwrap(crypto::Certificate::FromDer(der_chain[0]));
+  EXPECT_TRUE(der_leaf.public_key() == key.public_key());
+  EXPECT_EQ(der_chain[1], current->certificate.ToDer());
+  edgeid::testing::WriteTestFile(dir.File("der-leaf.pem"), der_leaf.ToPem());
   edgeid::testing::WriteTestFile(dir.File("leaf.pem"), chain[0].ToPem());
   edgeid::testing::WriteTestFile(dir.File("inter.pem"), chain[1].ToPem());
   auto r = RunCommand("openssl verify -CAfile " + dir.File("upstream.pem") + " -untrusted " +
                       dir.File("inter.pem") + " " + dir.File("leaf.pem"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
+  auto der_verify =
+      RunCommand("openssl verify -purpose sslserver -CAfile " + dir.File("upstream.pem") +
+                 " -untrusted " + dir.File("inter.pem") + " " + dir.File("der-leaf.pem"));
+  EXPECT_EQ(der_verify.exit_code, 0) << der_verify.output;
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ Result<std::unique_ptr<DiskUpstreamAuthority>> DiskUpstreamAuthority::Load(
 Result<UpstreamMintedCa> DiskUpstreamAuthority::MintX509Ca(const crypto::CertificateRequest& csr,
                                                            const CaCertificateParams& params) {
   EDGEID_RETURN_IF_ERROR(csr.VerifySignature());
-  auto subject_key = EDGEID_TRY(csr.public_key());
+  const crypto::PublicKey& subject_key = csr.public_key();
   const crypto::Certificate& upstream = chain_.front();
   crypto::CertificateTemplate tmpl = MakeCaTemplate(params);
   tmpl.not_before = std::max(tmpl.not_before, upstream.not_before());

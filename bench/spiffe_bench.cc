@@ -1,0 +1,171 @@
+// SPIFFE core benchmarks, each beside the raw OpenSSL rates it is bounded by. scripts/bench.sh
+// prints the ratios (bench/report.py).
+#include <benchmark/benchmark.h>
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <stdexcept>
+
+#include "crypto/certificate_builder.h"
+#include "crypto/csr.h"
+#include "crypto/digest.h"
+#include "crypto/ossl.h"
+#include "spiffe/jwt_svid.h"
+#include "spiffe/spiffe_bundle.h"
+#include "spiffe/x509_svid.h"
+
+namespace edgeid {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+template <typename T>
+T Must(Result<T> r) {
+  if (!r.ok()) throw std::runtime_error(r.error().ToString());
+  return std::move(r).value();
+}
+
+struct Fixture {
+  crypto::PrivateKey ca_key = Must(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+  crypto::Certificate ca_cert = MakeCa();
+  crypto::PrivateKey workload_key = Must(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+  std::string csr_der = Must(crypto::CertificateRequest::Create(workload_key)).ToDer();
+  spiffe::SpiffeId id = Must(spiffe::SpiffeId::Parse("spiffe://example.org/ns/prod/sa/web"));
+  spiffe::BundleSet bundles = MakeBundles();
+
+  crypto::Certificate MakeCa() const {
+    crypto::CertificateTemplate tmpl;
+    tmpl.subject = {{"O", "bench"}};
+    tmpl.not_before = Clock::now() - std::chrono::hours(1);
+    tmpl.not_after = Clock::now() + std::chrono::hours(24);
+    tmpl.is_ca = true;
+    tmpl.key_usage = crypto::kKeyCertSign | crypto::kCrlSign;
+    tmpl.uri_sans = {"spiffe://example.org"};
+    return Must(crypto::SignCertificate(tmpl, ca_key.public_key(), nullptr, ca_key));
+  }
+  spiffe::BundleSet MakeBundles() const {
+    spiffe::SpiffeBundle b(Must(spiffe::TrustDomain::Parse("example.org")));
+    b.x509().AddAuthority(ca_cert);
+    (void)b.jwt().SetAuthority("k1", ca_key.public_key());
+    spiffe::BundleSet set;
+    set.Put(b);
+    return set;
+  }
+};
+
+const Fixture& F() {
+  static const Fixture fixture;
+  return fixture;
+}
+
+// The physical limits: one ECDSA P-256 signature or verification of a SHA-256 digest, with a
+// reused context, nothing else.
+void BM_RawP256Sign(benchmark::State& state) {
+  crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(F().ca_key.get(), nullptr));
+  EVP_PKEY_sign_init(ctx.get());
+  std::string digest = crypto::Sha256("benchmark");
+  unsigned char sig[128];
+  for (auto _ : state) {
+    size_t len = sizeof sig;
+    if (EVP_PKEY_sign(ctx.get(), sig, &len, reinterpret_cast<const unsigned char*>(digest.data()),
+                      digest.size()) != 1) {
+      state.SkipWithError("sign failed");
+    }
+    benchmark::DoNotOptimize(sig);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RawP256Sign);
+
+void BM_RawP256Verify(benchmark::State& state) {
+  crypto::EvpPkeyCtxPtr sctx(EVP_PKEY_CTX_new(F().ca_key.get(), nullptr));
+  EVP_PKEY_sign_init(sctx.get());
+  std::string digest = crypto::Sha256("benchmark");
+  unsigned char sig[128];
+  size_t sig_len = sizeof sig;
+  EVP_PKEY_sign(sctx.get(), sig, &sig_len, reinterpret_cast<const unsigned char*>(digest.data()),
+                digest.size());
+  crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(F().ca_key.get(), nullptr));
+  EVP_PKEY_verify_init(ctx.get());
+  for (auto _ : state) {
+    if (EVP_PKEY_verify(ctx.get(), sig, sig_len,
+                        reinterpret_cast<const unsigned char*>(digest.data()),
+                        digest.size()) != 1) {
+      state.SkipWithError("verify failed");
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RawP256Verify);
+
+// What a server does per SVID: parse the CSR, check its signature, mint and sign the leaf,
+// encode it.
+void BM_MintX509SvidFromCsr(benchmark::State& state) {
+  spiffe::X509SvidParams params{F().id, {}, std::chrono::hours(1), Clock::now()};
+  for (auto _ : state) {
+    auto csr = Must(crypto::CertificateRequest::FromDer(F().csr_der));
+    benchmark::DoNotOptimize(
+        Must(spiffe::MintX509SvidDerFromCsr(params, csr, F().ca_cert, F().ca_key)));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_MintX509SvidFromCsr);
+BENCHMARK(BM_MintX509SvidFromCsr)->ThreadRange(2, 2)->UseRealTime();
+BENCHMARK(BM_RawP256Sign)->ThreadRange(2, 2)->UseRealTime();
+
+void BM_VerifyX509Svid(benchmark::State& state) {
+  spiffe::X509SvidParams params{F().id, {}, std::chrono::hours(1), Clock::now()};
+  auto leaf =
+      Must(spiffe::MintX509Svid(params, F().workload_key.public_key(), F().ca_cert, F().ca_key));
+  crypto::CertificateChain chain{leaf};
+  auto now = Clock::now();
+  for (auto _ : state)
+    benchmark::DoNotOptimize(Must(spiffe::VerifyX509Svid(chain, F().bundles, now)));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_VerifyX509Svid);
+
+void BM_MintJwtSvid(benchmark::State& state) {
+  auto now = Clock::now();
+  spiffe::JwtSvidParams params{
+      F().id, {"spiffe://example.org/db"}, now, now + std::chrono::minutes(5), "k1"};
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        Must(spiffe::MintJwtSvid(params, F().ca_key, spiffe::JwsAlgorithm::kES256)));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_MintJwtSvid);
+
+void BM_ValidateJwtSvid(benchmark::State& state) {
+  auto now = Clock::now();
+  spiffe::JwtSvidParams params{
+      F().id, {"spiffe://example.org/db"}, now, now + std::chrono::minutes(5), "k1"};
+  auto token = Must(spiffe::MintJwtSvid(params, F().ca_key, spiffe::JwsAlgorithm::kES256));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        Must(spiffe::ValidateJwtSvid(token, F().bundles, "spiffe://example.org/db", now)));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ValidateJwtSvid);
+
+void BM_ParseSpiffeId(benchmark::State& state) {
+  const std::string text = "spiffe://example.org/ns/production/sa/payments-api-v2";
+  for (auto _ : state) benchmark::DoNotOptimize(Must(spiffe::SpiffeId::Parse(text)));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseSpiffeId);
+
+void BM_ParseSpiffeBundle(benchmark::State& state) {
+  const std::string json = F().bundles.bundles().front().ToJson();
+  auto td = Must(spiffe::TrustDomain::Parse("example.org"));
+  for (auto _ : state) benchmark::DoNotOptimize(Must(spiffe::SpiffeBundle::Parse(td, json)));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseSpiffeBundle);
+
+}  // namespace
+}  // namespace edgeid
+
+BENCHMARK_MAIN();
