@@ -143,10 +143,10 @@ Status RunLibraryDemo(const LibraryDemoOptions& options, std::ostream& out) {
   // 6. Files a workload or the openssl CLI can use.
   steps.Next("Writing the SVID, its key and the bundles to " + options.out_dir);
   const std::string dir = options.out_dir + "/";
+  auto workload_key_pem = EDGEID_TRY(workload_key.ToPkcs8Pem());
   EDGEID_RETURN_IF_ERROR(
       WriteFileAtomic(dir + "svid.0.pem", crypto::CertificatesToPem(chain), 0644));
-  EDGEID_RETURN_IF_ERROR(
-      WriteFileAtomic(dir + "svid.0.key", EDGEID_TRY(workload_key.ToPkcs8Pem()), 0600));
+  EDGEID_RETURN_IF_ERROR(WriteFileAtomic(dir + "svid.0.key", workload_key_pem, 0600));
   EDGEID_RETURN_IF_ERROR(
       WriteFileAtomic(dir + "bundle.0.pem", authority.bundle().x509().ToPem(), 0644));
   EDGEID_RETURN_IF_ERROR(

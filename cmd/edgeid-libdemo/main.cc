@@ -1,10 +1,13 @@
 // edgeid-libdemo: shows the SPIFFE library end to end (CA, X.509-SVID, JWT-SVID, bundles).
 #include <CLI/CLI.hpp>
+#include <exception>
 #include <iostream>
 
 #include "library_demo.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Run(int argc, char** argv) {
   edgeid::demo::LibraryDemoOptions options;
   CLI::App app{"Creates a CA, mints and verifies an X.509-SVID and a JWT-SVID"};
   app.add_option("--trust-domain", options.trust_domain, "Trust domain")->capture_default_str();
@@ -23,4 +26,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {  // e.g. out of memory; the library itself does not throw
+    std::cerr << "edgeid-libdemo: " << e.what() << "\n";
+    return 1;
+  }
 }

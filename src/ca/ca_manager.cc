@@ -73,7 +73,8 @@ Result<std::shared_ptr<const JwtKeySlot>> CaManager::MakeJwtKey(TimePoint now) {
     key_id = NextKeyId(kJwtKeyPrefix, current_jwt_ ? current_jwt_->key_id : "");
   }
   auto key = EDGEID_TRY(key_manager_.GenerateKey(key_id, config_.jwt_key_type));
-  auto kid = crypto::Base64UrlEncode(EDGEID_TRY(crypto::RandomBytes(24)));
+  auto kid_bytes = EDGEID_TRY(crypto::RandomBytes(24));
+  auto kid = crypto::Base64UrlEncode(kid_bytes);
   return std::shared_ptr<const JwtKeySlot>(
       std::make_shared<JwtKeySlot>(JwtKeySlot{key_id, kid, key, now, now + config_.jwt_key_ttl}));
 }

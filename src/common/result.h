@@ -131,7 +131,10 @@ Error TakeError(const Result<T>& r) {
 }  // namespace edgeid
 
 // Propagates an error to the caller: `auto key = EDGEID_TRY(PrivateKey::FromPem(pem));`.
-// Uses a statement expression (GCC and Clang) so the value can be bound in one line.
+// Uses a statement expression (GCC and Clang) so the value can be bound in one line. Use it only
+// as a whole initializer, a whole right-hand side or a statement of its own: returning from
+// inside a braced initializer or a call's argument list skips destroying what that expression
+// had already built (found by LeakSanitizer).
 #define EDGEID_TRY(expr)                                             \
   ({                                                                 \
     auto edgeid_try_result_ = (expr);                                \

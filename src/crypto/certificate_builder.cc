@@ -66,7 +66,8 @@ Result<std::string> SubjectKeyId(std::string_view spki_der) {
   EDGEID_TRY(fields.Expect(der_tag::kSequence, "public key algorithm"));
   auto bits = EDGEID_TRY(fields.Expect(der_tag::kBitString, "public key"));
   if (!fields.empty()) return InvalidArgument("unexpected data in SubjectPublicKeyInfo");
-  return Sha1(EDGEID_TRY(DerBitStringBytes(bits, "public key")));
+  auto key_bits = EDGEID_TRY(DerBitStringBytes(bits, "public key"));
+  return Sha1(key_bits);
 }
 
 std::string Extensions(const CertificateTemplate& tmpl, const std::string& ski,
@@ -107,9 +108,11 @@ Result<std::string> EncodeAndSign(const CertificateTemplate& tmpl, std::string_v
   std::string_view alg_id = alg == SignatureAlgorithm::kEcdsaSha256   ? kEcdsaSha256
                             : alg == SignatureAlgorithm::kEcdsaSha384 ? kEcdsaSha384
                                                                       : kRsaSha256;
-  std::string serial = tmpl.serial.empty() ? EDGEID_TRY(RandomSerial()) : tmpl.serial;
+  std::string serial = tmpl.serial;
+  if (serial.empty()) serial = EDGEID_TRY(RandomSerial());
   std::string subject = EDGEID_TRY(EncodeName(tmpl.subject));
-  std::string issuer_name = issuer ? EDGEID_TRY(IssuerName(*issuer)) : subject;
+  std::string issuer_name = subject;
+  if (issuer != nullptr) issuer_name = EDGEID_TRY(IssuerName(*issuer));
   std::string ski = EDGEID_TRY(SubjectKeyId(spki_der));
   std::string aki = issuer ? issuer->subject_key_id() : ski;
 

@@ -75,10 +75,13 @@ std::string DerNamedBits(uint32_t bits) {
   for (int i = 0; i < 32; ++i) {
     if (bits & (1u << i)) highest = i;
   }
-  size_t octets = static_cast<size_t>(highest / 8 + 1);
+  size_t octets = static_cast<size_t>(highest) / 8 + 1;
   std::string contents(octets + 1, '\0');
   for (int i = 0; i <= highest; ++i) {
-    if (bits & (1u << i)) contents[1 + i / 8] |= static_cast<char>(0x80 >> (i % 8));
+    if (bits & (1u << i)) {
+      auto& octet = contents[1 + static_cast<size_t>(i) / 8];
+      octet = static_cast<char>(static_cast<uint8_t>(octet) | (0x80u >> (i % 8)));
+    }
   }
   contents[0] = static_cast<char>(7 - highest % 8);  // unused bits after the last named bit
   return DerTlv(der_tag::kBitString, contents);

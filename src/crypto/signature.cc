@@ -60,8 +60,9 @@ Result<std::string> EcdsaRawToDer(std::string_view raw) {
   if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
     return OpenSslError(ErrorCode::kInternal, "building ECDSA signature");
   }
-  r.release();  // owned by sig now
-  s.release();
+  // ECDSA_SIG_set0 took ownership of both numbers.
+  (void)r.release();
+  (void)s.release();
   unsigned char* der = nullptr;
   int len = i2d_ECDSA_SIG(sig.get(), &der);
   if (len <= 0) return OpenSslError(ErrorCode::kInternal, "encoding ECDSA signature");

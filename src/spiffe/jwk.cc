@@ -55,13 +55,14 @@ Result<crypto::PublicKey> PublicKeyFromJwk(const nlohmann::json& jwk) {
     if (crv == jwk.end() || !crv->is_string()) {
       return InvalidArgument("JWK member \"crv\" is missing or not a string");
     }
-    crypto::EcPublicCoordinates c{crv->get<std::string>(), EDGEID_TRY(B64Field(jwk, "x")),
-                                  EDGEID_TRY(B64Field(jwk, "y"))};
-    return crypto::PublicKey::FromEcCoordinates(c);
+    auto x = EDGEID_TRY(B64Field(jwk, "x"));
+    auto y = EDGEID_TRY(B64Field(jwk, "y"));
+    return crypto::PublicKey::FromEcCoordinates({crv->get<std::string>(), x, y});
   }
   if (type == "RSA") {
-    crypto::RsaPublicParameters p{EDGEID_TRY(B64Field(jwk, "n")), EDGEID_TRY(B64Field(jwk, "e"))};
-    return crypto::PublicKey::FromRsaParameters(p);
+    auto n = EDGEID_TRY(B64Field(jwk, "n"));
+    auto e = EDGEID_TRY(B64Field(jwk, "e"));
+    return crypto::PublicKey::FromRsaParameters({n, e});
   }
   return InvalidArgument("unsupported JWK key type \"" + type + "\" (expected EC or RSA)");
 }

@@ -17,7 +17,7 @@ namespace edgeid::spiffe {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
-inline constexpr size_t kMaxJwtSvidSize = 16 * 1024;
+inline constexpr size_t kMaxJwtSvidSize = size_t{16} * 1024;
 
 struct JwtSvidParams {
   SpiffeId subject;

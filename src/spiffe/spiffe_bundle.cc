@@ -91,7 +91,7 @@ Result<SpiffeBundle> SpiffeBundle::Parse(const TrustDomain& td, std::string_view
       if (!pub.ok()) return pub.error().Wrap(where);
       const auto& kid_value = kid->get_ref<const std::string&>();
       if (bundle.jwt_.FindAuthority(kid_value).ok()) {
-        return InvalidArgument(where + ": duplicate jwt-svid key ID \"" + kid_value + "\"");
+        return InvalidArgument(where + ": duplicate jwt-svid key ID \"" + kid_value + '"');
       }
       EDGEID_RETURN_IF_ERROR(bundle.jwt_.SetAuthority(kid_value, *pub));
     }

@@ -19,7 +19,7 @@ std::string Printable(char c) {
   return std::string("byte 0x") + hex[u >> 4] + hex[u & 15];
 }
 
-Error Rule(std::string message) {
+Error Rule(const std::string& message) {
   return InvalidArgument("invalid SPIFFE ID: " + message);
 }
 

@@ -4,7 +4,8 @@
 
 namespace edgeid::spiffe {
 
-X509Bundle::X509Bundle(TrustDomain td, crypto::CertificateChain authorities) : td_(std::move(td)) {
+X509Bundle::X509Bundle(TrustDomain td, const crypto::CertificateChain& authorities)
+    : td_(std::move(td)) {
   for (const auto& cert : authorities) AddAuthority(cert);
 }
 

@@ -15,7 +15,7 @@ namespace edgeid::spiffe {
 
 class X509Bundle {
  public:
-  explicit X509Bundle(TrustDomain td, crypto::CertificateChain authorities = {});
+  explicit X509Bundle(TrustDomain td, const crypto::CertificateChain& authorities = {});
 
   static Result<X509Bundle> FromPem(const TrustDomain& td, std::string_view pem);
   static Result<X509Bundle> FromDer(const TrustDomain& td, std::string_view der);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <thread>
+
 #include "ca/upstreamauthority/disk/disk_upstream_authority.h"
 #include "keymanager/disk/disk_key_manager.h"
 #include "keymanager/memory/memory_key_manager.h"
@@ -150,6 +152,49 @@ TEST(CaManagerTest, RotationPreparesPublishesActivatesAndPrunes) {
   EXPECT_TRUE(bundle.x509().HasAuthority(second->certificate));
   EXPECT_FALSE(bundle.jwt().FindAuthority(first_jwt->kid).ok());
   EXPECT_TRUE(bundle.jwt().FindAuthority(ca.current_jwt_key()->kid).ok());
+}
+
+TEST(CaManagerTest, SigningWhileRotatingIsSafe) {
+  keymanager::MemoryKeyManager km;
+  CaManager ca(Config(), km, nullptr);
+  auto t0 = std::chrono::system_clock::now();
+  ASSERT_TRUE(ca.Initialize(t0).ok());
+  auto key = Unwrap(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+  auto csr = Unwrap(crypto::CertificateRequest::Create(key));
+
+  std::vector<std::vector<std::vector<std::string>>> issued(3);
+  std::vector<std::thread> signers;
+  for (size_t t = 0; t < issued.size(); ++t) {
+    signers.emplace_back([&, t] {
+      for (int i = 0; i < 15; ++i) {
+        auto chain = ca.SignX509SvidDer(csr, Params("spiffe://example.org/web", t0));
+        if (chain.ok()) issued[t].push_back(*chain);
+        auto token = ca.SignJwtSvid(Id("spiffe://example.org/web"), {"db"}, seconds(60), t0);
+        EXPECT_TRUE(token.ok());
+      }
+    });
+  }
+  // Two full prepare/activate cycles while the signers run.
+  for (int cycle = 0; cycle < 2; ++cycle) {
+    EXPECT_TRUE(ca.PrepareX509Ca(t0).ok());
+    EXPECT_TRUE(ca.PrepareJwtKey(t0).ok());
+    EXPECT_TRUE(ca.ActivateX509Ca().ok());
+    EXPECT_TRUE(ca.ActivateJwtKey().ok());
+  }
+  for (auto& th : signers) th.join();
+
+  spiffe::BundleSet set;
+  set.Put(ca.bundle());
+  size_t total = 0;
+  for (const auto& per_thread : issued) {
+    for (const auto& der_chain : per_thread) {
+      crypto::CertificateChain chain;
+      for (const auto& der : der_chain) chain.push_back(Unwrap(crypto::Certificate::FromDer(der)));
+      EXPECT_TRUE(spiffe::VerifyX509Svid(chain, set, t0).ok());
+      ++total;
+    }
+  }
+  EXPECT_EQ(total, 45u);
 }
 
 TEST(CaManagerTest, SvidsAndTokensNeverOutliveTheirSigner) {

@@ -111,7 +111,9 @@ TEST_F(JwtSvidTest, MintedTokenHasTheStandardShape) {
 
 TEST_F(JwtSvidTest, MintRefusesBadParameters) {
   auto id = Unwrap(SpiffeId::Parse("spiffe://example.org/web"));
-  auto mint = [&](JwtSvidParams p) { return MintJwtSvid(p, ec_key_, JwsAlgorithm::kES256).ok(); };
+  auto mint = [&](const JwtSvidParams& p) {
+    return MintJwtSvid(p, ec_key_, JwsAlgorithm::kES256).ok();
+  };
   EXPECT_FALSE(mint({id, {}, now_, now_ + seconds(60), "ec", ""})) << "no audience";
   EXPECT_FALSE(mint({id, {""}, now_, now_ + seconds(60), "ec", ""})) << "empty audience";
   EXPECT_FALSE(mint({id, {"db"}, now_, now_ + seconds(60), "", ""})) << "no kid";

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the benchmarks in bench/ and prints every figure beside the raw OpenSSL sign and verify
+# rates measured in the same run. Extra arguments go to Google Benchmark
+# (e.g. --benchmark_filter=Mint). Results: build/release/bench/results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release --target spiffe_bench | tail -n 1
+
+results=build/release/bench/results
+mkdir -p "$results"
+build/release/bench/spiffe_bench --benchmark_min_time="${EDGEID_BENCH_MIN_TIME:-1}" \
+  --benchmark_out="$results/spiffe.json" --benchmark_out_format=json "$@"
+/usr/bin/python3 bench/report.py "$results/spiffe.json"
