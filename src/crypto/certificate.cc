@@ -78,12 +78,7 @@ Result<Certificate> Certificate::FromPem(std::string_view pem) {
 }
 
 std::string Certificate::ToDer() const {
-  unsigned char* der = nullptr;
-  int len = i2d_X509(x509_.get(), &der);
-  if (len <= 0) return {};
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
+  return EncodeDer(i2d_X509, x509_.get());
 }
 
 std::string Certificate::ToPem() const {

@@ -40,21 +40,15 @@ Result<std::string> EncodeName(const std::vector<std::pair<std::string, std::str
       return OpenSslError(ErrorCode::kInvalidArgument, "subject attribute " + field);
     }
   }
-  unsigned char* der = nullptr;
-  int len = i2d_X509_NAME(name.get(), &der);
-  if (len <= 0) return OpenSslError(ErrorCode::kInternal, "encoding subject name");
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
+  std::string der = EncodeDer(i2d_X509_NAME, name.get());
+  if (der.empty()) return OpenSslError(ErrorCode::kInternal, "encoding subject name");
+  return der;
 }
 
 Result<std::string> IssuerName(const Certificate& issuer) {
-  unsigned char* der = nullptr;
-  int len = i2d_X509_NAME(X509_get_subject_name(issuer.get()), &der);
-  if (len <= 0) return OpenSslError(ErrorCode::kInternal, "encoding issuer name");
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
+  std::string der = EncodeDer(i2d_X509_NAME, X509_get_subject_name(issuer.get()));
+  if (der.empty()) return OpenSslError(ErrorCode::kInternal, "encoding issuer name");
+  return der;
 }
 
 // SHA-1 of the subjectPublicKey bits (RFC 5280 §4.2.1.2, method 1).

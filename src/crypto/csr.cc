@@ -117,12 +117,9 @@ Result<CertificateRequest> CertificateRequest::FromPem(std::string_view pem) {
   if (!req) {
     return OpenSslError(ErrorCode::kInvalidArgument, "no CERTIFICATE REQUEST block in PEM");
   }
-  unsigned char* der = nullptr;
-  int len = i2d_X509_REQ(req.get(), &der);
-  if (len <= 0) return OpenSslError(ErrorCode::kInvalidArgument, "re-encoding CSR");
-  std::string encoded(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return FromDer(encoded);
+  std::string der = EncodeDer(i2d_X509_REQ, req.get());
+  if (der.empty()) return OpenSslError(ErrorCode::kInvalidArgument, "re-encoding CSR");
+  return FromDer(der);
 }
 
 Result<CertificateRequest> CertificateRequest::Create(const PrivateKey& key,
@@ -153,12 +150,9 @@ Result<CertificateRequest> CertificateRequest::Create(const PrivateKey& key,
   if (X509_REQ_sign(req.get(), key.get(), md) <= 0) {
     return OpenSslError(ErrorCode::kInternal, "signing CSR");
   }
-  unsigned char* der = nullptr;
-  int len = i2d_X509_REQ(req.get(), &der);
-  if (len <= 0) return OpenSslError(ErrorCode::kInternal, "encoding CSR");
-  std::string encoded(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return FromDer(encoded);
+  std::string der = EncodeDer(i2d_X509_REQ, req.get());
+  if (der.empty()) return OpenSslError(ErrorCode::kInternal, "encoding CSR");
+  return FromDer(der);
 }
 
 std::string CertificateRequest::ToPem() const {

@@ -52,6 +52,17 @@ using OsslParamPtr = std::unique_ptr<OSSL_PARAM, OsslDeleter<OSSL_PARAM_free>>;
 // the queue so a later failure is not blamed on this one.
 Error OpenSslError(ErrorCode code, std::string_view what);
 
+// Encodes `object` with one of OpenSSL's i2d functions; empty when encoding fails.
+template <typename T, typename I2d>
+std::string EncodeDer(I2d i2d, T* object) {
+  unsigned char* der = nullptr;
+  int len = i2d(object, &der);
+  if (len <= 0) return {};
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
 // A read-only memory BIO over `data` (which must outlive the BIO).
 BioPtr MemoryBio(std::string_view data);
 // Everything written to a memory BIO, as a string.

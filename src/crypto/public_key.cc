@@ -144,12 +144,7 @@ Result<PublicKey> PublicKey::FromRsaParameters(const RsaPublicParameters& params
 }
 
 std::string PublicKey::ToDer() const {
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(pkey_.get(), &der);
-  if (len <= 0) return {};
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
+  return EncodeDer(i2d_PUBKEY, pkey_.get());
 }
 
 std::string PublicKey::ToPem() const {

@@ -63,12 +63,9 @@ Result<std::string> EcdsaRawToDer(std::string_view raw) {
   // ECDSA_SIG_set0 took ownership of both numbers.
   (void)r.release();
   (void)s.release();
-  unsigned char* der = nullptr;
-  int len = i2d_ECDSA_SIG(sig.get(), &der);
-  if (len <= 0) return OpenSslError(ErrorCode::kInternal, "encoding ECDSA signature");
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
+  std::string der = EncodeDer(i2d_ECDSA_SIG, sig.get());
+  if (der.empty()) return OpenSslError(ErrorCode::kInternal, "encoding ECDSA signature");
+  return der;
 }
 
 }  // namespace edgeid::crypto

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/atomic_file.h"
+#include "crypto/chain_verify.h"
 
 namespace edgeid::ca {
 namespace {
@@ -13,30 +14,6 @@ Result<std::string> ReadConfigured(const std::string& path, const char* key) {
   auto data = ReadFile(path);
   if (!data.ok()) return data.error().Wrap(std::string("upstream authority ") + key);
   return data;
-}
-
-// Plain RFC 5280 path validation of the upstream CA chain: the SVID verifier would also apply
-// leaf rules, which a CA certificate must fail.
-Status VerifyChainToRoots(const crypto::CertificateChain& chain,
-                          const crypto::CertificateChain& roots, TimePoint now) {
-  crypto::X509StorePtr store(X509_STORE_new());
-  crypto::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  STACK_OF(X509)* untrusted = sk_X509_new_null();
-  for (const auto& r : roots) X509_STORE_add_cert(store.get(), r.get());
-  for (size_t i = 1; i < chain.size(); ++i) sk_X509_push(untrusted, chain[i].get());
-  int ok = X509_STORE_CTX_init(ctx.get(), store.get(), chain.front().get(), untrusted);
-  if (ok == 1) {
-    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-    X509_VERIFY_PARAM_set_time(param, std::chrono::system_clock::to_time_t(now));
-    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
-    ok = X509_verify_cert(ctx.get());
-  }
-  std::string why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
-  sk_X509_free(untrusted);
-  if (ok != 1) {
-    return InvalidArgument("upstream CA certificate does not chain to the upstream bundle: " + why);
-  }
-  return OkStatus();
 }
 
 }  // namespace
@@ -80,7 +57,12 @@ Result<std::unique_ptr<DiskUpstreamAuthority>> DiskUpstreamAuthority::Load(
     return InvalidArgument("upstream authority: " + config.cert_file_path +
                            " is not self-signed, so bundle_file_path must name its roots");
   }
-  EDGEID_RETURN_IF_ERROR(VerifyChainToRoots(*chain, roots, now));
+  // Plain RFC 5280 path validation: the SVID verifier's leaf rules do not apply to a CA.
+  auto verified = crypto::VerifyCertificateChain(*chain, roots, now);
+  if (!verified.ok()) {
+    return InvalidArgument("upstream CA certificate does not chain to the upstream bundle: " +
+                           verified.error().message);
+  }
   return std::unique_ptr<DiskUpstreamAuthority>(
       new DiskUpstreamAuthority(std::move(*chain), std::move(*key), std::move(roots)));
 }
