@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
+# Paths relative to the checkout let ccache reuse objects across clones (CI builds a fresh one).
+export CCACHE_BASEDIR="$PWD"
 cmake --preset release >/dev/null
 cmake --build --preset release --target spiffe_bench | tail -n 1
 

@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
+# Paths relative to the checkout let ccache reuse objects across clones (CI builds a fresh one).
+export CCACHE_BASEDIR="$PWD"
 echo "== Building edgeid (release preset)"
 cmake --preset release >/dev/null
 cmake --build --preset release --target edgeid-libdemo | tail -n 1

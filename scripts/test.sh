@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
+# Paths relative to the checkout let ccache reuse objects across clones (CI builds a fresh one).
+export CCACHE_BASEDIR="$PWD"
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(release asan)
 
