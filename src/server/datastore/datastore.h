@@ -1,0 +1,58 @@
+// The DataStore: everything the server has acknowledged, kept durably. SQLite is the embedded
+// default; the interface is shaped so that a PostgreSQL implementation can share one database
+// between several servers (no in-process state, every multi-row change one transaction).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "server/datastore/types.h"
+
+namespace edgeid::server {
+
+class DataStore {
+ public:
+  virtual ~DataStore() = default;
+
+  // Registration entries. Create assigns entry_id (when empty), created_at and revision 0;
+  // a second entry with the same SPIFFE ID, parent ID and selectors is AlreadyExists.
+  virtual Result<RegistrationEntry> CreateRegistrationEntry(RegistrationEntry entry) = 0;
+  // All or nothing: one failing entry creates none of them.
+  virtual Result<std::vector<RegistrationEntry>> BatchCreateRegistrationEntries(
+      std::vector<RegistrationEntry> entries) = 0;
+  virtual Result<RegistrationEntry> FetchRegistrationEntry(const std::string& entry_id) = 0;
+  virtual Result<std::vector<RegistrationEntry>> ListRegistrationEntries(
+      const EntryFilter& filter) = 0;
+  virtual Result<int64_t> CountRegistrationEntries() = 0;
+  // Replaces every field but entry_id and created_at; bumps revision_number.
+  virtual Result<RegistrationEntry> UpdateRegistrationEntry(const RegistrationEntry& entry) = 0;
+  virtual Result<RegistrationEntry> DeleteRegistrationEntry(const std::string& entry_id) = 0;
+
+  // Attested nodes (agents).
+  virtual Status CreateAttestedNode(const AttestedNode& node) = 0;
+  virtual Result<AttestedNode> FetchAttestedNode(const std::string& spiffe_id) = 0;
+  virtual Result<std::vector<AttestedNode>> ListAttestedNodes() = 0;
+  virtual Result<int64_t> CountAttestedNodes() = 0;
+  // Replaces serial, expiry, ban state, re-attestation flag and selectors.
+  virtual Status UpdateAttestedNode(const AttestedNode& node) = 0;
+  virtual Status DeleteAttestedNode(const std::string& spiffe_id) = 0;
+
+  // Join tokens are single use: TakeJoinToken deletes and returns it in one step, so two
+  // servers sharing a database cannot both accept it.
+  virtual Status CreateJoinToken(const JoinToken& token) = 0;
+  virtual Result<JoinToken> TakeJoinToken(const std::string& token) = 0;
+  virtual Result<int64_t> PruneJoinTokens(int64_t expired_before) = 0;
+
+  // Bundles as SPIFFE bundle JSON, keyed by trust domain name: one's own and federated ones.
+  virtual Status SetBundle(const std::string& trust_domain, const std::string& bundle_json) = 0;
+  virtual Result<std::string> FetchBundle(const std::string& trust_domain) = 0;
+  virtual Result<std::vector<std::string>> ListBundleTrustDomains() = 0;
+  virtual Status DeleteBundle(const std::string& trust_domain) = 0;
+
+  // The CA journal: an opaque document the CA writes so a restarted server resumes its keys.
+  virtual Status SetCaJournal(const std::string& data) = 0;
+  virtual Result<std::string> FetchCaJournal() = 0;
+};
+
+}  // namespace edgeid::server

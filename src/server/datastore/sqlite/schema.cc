@@ -1,0 +1,106 @@
+#include "server/datastore/sqlite/schema.h"
+
+#include <string>
+
+#include "server/datastore/sqlite/sqlite_db.h"
+
+namespace edgeid::server::sqlite {
+namespace {
+
+// migrations[i] takes the schema from version i to version i + 1. Never edit a released step:
+// add a new one.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE registration_entries (
+  entry_id       TEXT PRIMARY KEY,
+  spiffe_id      TEXT NOT NULL,
+  parent_id      TEXT NOT NULL,
+  selectors_key  TEXT NOT NULL,
+  x509_svid_ttl  INTEGER NOT NULL DEFAULT 0,
+  jwt_svid_ttl   INTEGER NOT NULL DEFAULT 0,
+  admin          INTEGER NOT NULL DEFAULT 0,
+  downstream     INTEGER NOT NULL DEFAULT 0,
+  expires_at     INTEGER NOT NULL DEFAULT 0,
+  hint           TEXT NOT NULL DEFAULT '',
+  revision       INTEGER NOT NULL DEFAULT 0,
+  created_at     INTEGER NOT NULL,
+  UNIQUE (spiffe_id, parent_id, selectors_key)
+);
+CREATE INDEX entries_by_parent ON registration_entries (parent_id);
+CREATE TABLE entry_selectors (
+  entry_id TEXT NOT NULL REFERENCES registration_entries (entry_id) ON DELETE CASCADE,
+  type     TEXT NOT NULL,
+  value    TEXT NOT NULL,
+  PRIMARY KEY (entry_id, type, value)
+);
+CREATE INDEX selectors_by_type_value ON entry_selectors (type, value);
+CREATE TABLE entry_dns_names (
+  entry_id TEXT NOT NULL REFERENCES registration_entries (entry_id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  value    TEXT NOT NULL,
+  PRIMARY KEY (entry_id, position)
+);
+CREATE TABLE entry_federates_with (
+  entry_id     TEXT NOT NULL REFERENCES registration_entries (entry_id) ON DELETE CASCADE,
+  trust_domain TEXT NOT NULL,
+  PRIMARY KEY (entry_id, trust_domain)
+);
+CREATE TABLE attested_nodes (
+  spiffe_id        TEXT PRIMARY KEY,
+  attestation_type TEXT NOT NULL,
+  cert_serial      TEXT NOT NULL,
+  cert_not_after   INTEGER NOT NULL,
+  banned           INTEGER NOT NULL DEFAULT 0,
+  can_reattest     INTEGER NOT NULL DEFAULT 0,
+  created_at       INTEGER NOT NULL
+);
+CREATE TABLE node_selectors (
+  spiffe_id TEXT NOT NULL REFERENCES attested_nodes (spiffe_id) ON DELETE CASCADE,
+  type      TEXT NOT NULL,
+  value     TEXT NOT NULL,
+  PRIMARY KEY (spiffe_id, type, value)
+);
+CREATE TABLE join_tokens (
+  token      TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+);
+CREATE TABLE bundles (
+  trust_domain TEXT PRIMARY KEY,
+  data         TEXT NOT NULL
+);
+CREATE TABLE ca_journal (
+  id   INTEGER PRIMARY KEY CHECK (id = 1),
+  data BLOB NOT NULL
+);
+)sql",
+};
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
+
+}  // namespace
+
+Result<int> SchemaVersion(sqlite3* db) {
+  EDGEID_RETURN_IF_ERROR(
+      Exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+  auto stmt = EDGEID_TRY(Statement::Prepare(db, "SELECT MAX(version) FROM schema_version"));
+  EDGEID_TRY(stmt.Step());
+  return static_cast<int>(stmt.Int(0));
+}
+
+Status Migrate(sqlite3* db) {
+  int version = EDGEID_TRY(SchemaVersion(db));
+  if (version > kSchemaVersion) {
+    return FailedPrecondition("database schema version " + std::to_string(version) +
+                              " is newer than this edgeid supports (" +
+                              std::to_string(kSchemaVersion) + ")");
+  }
+  for (int step = version; step < kSchemaVersion; ++step) {
+    auto tx = EDGEID_TRY(Transaction::Begin(db));
+    EDGEID_RETURN_IF_ERROR(Exec(db, kMigrations[step]));
+    auto record = EDGEID_TRY(Statement::Prepare(db, "INSERT INTO schema_version VALUES (?)"));
+    EDGEID_RETURN_IF_ERROR(record.Bind(1, int64_t{step + 1}).Run());
+    EDGEID_RETURN_IF_ERROR(tx.Commit());
+  }
+  return OkStatus();
+}
+
+}  // namespace edgeid::server::sqlite

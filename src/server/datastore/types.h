@@ -1,0 +1,68 @@
+// What the server stores: registration entries, attested nodes, join tokens, bundles and the
+// CA journal. Field names follow SPIRE's (spire-api-sdk types) so operators recognise them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace edgeid::server {
+
+struct Selector {
+  std::string type;   // "unix", "x509pop", "join_token", ...
+  std::string value;  // "uid:1000", "subject:cn:edge-1", ...
+
+  auto operator<=>(const Selector&) const = default;
+  std::string ToString() const { return type + ":" + value; }
+};
+
+struct RegistrationEntry {
+  std::string entry_id;
+  std::string spiffe_id;
+  std::string parent_id;
+  std::vector<Selector> selectors;  // kept sorted
+  int32_t x509_svid_ttl = 0;        // seconds; 0 means the server default
+  int32_t jwt_svid_ttl = 0;
+  std::vector<std::string> dns_names;
+  std::vector<std::string> federates_with;  // trust domain names
+  bool admin = false;
+  bool downstream = false;
+  int64_t expires_at = 0;  // Unix seconds; 0 means never
+  std::string hint;
+  int64_t revision_number = 0;  // bumped on every update
+  int64_t created_at = 0;
+
+  bool operator==(const RegistrationEntry&) const = default;
+};
+
+struct AttestedNode {
+  std::string spiffe_id;
+  std::string attestation_type;  // "join_token", "x509pop", ...
+  std::string cert_serial;       // serial of the agent SVID last issued
+  int64_t cert_not_after = 0;
+  bool banned = false;
+  bool can_reattest = false;
+  std::vector<Selector> selectors;  // node selectors from attestation, kept sorted
+  int64_t created_at = 0;
+
+  bool operator==(const AttestedNode&) const = default;
+};
+
+struct JoinToken {
+  std::string token;
+  int64_t expires_at = 0;  // Unix seconds
+};
+
+// Filters for ListRegistrationEntries; unset fields do not filter.
+struct EntryFilter {
+  std::optional<std::string> spiffe_id{};
+  std::optional<std::string> parent_id{};
+  // Entries whose selectors are exactly these (kExact) or include all of these (kSuperset).
+  enum class SelectorMatch { kExact, kSuperset };
+  std::optional<std::vector<Selector>> selectors{};
+  SelectorMatch selector_match = SelectorMatch::kExact;
+  std::optional<std::string> federates_with{};
+};
+
+}  // namespace edgeid::server
