@@ -87,7 +87,7 @@ void CaManager::PublishLocked(const X509CaSlot& slot) {
 
 void CaManager::PublishLocked(const std::shared_ptr<const JwtKeySlot>& slot) {
   if (bundle_.jwt().SetAuthority(slot->kid, slot->key.public_key()).ok()) {
-    published_jwt_.push_back(slot);
+    published_jwt_.push_back({slot->kid, slot->not_after});
     bundle_.set_sequence(++sequence_);
   }
 }
@@ -183,13 +183,154 @@ Result<bool> CaManager::Rotate(TimePoint now) {
   for (const auto& cert : crypto::CertificateChain(bundle_.x509().authorities())) {
     if (cert.not_after() <= now) pruned |= bundle_.x509().RemoveAuthority(cert);
   }
-  std::erase_if(published_jwt_, [&](const std::shared_ptr<const JwtKeySlot>& slot) {
-    if (slot->not_after > now || slot == current_jwt_ || slot == next_jwt_) return false;
-    pruned |= bundle_.jwt().RemoveAuthority(slot->kid);
+  std::erase_if(published_jwt_, [&](const PublishedJwtKey& published) {
+    bool in_use = (current_jwt_ && current_jwt_->kid == published.kid) ||
+                  (next_jwt_ && next_jwt_->kid == published.kid);
+    if (published.not_after > now || in_use) return false;
+    pruned |= bundle_.jwt().RemoveAuthority(published.kid);
     return true;
   });
   if (pruned) bundle_.set_sequence(++sequence_);
   return changed || pruned;
+}
+
+namespace {
+
+int64_t Seconds(TimePoint t) {
+  return std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
+}
+TimePoint FromSeconds(int64_t s) {
+  return TimePoint(seconds(s));
+}
+
+JournalX509Ca ToJournal(const X509CaSlot& slot) {
+  JournalX509Ca out{slot.key_id, {slot.certificate.ToDer()}, {}, Seconds(slot.issued_at)};
+  for (const auto& c : slot.upstream_chain) out.chain_der.push_back(c.ToDer());
+  for (const auto& c : slot.roots) out.roots_der.push_back(c.ToDer());
+  return out;
+}
+
+JournalJwtKey ToJournal(const JwtKeySlot& slot) {
+  return {slot.key_id, slot.kid, slot.key.public_key().ToDer(), Seconds(slot.issued_at),
+          Seconds(slot.not_after)};
+}
+
+Result<crypto::CertificateChain> ParseDers(const std::vector<std::string>& ders) {
+  crypto::CertificateChain out;
+  for (const auto& der : ders) {
+    auto cert = EDGEID_TRY(crypto::Certificate::FromDer(der));
+    out.push_back(std::move(cert));
+  }
+  return out;
+}
+
+Result<std::shared_ptr<const X509CaSlot>> FromJournal(const JournalX509Ca& journaled,
+                                                      const keymanager::KeyManager& km,
+                                                      TimePoint now) {
+  auto key = EDGEID_TRY(km.GetKey(journaled.key_id));
+  auto chain = EDGEID_TRY(ParseDers(journaled.chain_der));
+  auto roots = EDGEID_TRY(ParseDers(journaled.roots_der));
+  if (chain.empty() || !(chain.front().public_key() == key.public_key())) {
+    return FailedPrecondition("key " + journaled.key_id + " does not match the journaled CA");
+  }
+  if (chain.front().not_after() <= now) return FailedPrecondition("the journaled CA has expired");
+  crypto::CertificateChain upstream(chain.begin() + 1, chain.end());
+  return std::shared_ptr<const X509CaSlot>(std::make_shared<X509CaSlot>(
+      X509CaSlot{journaled.key_id, chain.front(), key, std::move(upstream), std::move(roots),
+                 FromSeconds(journaled.issued_at)}));
+}
+
+Result<std::shared_ptr<const JwtKeySlot>> FromJournal(const JournalJwtKey& journaled,
+                                                      const keymanager::KeyManager& km,
+                                                      TimePoint now) {
+  auto key = EDGEID_TRY(km.GetKey(journaled.key_id));
+  if (key.public_key().ToDer() != journaled.public_key_der) {
+    return FailedPrecondition("key " + journaled.key_id + " does not match the journaled JWT key");
+  }
+  if (FromSeconds(journaled.not_after) <= now) {
+    return FailedPrecondition("the journaled JWT key has expired");
+  }
+  return std::shared_ptr<const JwtKeySlot>(std::make_shared<JwtKeySlot>(
+      JwtKeySlot{journaled.key_id, journaled.kid, key, FromSeconds(journaled.issued_at),
+                 FromSeconds(journaled.not_after)}));
+}
+
+}  // namespace
+
+CaJournal CaManager::Journal() const {
+  std::shared_lock lock(mu_);
+  CaJournal journal;
+  if (current_x509_) journal.current_x509 = ToJournal(*current_x509_);
+  if (next_x509_) journal.next_x509 = ToJournal(*next_x509_);
+  if (current_jwt_) journal.current_jwt = ToJournal(*current_jwt_);
+  if (next_jwt_) journal.next_jwt = ToJournal(*next_jwt_);
+  for (const auto& root : bundle_.x509().authorities()) {
+    journal.published_roots_der.push_back(root.ToDer());
+  }
+  for (const auto& published : published_jwt_) {
+    auto key = bundle_.jwt().FindAuthority(published.kid);
+    if (!key.ok()) continue;
+    journal.published_jwt.push_back(
+        {"", published.kid, key->ToDer(), 0, Seconds(published.not_after)});
+  }
+  journal.sequence = sequence_;
+  return journal;
+}
+
+Status CaManager::Restore(const CaJournal& journal, TimePoint now) {
+  if (!journal.current_x509 || !journal.current_jwt) {
+    return FailedPrecondition("the CA journal has no active CA or JWT key");
+  }
+  auto x509 = FromJournal(*journal.current_x509, key_manager_, now);
+  if (!x509.ok()) return x509.error().Wrap("resuming the X.509 CA");
+  auto jwt = FromJournal(*journal.current_jwt, key_manager_, now);
+  if (!jwt.ok()) return jwt.error().Wrap("resuming the JWT key");
+  if (!(*x509)->certificate.uri_sans().empty() &&
+      (*x509)->certificate.uri_sans().front() != config_.trust_domain.IdString()) {
+    return FailedPrecondition("the journaled CA belongs to another trust domain");
+  }
+  // A prepared successor that cannot be resumed is simply prepared again by Rotate.
+  std::shared_ptr<const X509CaSlot> next_x509;
+  if (journal.next_x509) {
+    auto next = FromJournal(*journal.next_x509, key_manager_, now);
+    if (next.ok()) next_x509 = *next;
+  }
+  std::shared_ptr<const JwtKeySlot> next_jwt;
+  if (journal.next_jwt) {
+    auto next = FromJournal(*journal.next_jwt, key_manager_, now);
+    if (next.ok()) next_jwt = *next;
+  }
+
+  spiffe::SpiffeBundle bundle(config_.trust_domain);
+  for (const auto& der : journal.published_roots_der) {
+    auto root = crypto::Certificate::FromDer(der);
+    if (root.ok() && root->not_after() > now) bundle.x509().AddAuthority(*root);
+  }
+  std::vector<PublishedJwtKey> published;
+  for (const auto& k : journal.published_jwt) {
+    auto pub = crypto::PublicKey::FromDer(k.public_key_der);
+    if (!pub.ok() || FromSeconds(k.not_after) <= now) continue;
+    if (bundle.jwt().SetAuthority(k.kid, *pub).ok()) {
+      published.push_back({k.kid, FromSeconds(k.not_after)});
+    }
+  }
+
+  std::unique_lock lock(mu_);
+  current_x509_ = *x509;
+  next_x509_ = next_x509;
+  current_jwt_ = *jwt;
+  next_jwt_ = next_jwt;
+  bundle_ = std::move(bundle);
+  published_jwt_ = std::move(published);
+  sequence_ = std::max(sequence_, journal.sequence);
+  bundle_.set_sequence(sequence_);
+  // Whatever is in use must be trusted, even if the journal missed it.
+  PublishLocked(*current_x509_);
+  if (next_x509_) PublishLocked(*next_x509_);
+  for (const auto* slot : {&current_jwt_, &next_jwt_}) {
+    if (*slot && !bundle_.jwt().FindAuthority((*slot)->kid).ok()) PublishLocked(*slot);
+  }
+  return OkStatus();
 }
 
 std::shared_ptr<const X509CaSlot> CaManager::current_x509_ca() const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ca/ca_certificate.h"
+#include "ca/ca_journal.h"
 #include "ca/upstream_authority.h"
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
@@ -75,6 +76,14 @@ class CaManager {
   std::shared_ptr<const JwtKeySlot> current_jwt_key() const;
   std::shared_ptr<const JwtKeySlot> next_jwt_key() const;
 
+  // What a restarted server resumes from; persist it whenever Initialize or Rotate changed
+  // something.
+  CaJournal Journal() const;
+  // Resumes from `journal`. Keys come from the key manager by ID and must match their
+  // certificates. FailedPrecondition when the journaled CA or JWT key is unusable at `now`
+  // (expired, or its key is gone): the caller then calls Initialize.
+  Status Restore(const CaJournal& journal, TimePoint now);
+
   // The trust domain's bundle: every unexpired CA root and JWT key, current and prepared.
   spiffe::SpiffeBundle bundle() const;
 
@@ -110,7 +119,11 @@ class CaManager {
   std::shared_ptr<const JwtKeySlot> current_jwt_;
   std::shared_ptr<const JwtKeySlot> next_jwt_;
   spiffe::SpiffeBundle bundle_;
-  std::vector<std::shared_ptr<const JwtKeySlot>> published_jwt_;  // in the bundle now
+  struct PublishedJwtKey {
+    std::string kid;
+    TimePoint not_after;
+  };
+  std::vector<PublishedJwtKey> published_jwt_;  // in the bundle now, with when each expires
   uint64_t sequence_ = 0;
 };
 
