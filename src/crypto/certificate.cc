@@ -35,6 +35,17 @@ std::string NameToString(const X509_NAME* name) {
   return MemoryBioContents(bio.get());
 }
 
+// OpenSSL parses certificates whose public key it cannot decode (unknown algorithm, point off
+// the curve) and leaves the key empty; such a certificate is refused here, so every
+// Certificate has a usable key.
+Result<Certificate> Adopt(X509Ptr x509, const std::string& what) {
+  if (X509_get0_pubkey(x509.get()) == nullptr) {
+    return OpenSslError(ErrorCode::kInvalidArgument,
+                        what + ": public key cannot be decoded or is not supported");
+  }
+  return Certificate(x509.get());
+}
+
 std::string OctetString(const ASN1_OCTET_STRING* s) {
   if (s == nullptr) return {};
   return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
@@ -66,7 +77,7 @@ Result<Certificate> Certificate::FromDer(std::string_view der) {
   if (p != reinterpret_cast<const unsigned char*>(der.data() + der.size())) {
     return InvalidArgument("trailing data after DER certificate");
   }
-  return Certificate(x509.get());
+  return Adopt(std::move(x509), "DER certificate");
 }
 
 Result<Certificate> Certificate::FromPem(std::string_view pem) {
@@ -207,7 +218,9 @@ Result<CertificateChain> ParseCertificatesPem(std::string_view pem) {
       return OpenSslError(ErrorCode::kInvalidArgument,
                           "malformed PEM certificate #" + std::to_string(chain.size() + 1));
     }
-    chain.emplace_back(x509.get());
+    auto cert = Adopt(std::move(x509), "PEM certificate #" + std::to_string(chain.size() + 1));
+    if (!cert.ok()) return cert.error();
+    chain.push_back(std::move(*cert));
   }
   if (chain.empty()) return InvalidArgument("no CERTIFICATE block found in PEM data");
   return chain;
@@ -223,7 +236,9 @@ Result<CertificateChain> ParseCertificatesDer(std::string_view der) {
       return OpenSslError(ErrorCode::kInvalidArgument,
                           "malformed DER certificate #" + std::to_string(chain.size() + 1));
     }
-    chain.emplace_back(x509.get());
+    auto cert = Adopt(std::move(x509), "DER certificate #" + std::to_string(chain.size() + 1));
+    if (!cert.ok()) return cert.error();
+    chain.push_back(std::move(*cert));
   }
   if (chain.empty()) return InvalidArgument("no certificate in DER data");
   return chain;

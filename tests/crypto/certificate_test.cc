@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/digest.h"
+#include "crypto/encoding.h"
 #include "testing/test_pki.h"
 
 namespace edgeid::crypto {
@@ -74,6 +75,23 @@ TEST(CertificateTest, RejectsMalformedInput) {
   EXPECT_FALSE(ParseCertificatesPem(pem).ok()) << "corrupt base64 inside the block";
   EXPECT_FALSE(Certificate::FromPem(ca.cert.ToPem() + ca.cert.ToPem()).ok())
       << "FromPem wants exactly one";
+}
+
+TEST(CertificateTest, RefusesCertificateWhoseKeyCannotBeDecoded) {
+  // Found by x509_fuzz and bundle_fuzz: OpenSSL parses such a certificate but has no key for it.
+  auto ca = MakeTestCa("example.org");
+  std::string der = ca.cert.ToDer();
+  auto coords = Unwrap(ca.cert.public_key().ec_coordinates());
+  size_t y = der.find(coords.y);
+  ASSERT_NE(y, std::string::npos);
+  der[y + 31] ^= 0x01;  // the point leaves the curve
+  auto parsed = Certificate::FromDer(der);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().message.find("public key"), std::string::npos);
+  EXPECT_FALSE(ParseCertificatesDer(der).ok());
+  std::string pem =
+      "-----BEGIN CERTIFICATE-----\n" + Base64Encode(der) + "\n-----END CERTIFICATE-----\n";
+  EXPECT_FALSE(ParseCertificatesPem(pem).ok());
 }
 
 TEST(CertificateTest, BuilderRefusesInvertedValidity) {
