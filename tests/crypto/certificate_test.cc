@@ -89,9 +89,13 @@ TEST(CertificateTest, RefusesCertificateWhoseKeyCannotBeDecoded) {
   ASSERT_FALSE(parsed.ok());
   EXPECT_NE(parsed.error().message.find("public key"), std::string::npos);
   EXPECT_FALSE(ParseCertificatesDer(der).ok());
-  std::string pem =
-      "-----BEGIN CERTIFICATE-----\n" + Base64Encode(der) + "\n-----END CERTIFICATE-----\n";
-  EXPECT_FALSE(ParseCertificatesPem(pem).ok());
+  std::string b64 = Base64Encode(der);
+  std::string pem = "-----BEGIN CERTIFICATE-----\n";
+  for (size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
+  pem += "-----END CERTIFICATE-----\n";
+  auto from_pem = ParseCertificatesPem(pem);
+  ASSERT_FALSE(from_pem.ok());
+  EXPECT_NE(from_pem.error().message.find("public key"), std::string::npos);
 }
 
 TEST(CertificateTest, BuilderRefusesInvertedValidity) {
