@@ -1,0 +1,251 @@
+#include "server/config/server_config.h"
+
+#include <toml++/toml.h>
+
+#include <set>
+
+#include "common/atomic_file.h"
+#include "common/duration.h"
+
+namespace edgeid::server {
+namespace {
+
+Error Bad(const std::string& key, const std::string& why) {
+  return InvalidArgument("config: " + key + ": " + why);
+}
+
+// Refuses keys of `table` that are not in `known`, naming them with their full path.
+Status CheckKeys(const toml::table& table, const std::string& prefix,
+                 const std::set<std::string>& known) {
+  for (const auto& [key, value] : table) {
+    std::string name(key.str());
+    if (!known.contains(name)) return Bad(prefix + name, "unknown key");
+  }
+  return OkStatus();
+}
+
+template <typename T>
+Result<std::optional<T>> Get(const toml::table& table, const std::string& prefix, const char* key) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return std::optional<T>();
+  auto value = node->value<T>();
+  if (!value) return Bad(prefix + key, "has the wrong type");
+  return std::optional<T>(*value);
+}
+
+Result<std::optional<std::chrono::seconds>> GetDuration(const toml::table& table,
+                                                        const std::string& prefix,
+                                                        const char* key) {
+  auto text = EDGEID_TRY(Get<std::string>(table, prefix, key));
+  if (!text) return std::optional<std::chrono::seconds>();
+  auto d = ParseDuration(*text);
+  if (!d.ok()) return Bad(prefix + key, d.error().message);
+  if (d->count() <= 0) return Bad(prefix + key, "must be positive");
+  return std::optional<std::chrono::seconds>(*d);
+}
+
+Result<uint16_t> Port(int64_t value, const std::string& key) {
+  if (value < 0 || value > 65535) return Bad(key, "must be a port number (0 to 65535)");
+  return static_cast<uint16_t>(value);
+}
+
+// The raw values before defaults and validation.
+struct RawConfig {
+  std::optional<std::string> trust_domain, data_dir, bind_address, admin_socket, log_level,
+      log_format, ca_key_type, jwt_key_type, jwt_issuer, datastore_path, keys_path;
+  std::optional<int64_t> bind_port, health_port;
+  std::optional<std::chrono::seconds> ca_ttl, x509_ttl, jwt_ttl;
+  std::optional<ca::Subject> ca_subject;
+  std::optional<ca::DiskUpstreamConfig> upstream;
+  std::optional<KeyManagerKind> key_manager;
+};
+
+Status ReadServerTable(const toml::table& server, RawConfig& raw) {
+  const std::string p = "server.";
+  EDGEID_RETURN_IF_ERROR(CheckKeys(
+      server, p,
+      {"trust_domain", "data_dir", "bind_address", "bind_port", "socket_path", "log_level",
+       "log_format", "ca_ttl", "default_x509_svid_ttl", "default_jwt_svid_ttl", "ca_key_type",
+       "jwt_key_type", "jwt_issuer", "ca_subject", "health_port"}));
+  raw.trust_domain = EDGEID_TRY(Get<std::string>(server, p, "trust_domain"));
+  raw.data_dir = EDGEID_TRY(Get<std::string>(server, p, "data_dir"));
+  raw.bind_address = EDGEID_TRY(Get<std::string>(server, p, "bind_address"));
+  raw.bind_port = EDGEID_TRY(Get<int64_t>(server, p, "bind_port"));
+  raw.admin_socket = EDGEID_TRY(Get<std::string>(server, p, "socket_path"));
+  raw.log_level = EDGEID_TRY(Get<std::string>(server, p, "log_level"));
+  raw.log_format = EDGEID_TRY(Get<std::string>(server, p, "log_format"));
+  raw.ca_ttl = EDGEID_TRY(GetDuration(server, p, "ca_ttl"));
+  raw.x509_ttl = EDGEID_TRY(GetDuration(server, p, "default_x509_svid_ttl"));
+  raw.jwt_ttl = EDGEID_TRY(GetDuration(server, p, "default_jwt_svid_ttl"));
+  raw.ca_key_type = EDGEID_TRY(Get<std::string>(server, p, "ca_key_type"));
+  raw.jwt_key_type = EDGEID_TRY(Get<std::string>(server, p, "jwt_key_type"));
+  raw.jwt_issuer = EDGEID_TRY(Get<std::string>(server, p, "jwt_issuer"));
+  raw.health_port = EDGEID_TRY(Get<int64_t>(server, p, "health_port"));
+  if (const toml::node* node = server.get("ca_subject")) {
+    const toml::table* subject = node->as_table();
+    if (subject == nullptr) return Bad(p + "ca_subject", "must be a table");
+    const std::string sp = p + "ca_subject.";
+    EDGEID_RETURN_IF_ERROR(CheckKeys(*subject, sp, {"country", "organization", "common_name"}));
+    ca::Subject parsed;
+    for (auto [key, short_name] : {std::pair{"country", "C"}, std::pair{"organization", "O"},
+                                   std::pair{"common_name", "CN"}}) {
+      auto value = EDGEID_TRY(Get<std::string>(*subject, sp, key));
+      if (value && !value->empty()) parsed.emplace_back(short_name, *value);
+    }
+    raw.ca_subject = std::move(parsed);
+  }
+  return OkStatus();
+}
+
+Status ReadPluginsTable(const toml::table& plugins, RawConfig& raw) {
+  EDGEID_RETURN_IF_ERROR(
+      CheckKeys(plugins, "plugins.", {"datastore", "key_manager", "upstream_authority"}));
+  if (const auto* ds = plugins["datastore"].as_table()) {
+    EDGEID_RETURN_IF_ERROR(CheckKeys(*ds, "plugins.datastore.", {"sql"}));
+    if (const auto* sql = (*ds)["sql"].as_table()) {
+      const std::string p = "plugins.datastore.sql.";
+      EDGEID_RETURN_IF_ERROR(CheckKeys(*sql, p, {"database_type", "connection_string"}));
+      auto type = EDGEID_TRY(Get<std::string>(*sql, p, "database_type"));
+      if (type && *type != "sqlite3") {
+        return Bad(p + "database_type", "\"" + *type + "\" is not supported yet (use sqlite3)");
+      }
+      raw.datastore_path = EDGEID_TRY(Get<std::string>(*sql, p, "connection_string"));
+    }
+  }
+  if (const auto* km = plugins["key_manager"].as_table()) {
+    EDGEID_RETURN_IF_ERROR(CheckKeys(*km, "plugins.key_manager.", {"disk", "memory"}));
+    if (km->contains("disk") && km->contains("memory")) {
+      return Bad("plugins.key_manager", "configure one key manager, not both");
+    }
+    if (const auto* disk = (*km)["disk"].as_table()) {
+      const std::string p = "plugins.key_manager.disk.";
+      EDGEID_RETURN_IF_ERROR(CheckKeys(*disk, p, {"keys_path"}));
+      raw.key_manager = KeyManagerKind::kDisk;
+      raw.keys_path = EDGEID_TRY(Get<std::string>(*disk, p, "keys_path"));
+    } else if (km->contains("memory")) {
+      raw.key_manager = KeyManagerKind::kMemory;
+    }
+  }
+  if (const auto* ua = plugins["upstream_authority"].as_table()) {
+    EDGEID_RETURN_IF_ERROR(CheckKeys(*ua, "plugins.upstream_authority.", {"disk"}));
+    if (const auto* disk = (*ua)["disk"].as_table()) {
+      const std::string p = "plugins.upstream_authority.disk.";
+      EDGEID_RETURN_IF_ERROR(
+          CheckKeys(*disk, p, {"cert_file_path", "key_file_path", "bundle_file_path"}));
+      ca::DiskUpstreamConfig upstream;
+      upstream.cert_file_path =
+          EDGEID_TRY(Get<std::string>(*disk, p, "cert_file_path")).value_or("");
+      upstream.key_file_path = EDGEID_TRY(Get<std::string>(*disk, p, "key_file_path")).value_or("");
+      upstream.bundle_file_path =
+          EDGEID_TRY(Get<std::string>(*disk, p, "bundle_file_path")).value_or("");
+      if (upstream.cert_file_path.empty() || upstream.key_file_path.empty()) {
+        return Bad(p, "cert_file_path and key_file_path are required");
+      }
+      raw.upstream = std::move(upstream);
+    }
+  }
+  return OkStatus();
+}
+
+template <typename T>
+void Override(std::optional<T>& target, const std::optional<T>& flag) {
+  if (flag) target = flag;
+}
+
+}  // namespace
+
+Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerFlags& flags) {
+  RawConfig raw;
+  toml::table doc;
+  try {
+    doc = toml::parse(toml_text);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgument("config: line " + std::to_string(e.source().begin.line) + ": " +
+                           std::string(e.description()));
+  }
+  EDGEID_RETURN_IF_ERROR(CheckKeys(doc, "", {"server", "plugins"}));
+  if (const toml::node* server = doc.get("server")) {
+    if (!server->is_table()) return Bad("server", "must be a table");
+    EDGEID_RETURN_IF_ERROR(ReadServerTable(*server->as_table(), raw));
+  }
+  if (const toml::node* plugins = doc.get("plugins")) {
+    if (!plugins->is_table()) return Bad("plugins", "must be a table");
+    EDGEID_RETURN_IF_ERROR(ReadPluginsTable(*plugins->as_table(), raw));
+  }
+
+  Override(raw.trust_domain, flags.trust_domain);
+  Override(raw.data_dir, flags.data_dir);
+  Override(raw.bind_address, flags.bind_address);
+  if (flags.bind_port) raw.bind_port = *flags.bind_port;
+  Override(raw.admin_socket, flags.admin_socket);
+  Override(raw.log_level, flags.log_level);
+  Override(raw.log_format, flags.log_format);
+  if (flags.health_port) raw.health_port = *flags.health_port;
+
+  if (!raw.trust_domain || raw.trust_domain->empty()) {
+    return Bad("server.trust_domain", "is required (or --trust-domain)");
+  }
+  auto td = spiffe::TrustDomain::Parse(*raw.trust_domain);
+  if (!td.ok()) return Bad("server.trust_domain", td.error().message);
+  ServerConfig config{*td, raw.data_dir.value_or("")};
+  if (config.data_dir.empty()) return Bad("server.data_dir", "is required (or --data-dir)");
+  if (raw.bind_address) config.bind_address = *raw.bind_address;
+  if (config.bind_address.empty()) return Bad("server.bind_address", "must not be empty");
+  if (raw.bind_port) config.bind_port = EDGEID_TRY(Port(*raw.bind_port, "server.bind_port"));
+  if (raw.admin_socket) config.admin_socket = *raw.admin_socket;
+  if (config.admin_socket.empty() || config.admin_socket.size() > 107) {
+    return Bad("server.socket_path", "must be a path of 1 to 107 bytes (a UNIX socket limit)");
+  }
+  if (raw.log_level) config.log_level = *raw.log_level;
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+  if (!kLevels.contains(config.log_level)) {
+    return Bad("server.log_level",
+               "\"" + config.log_level + "\" is not one of trace, debug, info, warn, error");
+  }
+  if (raw.log_format) {
+    if (*raw.log_format == "text") {
+      config.log_format = LogFormat::kText;
+    } else if (*raw.log_format == "json") {
+      config.log_format = LogFormat::kJson;
+    } else {
+      return Bad("server.log_format", "\"" + *raw.log_format + "\" is not text or json");
+    }
+  }
+  if (raw.ca_ttl) config.ca_ttl = *raw.ca_ttl;
+  if (raw.x509_ttl) config.default_x509_svid_ttl = *raw.x509_ttl;
+  if (raw.jwt_ttl) config.default_jwt_svid_ttl = *raw.jwt_ttl;
+  if (config.default_x509_svid_ttl >= config.ca_ttl) {
+    return Bad("server.default_x509_svid_ttl", "must be shorter than ca_ttl");
+  }
+  for (auto [raw_type, target, key] :
+       {std::tuple{&raw.ca_key_type, &config.ca_key_type, "server.ca_key_type"},
+        std::tuple{&raw.jwt_key_type, &config.jwt_key_type, "server.jwt_key_type"}}) {
+    if (!*raw_type) continue;
+    auto type = crypto::ParseKeyType(**raw_type);
+    if (!type.ok()) return Bad(key, type.error().message);
+    *target = *type;
+  }
+  if (raw.ca_subject) config.ca_subject = *raw.ca_subject;
+  if (raw.jwt_issuer) config.jwt_issuer = *raw.jwt_issuer;
+  config.datastore_path = raw.datastore_path.value_or(config.data_dir + "/datastore.sqlite3");
+  if (raw.key_manager) config.key_manager = *raw.key_manager;
+  config.keys_path = raw.keys_path.value_or(config.data_dir + "/keys");
+  config.upstream_authority = raw.upstream;
+  if (raw.health_port)
+    config.health_port = EDGEID_TRY(Port(*raw.health_port, "server.health_port"));
+  return config;
+}
+
+Result<ServerConfig> LoadServerConfig(const ServerFlags& flags) {
+  std::string text;
+  if (flags.config_path) {
+    auto file = ReadFile(*flags.config_path);
+    if (!file.ok()) return file.error().Wrap("reading config");
+    text = std::move(*file);
+  }
+  auto config = ParseServerConfig(text, flags);
+  if (!config.ok() && flags.config_path) return config.error().Wrap(*flags.config_path);
+  return config;
+}
+
+}  // namespace edgeid::server

@@ -1,0 +1,63 @@
+// edgeid-server's settings: SPIRE's key names, a TOML file and flags, validated when loaded.
+// docs/server-config.md lists every key with its default.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ca/ca_manager.h"
+#include "ca/upstreamauthority/disk/disk_upstream_authority.h"
+#include "common/result.h"
+#include "crypto/key_type.h"
+#include "spiffe/spiffe_id.h"
+
+namespace edgeid::server {
+
+enum class LogFormat { kText, kJson };
+enum class KeyManagerKind { kDisk, kMemory };
+
+struct ServerConfig {
+  spiffe::TrustDomain trust_domain;
+  std::string data_dir;
+  std::string bind_address = "127.0.0.1";
+  uint16_t bind_port = 8081;
+  std::string admin_socket = "/tmp/edgeid-server/private/api.sock";
+  std::string log_level = "info";
+  LogFormat log_format = LogFormat::kText;
+  std::chrono::seconds ca_ttl{24 * 3600};
+  std::chrono::seconds default_x509_svid_ttl{3600};
+  std::chrono::seconds default_jwt_svid_ttl{300};
+  crypto::KeyType ca_key_type = crypto::KeyType::kEcP256;
+  crypto::KeyType jwt_key_type = crypto::KeyType::kEcP256;
+  ca::Subject ca_subject = {{"C", "US"}, {"O", "edgeid"}};
+  std::string jwt_issuer{};
+  std::string datastore_path{};  // default: <data_dir>/datastore.sqlite3
+  KeyManagerKind key_manager = KeyManagerKind::kDisk;
+  std::string keys_path{};  // default: <data_dir>/keys
+  std::optional<ca::DiskUpstreamConfig> upstream_authority{};
+  std::optional<uint16_t> health_port{};  // /live, /ready and /metrics; off unless set
+};
+
+// Values given on the command line; each overrides the file.
+struct ServerFlags {
+  std::optional<std::string> config_path;
+  std::optional<std::string> trust_domain;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> bind_address;
+  std::optional<uint16_t> bind_port;
+  std::optional<std::string> admin_socket;
+  std::optional<std::string> log_level;
+  std::optional<std::string> log_format;
+  std::optional<uint16_t> health_port;
+};
+
+// Reads the TOML file named by the flags (if any), applies the flags, fills defaults and checks
+// every value. Unknown keys are errors, so that a misspelt key is not silently ignored.
+Result<ServerConfig> LoadServerConfig(const ServerFlags& flags);
+// The same for TOML text, for tests and `edgeid-server validate`.
+Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerFlags& flags);
+
+}  // namespace edgeid::server

@@ -1,0 +1,165 @@
+#include "server/config/server_config.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/temp_dir.h"
+#include "testing/test_pki.h"
+
+namespace edgeid::server {
+namespace {
+
+using edgeid::testing::Unwrap;
+
+ServerFlags Minimal() {
+  ServerFlags flags;
+  flags.trust_domain = "example.org";
+  flags.data_dir = "/var/lib/edgeid";
+  return flags;
+}
+
+std::string ErrorOf(std::string_view toml, const ServerFlags& flags = Minimal()) {
+  auto r = ParseServerConfig(toml, flags);
+  return r.ok() ? "" : r.error().message;
+}
+
+TEST(ServerConfigTest, FlagsAloneGiveAWorkingConfigWithSpireDefaults) {
+  auto c = Unwrap(ParseServerConfig("", Minimal()));
+  EXPECT_EQ(c.trust_domain.name(), "example.org");
+  EXPECT_EQ(c.bind_address, "127.0.0.1");
+  EXPECT_EQ(c.bind_port, 8081);
+  EXPECT_EQ(c.admin_socket, "/tmp/edgeid-server/private/api.sock");
+  EXPECT_EQ(c.ca_ttl, std::chrono::hours(24));
+  EXPECT_EQ(c.default_x509_svid_ttl, std::chrono::hours(1));
+  EXPECT_EQ(c.default_jwt_svid_ttl, std::chrono::minutes(5));
+  EXPECT_EQ(c.ca_key_type, crypto::KeyType::kEcP256);
+  EXPECT_EQ(c.datastore_path, "/var/lib/edgeid/datastore.sqlite3");
+  EXPECT_EQ(c.keys_path, "/var/lib/edgeid/keys");
+  EXPECT_EQ(c.key_manager, KeyManagerKind::kDisk);
+  EXPECT_EQ(c.log_format, LogFormat::kText);
+  EXPECT_FALSE(c.upstream_authority.has_value());
+  EXPECT_FALSE(c.health_port.has_value());
+}
+
+TEST(ServerConfigTest, ReadsEveryKeyFromToml) {
+  auto c = Unwrap(ParseServerConfig(R"(
+[server]
+trust_domain = "edge.example"
+data_dir = "/srv/edgeid"
+bind_address = "0.0.0.0"
+bind_port = 9443
+socket_path = "/run/edgeid/admin.sock"
+log_level = "debug"
+log_format = "json"
+ca_ttl = "48h"
+default_x509_svid_ttl = "30m"
+default_jwt_svid_ttl = "2m"
+ca_key_type = "ec-p384"
+jwt_key_type = "rsa-2048"
+jwt_issuer = "https://oidc.edge.example"
+health_port = 8080
+
+[server.ca_subject]
+country = "DE"
+organization = "Factory"
+common_name = "Edge CA"
+
+[plugins.datastore.sql]
+database_type = "sqlite3"
+connection_string = "/srv/db.sqlite3"
+
+[plugins.key_manager.memory]
+
+[plugins.upstream_authority.disk]
+cert_file_path = "/etc/up.pem"
+key_file_path = "/etc/up.key"
+bundle_file_path = "/etc/roots.pem"
+)",
+                                    {}));
+  EXPECT_EQ(c.trust_domain.name(), "edge.example");
+  EXPECT_EQ(c.bind_address, "0.0.0.0");
+  EXPECT_EQ(c.bind_port, 9443);
+  EXPECT_EQ(c.admin_socket, "/run/edgeid/admin.sock");
+  EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.log_format, LogFormat::kJson);
+  EXPECT_EQ(c.ca_ttl, std::chrono::hours(48));
+  EXPECT_EQ(c.default_x509_svid_ttl, std::chrono::minutes(30));
+  EXPECT_EQ(c.default_jwt_svid_ttl, std::chrono::minutes(2));
+  EXPECT_EQ(c.ca_key_type, crypto::KeyType::kEcP384);
+  EXPECT_EQ(c.jwt_key_type, crypto::KeyType::kRsa2048);
+  EXPECT_EQ(c.jwt_issuer, "https://oidc.edge.example");
+  EXPECT_EQ(c.ca_subject, (ca::Subject{{"C", "DE"}, {"O", "Factory"}, {"CN", "Edge CA"}}));
+  EXPECT_EQ(c.datastore_path, "/srv/db.sqlite3");
+  EXPECT_EQ(c.key_manager, KeyManagerKind::kMemory);
+  ASSERT_TRUE(c.upstream_authority.has_value());
+  EXPECT_EQ(c.upstream_authority->bundle_file_path, "/etc/roots.pem");
+  EXPECT_EQ(c.health_port, 8080);
+}
+
+TEST(ServerConfigTest, FlagsOverrideTheFile) {
+  ServerFlags flags;
+  flags.trust_domain = "flag.example";
+  flags.bind_port = 7000;
+  flags.log_format = "json";
+  auto c = Unwrap(ParseServerConfig(
+      "[server]\ntrust_domain = \"file.example\"\ndata_dir = \"/d\"\nbind_port = 1\n", flags));
+  EXPECT_EQ(c.trust_domain.name(), "flag.example");
+  EXPECT_EQ(c.bind_port, 7000);
+  EXPECT_EQ(c.data_dir, "/d");
+  EXPECT_EQ(c.log_format, LogFormat::kJson);
+}
+
+TEST(ServerConfigTest, ErrorsNameTheKey) {
+  EXPECT_NE(ErrorOf("", {}).find("server.trust_domain: is required"), std::string::npos);
+  ServerFlags no_dir;
+  no_dir.trust_domain = "example.org";
+  EXPECT_NE(ErrorOf("", no_dir).find("server.data_dir"), std::string::npos);
+  ServerFlags upper = Minimal();
+  upper.trust_domain = "Example.org";
+  EXPECT_NE(ErrorOf("", upper).find("lowercase"), std::string::npos);
+  EXPECT_NE(ErrorOf("[server]\ntrust_domian = \"x\"\n").find("server.trust_domian: unknown key"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[sever]\n").find("sever: unknown key"), std::string::npos);
+  EXPECT_NE(
+      ErrorOf("[server]\nbind_port = \"8081\"\n").find("server.bind_port: has the wrong type"),
+      std::string::npos);
+  EXPECT_NE(ErrorOf("[server]\nbind_port = 70000\n").find("port number"), std::string::npos);
+  EXPECT_NE(ErrorOf("[server]\nca_ttl = \"1 day\"\n").find("server.ca_ttl"), std::string::npos);
+  EXPECT_NE(ErrorOf("[server]\nca_ttl = \"1h\"\n").find("shorter than ca_ttl"), std::string::npos);
+  EXPECT_NE(ErrorOf("[server]\nlog_level = \"loud\"\n").find("server.log_level"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[server]\nlog_format = \"xml\"\n").find("server.log_format"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[server]\nca_key_type = \"ec-p521\"\n").find("server.ca_key_type"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[server.ca_subject]\nstate = \"x\"\n").find("server.ca_subject.state"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[plugins.datastore.sql]\ndatabase_type = \"mysql\"\n").find("mysql"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[plugins.key_manager.disk]\n[plugins.key_manager.memory]\n").find("not both"),
+            std::string::npos);
+  EXPECT_NE(
+      ErrorOf("[plugins.upstream_authority.disk]\ncert_file_path = \"/a\"\n").find("key_file_path"),
+      std::string::npos);
+  EXPECT_NE(ErrorOf("[server\n").find("line 1"), std::string::npos);
+  ServerFlags long_socket = Minimal();
+  long_socket.admin_socket = "/" + std::string(200, 's');
+  EXPECT_NE(ErrorOf("", long_socket).find("server.socket_path"), std::string::npos);
+}
+
+TEST(ServerConfigTest, LoadNamesTheFile) {
+  edgeid::testing::TempDir dir;
+  ServerFlags flags = Minimal();
+  flags.config_path = dir.File("missing.toml");
+  auto missing = LoadServerConfig(flags);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("missing.toml"), std::string::npos);
+  edgeid::testing::WriteTestFile(dir.File("bad.toml"), "[server]\nbind_port = -1\n");
+  flags.config_path = dir.File("bad.toml");
+  auto bad = LoadServerConfig(flags);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("bad.toml"), std::string::npos);
+  EXPECT_NE(bad.error().message.find("server.bind_port"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace edgeid::server
