@@ -1,0 +1,76 @@
+// edgeid-server: the SPIRE-server role. `run` starts the daemon; `validate` checks a config.
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "common/log.h"
+#include "server/config/server_config.h"
+#include "server/server.h"
+
+namespace {
+
+using edgeid::server::ServerFlags;
+
+void AddConfigFlags(CLI::App* cmd, ServerFlags& flags) {
+  cmd->add_option("--config", flags.config_path, "TOML configuration file");
+  cmd->add_option("--trust-domain", flags.trust_domain, "Trust domain (server.trust_domain)");
+  cmd->add_option("--data-dir", flags.data_dir, "Data directory (server.data_dir)");
+  cmd->add_option("--bind-address", flags.bind_address, "Agent API address");
+  cmd->add_option("--bind-port", flags.bind_port, "Agent API port");
+  cmd->add_option("--admin-socket", flags.admin_socket, "Admin API UNIX socket");
+  cmd->add_option("--log-level", flags.log_level, "trace, debug, info, warn or error");
+  cmd->add_option("--log-format", flags.log_format, "text or json");
+  cmd->add_option("--health-port", flags.health_port, "Port for /live, /ready and /metrics");
+}
+
+int Fail(const edgeid::Error& error) {
+  std::cerr << "edgeid-server: " << error.message << "\n";
+  return 1;
+}
+
+int RunServer(const ServerFlags& flags) {
+  auto config = edgeid::server::LoadServerConfig(flags);
+  if (!config.ok()) return Fail(config.error());
+  auto log = edgeid::MakeLogger(
+      "server", {config->log_level, config->log_format == edgeid::server::LogFormat::kJson});
+  if (!log.ok()) return Fail(log.error());
+  edgeid::server::BlockTerminationSignals();
+  auto server = edgeid::server::Server::Start(*config, *log);
+  if (!server.ok()) {
+    (*log)->error("{}", server.error().message);
+    return 1;
+  }
+  auto status = (*server)->Run();
+  if (!status.ok()) return Fail(status.error());
+  return 0;
+}
+
+int Run(int argc, char** argv) {
+  CLI::App app{"edgeid-server: SPIFFE server (CA, registration, node attestation)"};
+  app.require_subcommand(1);
+  ServerFlags run_flags;
+  AddConfigFlags(app.add_subcommand("run", "Run the server"), run_flags);
+  ServerFlags validate_flags;
+  auto* validate = app.add_subcommand("validate", "Check a configuration and exit");
+  AddConfigFlags(validate, validate_flags);
+  CLI11_PARSE(app, argc, argv);
+
+  if (*validate) {
+    auto config = edgeid::server::LoadServerConfig(validate_flags);
+    if (!config.ok()) return Fail(config.error());
+    std::cout << "configuration is valid (trust domain " << config->trust_domain.name() << ")\n";
+    return 0;
+  }
+  return RunServer(run_flags);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {  // e.g. out of memory; the libraries do not throw
+    std::cerr << "edgeid-server: " << e.what() << "\n";
+    return 1;
+  }
+}

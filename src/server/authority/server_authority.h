@@ -1,0 +1,46 @@
+// The server's CA as a service: opens the configured key manager and upstream authority,
+// resumes the CA from the datastore's journal (or creates one), and persists the journal and
+// the trust bundle whenever rotation changes them.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <memory>
+
+#include "ca/ca_manager.h"
+#include "ca/upstream_authority.h"
+#include "keymanager/key_manager.h"
+#include "server/config/server_config.h"
+#include "server/datastore/datastore.h"
+
+namespace edgeid::server {
+
+class ServerAuthority {
+ public:
+  static Result<std::unique_ptr<ServerAuthority>> Start(const ServerConfig& config,
+                                                        DataStore& datastore,
+                                                        std::shared_ptr<spdlog::logger> log,
+                                                        ca::TimePoint now);
+
+  ca::CaManager& ca() { return *ca_; }
+  // Prepares, activates and prunes as their time comes, then persists what changed.
+  Status Tick(ca::TimePoint now);
+
+ private:
+  ServerAuthority(std::unique_ptr<keymanager::KeyManager> km,
+                  std::unique_ptr<ca::UpstreamAuthority> upstream, DataStore& datastore,
+                  std::shared_ptr<spdlog::logger> log)
+      : key_manager_(std::move(km)),
+        upstream_(std::move(upstream)),
+        datastore_(datastore),
+        log_(std::move(log)) {}
+  Status Persist();
+
+  std::unique_ptr<keymanager::KeyManager> key_manager_;
+  std::unique_ptr<ca::UpstreamAuthority> upstream_;
+  std::unique_ptr<ca::CaManager> ca_;
+  DataStore& datastore_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace edgeid::server
