@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/log.h"
+#include "server/cli/entry_commands.h"
 #include "server/config/server_config.h"
 #include "server/server.h"
 
@@ -53,7 +54,10 @@ int Run(int argc, char** argv) {
   ServerFlags validate_flags;
   auto* validate = app.add_subcommand("validate", "Check a configuration and exit");
   AddConfigFlags(validate, validate_flags);
+  int exit_code = 0;
+  edgeid::server::cli::AddEntryCommands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
+  if (app.got_subcommand("entry")) return exit_code;
 
   if (*validate) {
     auto config = edgeid::server::LoadServerConfig(validate_flags);

@@ -60,6 +60,12 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
   auto authority = ServerAuthority::Start(config, *server->datastore_, server->log_, Clock::now());
   if (!authority.ok()) return authority.error().Wrap("starting the CA");
   server->authority_ = std::move(*authority);
+  server->entry_service_ =
+      std::make_unique<EntryService>(*server->datastore_, config.trust_domain, server->log_);
+  auto admin =
+      AdminEndpoint::Start(config.admin_socket, {server->entry_service_.get()}, server->log_);
+  if (!admin.ok()) return admin.error();
+  server->admin_endpoint_ = std::move(*admin);
   return server;
 }
 

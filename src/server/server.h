@@ -6,9 +6,11 @@
 
 #include <memory>
 
+#include "server/api/entry_service.h"
 #include "server/authority/server_authority.h"
 #include "server/config/server_config.h"
 #include "server/datastore/datastore.h"
+#include "server/endpoints/admin_endpoint.h"
 
 namespace edgeid::server {
 
@@ -32,6 +34,9 @@ class Server {
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<DataStore> datastore_;
   std::unique_ptr<ServerAuthority> authority_;
+  std::unique_ptr<EntryService> entry_service_;
+  // Declared last so it stops first, before the services and stores it uses go away.
+  std::unique_ptr<AdminEndpoint> admin_endpoint_;
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts afterwards.

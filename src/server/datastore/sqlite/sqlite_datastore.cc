@@ -129,7 +129,8 @@ Status SqliteDataStore::InsertEntryLocked(RegistrationEntry& entry) {
   std::sort(entry.federates_with.begin(), entry.federates_with.end());
   entry.federates_with.erase(std::unique(entry.federates_with.begin(), entry.federates_with.end()),
                              entry.federates_with.end());
-  if (entry.entry_id.empty()) entry.entry_id = EDGEID_TRY(NewEntryId());
+  bool id_given = !entry.entry_id.empty();
+  if (!id_given) entry.entry_id = EDGEID_TRY(NewEntryId());
   entry.created_at = NowSeconds();
   entry.revision_number = 0;
   auto insert = EDGEID_TRY(Statement::Prepare(
@@ -152,9 +153,12 @@ Status SqliteDataStore::InsertEntryLocked(RegistrationEntry& entry) {
                       .Run();
   if (!inserted.ok()) {
     if (inserted.error().code == ErrorCode::kAlreadyExists) {
-      return AlreadyExists("an entry with SPIFFE ID " + entry.spiffe_id + ", parent ID " +
-                           entry.parent_id + " and these selectors already exists (or entry ID " +
-                           entry.entry_id + " is taken)");
+      return AlreadyExists(
+          id_given ? "entry ID " + entry.entry_id +
+                         " is taken, or an entry with the same SPIFFE ID, parent ID and selectors"
+                         " exists"
+                   : "an entry with SPIFFE ID " + entry.spiffe_id + ", parent ID " +
+                         entry.parent_id + " and these selectors already exists");
     }
     return inserted.error();
   }

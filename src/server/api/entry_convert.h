@@ -1,0 +1,27 @@
+// Registration entries between the API's messages and the datastore, with the checks every
+// entry must pass before it is stored.
+#pragma once
+
+#include "common/result.h"
+#include "edgeid/server/v1/types.pb.h"
+#include "server/datastore/types.h"
+#include "spiffe/spiffe_id.h"
+
+namespace edgeid::server {
+
+namespace v1 = ::edgeid::server::v1;
+
+v1::Entry ToProto(const RegistrationEntry& entry);
+RegistrationEntry FromProto(const v1::Entry& entry);
+
+// Refuses entries that must not be stored: SPIFFE and parent IDs that are invalid or outside
+// `td`, no selectors, malformed selectors, negative TTLs, invalid federated trust domains.
+Status ValidateEntry(const RegistrationEntry& entry, const spiffe::TrustDomain& td);
+
+// "unix:uid:1000" -> {"unix", "uid:1000"}: the type is everything before the first colon.
+Result<Selector> ParseSelector(std::string_view text);
+
+// The server's own SPIFFE ID: the parent of node alias entries.
+std::string ServerSpiffeId(const spiffe::TrustDomain& td);
+
+}  // namespace edgeid::server

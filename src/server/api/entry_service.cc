@@ -1,0 +1,153 @@
+#include "server/api/entry_service.h"
+
+#include "server/api/entry_convert.h"
+
+namespace edgeid::server {
+
+grpc::Status ToGrpc(const Error& error) {
+  grpc::StatusCode code = grpc::StatusCode::INTERNAL;
+  switch (error.code) {
+    case ErrorCode::kInvalidArgument:
+      code = grpc::StatusCode::INVALID_ARGUMENT;
+      break;
+    case ErrorCode::kNotFound:
+      code = grpc::StatusCode::NOT_FOUND;
+      break;
+    case ErrorCode::kAlreadyExists:
+      code = grpc::StatusCode::ALREADY_EXISTS;
+      break;
+    case ErrorCode::kPermissionDenied:
+      code = grpc::StatusCode::PERMISSION_DENIED;
+      break;
+    case ErrorCode::kUnauthenticated:
+      code = grpc::StatusCode::UNAUTHENTICATED;
+      break;
+    case ErrorCode::kFailedPrecondition:
+      code = grpc::StatusCode::FAILED_PRECONDITION;
+      break;
+    case ErrorCode::kUnavailable:
+      code = grpc::StatusCode::UNAVAILABLE;
+      break;
+    case ErrorCode::kDeadlineExceeded:
+      code = grpc::StatusCode::DEADLINE_EXCEEDED;
+      break;
+    case ErrorCode::kResourceExhausted:
+      code = grpc::StatusCode::RESOURCE_EXHAUSTED;
+      break;
+    case ErrorCode::kInternal:
+      break;
+  }
+  return grpc::Status(code, error.message);
+}
+
+void SetStatus(v1::Status* status, const Status& result) {
+  if (result.ok()) {
+    status->set_code(0);
+    status->set_message("OK");
+    return;
+  }
+  grpc::Status g = ToGrpc(result.error());
+  status->set_code(static_cast<int32_t>(g.error_code()));
+  status->set_message(g.error_message());
+}
+
+grpc::Status EntryService::CountEntries(grpc::ServerContext*, const v1::CountEntriesRequest*,
+                                        v1::CountEntriesResponse* response) {
+  auto count = datastore_.CountRegistrationEntries();
+  if (!count.ok()) return ToGrpc(count.error());
+  response->set_count(*count);
+  return grpc::Status::OK;
+}
+
+grpc::Status EntryService::ListEntries(grpc::ServerContext*, const v1::ListEntriesRequest* request,
+                                       v1::ListEntriesResponse* response) {
+  EntryFilter filter;
+  const auto& f = request->filter();
+  if (!f.by_spiffe_id().empty()) filter.spiffe_id = f.by_spiffe_id();
+  if (!f.by_parent_id().empty()) filter.parent_id = f.by_parent_id();
+  if (!f.by_federates_with().empty()) filter.federates_with = f.by_federates_with();
+  if (f.by_selectors_size() > 0) {
+    std::vector<Selector> selectors;
+    for (const auto& s : f.by_selectors()) selectors.push_back({s.type(), s.value()});
+    filter.selectors = std::move(selectors);
+    filter.selector_match = f.selectors_superset() ? EntryFilter::SelectorMatch::kSuperset
+                                                   : EntryFilter::SelectorMatch::kExact;
+  }
+  auto entries = datastore_.ListRegistrationEntries(filter);
+  if (!entries.ok()) return ToGrpc(entries.error());
+  for (const auto& e : *entries) *response->add_entries() = ToProto(e);
+  return grpc::Status::OK;
+}
+
+grpc::Status EntryService::GetEntry(grpc::ServerContext*, const v1::GetEntryRequest* request,
+                                    v1::Entry* response) {
+  if (request->id().empty()) return ToGrpc(InvalidArgument("an entry ID is required"));
+  auto entry = datastore_.FetchRegistrationEntry(request->id());
+  if (!entry.ok()) return ToGrpc(entry.error());
+  *response = ToProto(*entry);
+  return grpc::Status::OK;
+}
+
+grpc::Status EntryService::BatchCreateEntry(grpc::ServerContext*,
+                                            const v1::BatchCreateEntryRequest* request,
+                                            v1::BatchCreateEntryResponse* response) {
+  for (const auto& proto : request->entries()) {
+    auto* result = response->add_results();
+    RegistrationEntry entry = FromProto(proto);
+    entry.revision_number = 0;
+    Status valid = ValidateEntry(entry, td_);
+    if (!valid.ok()) {
+      log_->warn("refused entry for {}: {}", entry.spiffe_id, valid.error().message);
+      SetStatus(result->mutable_status(), valid);
+      continue;
+    }
+    auto created = datastore_.CreateRegistrationEntry(entry);
+    if (!created.ok()) {
+      SetStatus(result->mutable_status(), created.error());
+      continue;
+    }
+    log_->info("created entry {} for {}", created->entry_id, created->spiffe_id);
+    SetStatus(result->mutable_status(), OkStatus());
+    *result->mutable_entry() = ToProto(*created);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status EntryService::BatchUpdateEntry(grpc::ServerContext*,
+                                            const v1::BatchUpdateEntryRequest* request,
+                                            v1::BatchUpdateEntryResponse* response) {
+  for (const auto& proto : request->entries()) {
+    auto* result = response->add_results();
+    RegistrationEntry entry = FromProto(proto);
+    Status valid = entry.entry_id.empty() ? Status(InvalidArgument("an entry ID is required"))
+                                          : ValidateEntry(entry, td_);
+    if (!valid.ok()) {
+      SetStatus(result->mutable_status(), valid);
+      continue;
+    }
+    auto updated = datastore_.UpdateRegistrationEntry(entry);
+    if (!updated.ok()) {
+      SetStatus(result->mutable_status(), updated.error());
+      continue;
+    }
+    log_->info("updated entry {} (revision {})", updated->entry_id, updated->revision_number);
+    SetStatus(result->mutable_status(), OkStatus());
+    *result->mutable_entry() = ToProto(*updated);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status EntryService::BatchDeleteEntry(grpc::ServerContext*,
+                                            const v1::BatchDeleteEntryRequest* request,
+                                            v1::BatchDeleteEntryResponse* response) {
+  for (const auto& id : request->ids()) {
+    auto* result = response->add_results();
+    result->set_id(id);
+    auto deleted = datastore_.DeleteRegistrationEntry(id);
+    if (deleted.ok()) log_->info("deleted entry {}", id);
+    SetStatus(result->mutable_status(), deleted.ok() ? OkStatus() : Status(deleted.error()));
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace edgeid::server

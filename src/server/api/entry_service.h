@@ -1,0 +1,42 @@
+// EntryService: registration entries over the admin socket.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <memory>
+
+#include "edgeid/server/v1/entry.grpc.pb.h"
+#include "server/datastore/datastore.h"
+#include "spiffe/spiffe_id.h"
+
+namespace edgeid::server {
+
+class EntryService final : public v1::EntryService::Service {
+ public:
+  EntryService(DataStore& datastore, spiffe::TrustDomain td, std::shared_ptr<spdlog::logger> log)
+      : datastore_(datastore), td_(std::move(td)), log_(std::move(log)) {}
+
+  grpc::Status CountEntries(grpc::ServerContext*, const v1::CountEntriesRequest*,
+                            v1::CountEntriesResponse* response) override;
+  grpc::Status ListEntries(grpc::ServerContext*, const v1::ListEntriesRequest* request,
+                           v1::ListEntriesResponse* response) override;
+  grpc::Status GetEntry(grpc::ServerContext*, const v1::GetEntryRequest* request,
+                        v1::Entry* response) override;
+  grpc::Status BatchCreateEntry(grpc::ServerContext*, const v1::BatchCreateEntryRequest* request,
+                                v1::BatchCreateEntryResponse* response) override;
+  grpc::Status BatchUpdateEntry(grpc::ServerContext*, const v1::BatchUpdateEntryRequest* request,
+                                v1::BatchUpdateEntryResponse* response) override;
+  grpc::Status BatchDeleteEntry(grpc::ServerContext*, const v1::BatchDeleteEntryRequest* request,
+                                v1::BatchDeleteEntryResponse* response) override;
+
+ private:
+  DataStore& datastore_;
+  spiffe::TrustDomain td_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+// Our error codes mirror gRPC's, so the mapping is one to one.
+grpc::Status ToGrpc(const Error& error);
+void SetStatus(v1::Status* status, const Status& result);
+
+}  // namespace edgeid::server

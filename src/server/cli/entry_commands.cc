@@ -1,0 +1,291 @@
+#include "server/cli/entry_commands.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "common/duration.h"
+#include "edgeid/server/v1/entry.grpc.pb.h"
+#include "server/api/entry_convert.h"
+#include "server/cli/admin_client.h"
+
+namespace edgeid::server::cli {
+namespace {
+
+namespace v1 = ::edgeid::server::v1;
+
+struct EntryFlags {
+  std::string admin_socket = kDefaultAdminSocket;
+  std::string output = "pretty";
+  std::string entry_id, spiffe_id, parent_id, hint, x509_ttl, jwt_ttl, federates_filter;
+  std::vector<std::string> selectors, dns_names, federates_with;
+  int64_t expires_at = 0;
+  bool admin = false, downstream = false, node = false, match_superset = false;
+};
+
+void AddCommon(CLI::App* cmd, EntryFlags& f) {
+  cmd->add_option("--admin-socket", f.admin_socket, "Server admin socket")->capture_default_str();
+  cmd->add_option("--output", f.output, "pretty or json")
+      ->check(CLI::IsMember({"pretty", "json"}))
+      ->capture_default_str();
+}
+
+void AddEntryFields(CLI::App* cmd, EntryFlags& f) {
+  cmd->add_option("--spiffe-id", f.spiffe_id, "SPIFFE ID of the workload or node alias");
+  cmd->add_option("--parent-id", f.parent_id, "SPIFFE ID of the parent (an agent or alias)");
+  cmd->add_flag("--node", f.node, "Create a node alias entry (parent: the server)");
+  cmd->add_option("--selector", f.selectors, "Selector type:value (repeatable)");
+  cmd->add_option("--x509-svid-ttl", f.x509_ttl, "X.509-SVID TTL (e.g. 1h; default: server's)");
+  cmd->add_option("--jwt-svid-ttl", f.jwt_ttl, "JWT-SVID TTL (e.g. 5m; default: server's)");
+  cmd->add_option("--dns-name", f.dns_names, "DNS name (repeatable; the first becomes the CN)");
+  cmd->add_option("--federates-with", f.federates_with, "Federated trust domain (repeatable)");
+  cmd->add_flag("--admin", f.admin, "Entry may use the admin API");
+  cmd->add_flag("--downstream", f.downstream, "Entry is a downstream CA");
+  cmd->add_option("--expires-at", f.expires_at, "Expiry, Unix seconds (default: never)");
+  cmd->add_option("--hint", f.hint, "Hint for workloads that get several identities");
+}
+
+int Error(const std::string& command, const std::string& message) {
+  std::cerr << "edgeid-server entry " << command << ": " << message << "\n";
+  return 1;
+}
+
+Result<int32_t> Ttl(const std::string& text, const char* flag) {
+  if (text.empty()) return int32_t{0};
+  bool digits = text.find_first_not_of("0123456789") == std::string::npos;
+  auto seconds = digits ? Result<std::chrono::seconds>(std::chrono::seconds(std::stoll(text)))
+                        : ParseDuration(text);
+  if (!seconds.ok()) return InvalidArgument(std::string(flag) + ": " + seconds.error().message);
+  if (seconds->count() > INT32_MAX) return InvalidArgument(std::string(flag) + ": too long");
+  return static_cast<int32_t>(seconds->count());
+}
+
+Result<v1::Entry> BuildEntry(const EntryFlags& f, bool need_id) {
+  v1::Entry e;
+  if (need_id && f.entry_id.empty()) return InvalidArgument("--entry-id is required");
+  e.set_id(f.entry_id);
+  if (f.spiffe_id.empty()) return InvalidArgument("--spiffe-id is required");
+  e.set_spiffe_id(f.spiffe_id);
+  if (f.node) {
+    if (!f.parent_id.empty()) return InvalidArgument("--node and --parent-id exclude each other");
+    auto id = spiffe::SpiffeId::Parse(f.spiffe_id);
+    if (!id.ok()) return id.error().Wrap("--spiffe-id");
+    e.set_parent_id(ServerSpiffeId(id->trust_domain()));
+  } else {
+    if (f.parent_id.empty()) return InvalidArgument("--parent-id (or --node) is required");
+    e.set_parent_id(f.parent_id);
+  }
+  if (f.selectors.empty()) return InvalidArgument("at least one --selector is required");
+  for (const auto& text : f.selectors) {
+    auto s = ParseSelector(text);
+    if (!s.ok()) return s.error();
+    auto* sel = e.add_selectors();
+    sel->set_type(s->type);
+    sel->set_value(s->value);
+  }
+  e.set_x509_svid_ttl(EDGEID_TRY(Ttl(f.x509_ttl, "--x509-svid-ttl")));
+  e.set_jwt_svid_ttl(EDGEID_TRY(Ttl(f.jwt_ttl, "--jwt-svid-ttl")));
+  for (const auto& d : f.dns_names) e.add_dns_names(d);
+  for (const auto& t : f.federates_with) e.add_federates_with(t);
+  e.set_admin(f.admin);
+  e.set_downstream(f.downstream);
+  e.set_expires_at(f.expires_at);
+  e.set_hint(f.hint);
+  return e;
+}
+
+std::string TtlText(int32_t seconds) {
+  return seconds == 0 ? "default" : FormatDuration(std::chrono::seconds(seconds));
+}
+
+void PrintPretty(const v1::Entry& e) {
+  auto line = [](const char* label, const std::string& value) {
+    std::cout << label << " : " << value << "\n";
+  };
+  line("Entry ID        ", e.id());
+  line("SPIFFE ID       ", e.spiffe_id());
+  line("Parent ID       ", e.parent_id());
+  line("Revision        ", std::to_string(e.revision_number()));
+  line("X509-SVID TTL   ", TtlText(e.x509_svid_ttl()));
+  line("JWT-SVID TTL    ", TtlText(e.jwt_svid_ttl()));
+  if (e.expires_at() != 0) {
+    std::time_t t = e.expires_at();
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    line("Expires at      ", buf);
+  }
+  for (const auto& s : e.selectors()) line("Selector        ", s.type() + ":" + s.value());
+  for (const auto& d : e.dns_names()) line("DNS name        ", d);
+  for (const auto& f : e.federates_with()) line("FederatesWith   ", f);
+  if (e.admin()) line("Admin           ", "true");
+  if (e.downstream()) line("Downstream      ", "true");
+  if (!e.hint().empty()) line("Hint            ", e.hint());
+  std::cout << "\n";
+}
+
+template <typename Message>
+std::string Json(const Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
+
+int Create(const EntryFlags& f) {
+  auto entry = BuildEntry(f, false);
+  if (!entry.ok()) return Error("create", entry.error().message);
+  auto channel = ConnectAdmin(f.admin_socket);
+  if (!channel.ok()) return Error("create", channel.error().message);
+  auto stub = v1::EntryService::NewStub(*channel);
+  v1::BatchCreateEntryRequest request;
+  *request.add_entries() = *entry;
+  v1::BatchCreateEntryResponse response;
+  auto status = stub->BatchCreateEntry(AdminContext().get(), request, &response);
+  if (!status.ok()) return Error("create", Describe(status, f.admin_socket));
+  if (f.output == "json") std::cout << Json(response);
+  int rc = 0;
+  for (const auto& r : response.results()) {
+    if (r.status().code() != 0) {
+      rc = Error("create", r.status().message());
+    } else if (f.output == "pretty") {
+      PrintPretty(r.entry());
+    }
+  }
+  return rc;
+}
+
+int Update(const EntryFlags& f) {
+  auto entry = BuildEntry(f, true);
+  if (!entry.ok()) return Error("update", entry.error().message);
+  auto channel = ConnectAdmin(f.admin_socket);
+  if (!channel.ok()) return Error("update", channel.error().message);
+  auto stub = v1::EntryService::NewStub(*channel);
+  v1::BatchUpdateEntryRequest request;
+  *request.add_entries() = *entry;
+  v1::BatchUpdateEntryResponse response;
+  auto status = stub->BatchUpdateEntry(AdminContext().get(), request, &response);
+  if (!status.ok()) return Error("update", Describe(status, f.admin_socket));
+  if (f.output == "json") std::cout << Json(response);
+  int rc = 0;
+  for (const auto& r : response.results()) {
+    if (r.status().code() != 0) {
+      rc = Error("update", r.status().message());
+    } else if (f.output == "pretty") {
+      PrintPretty(r.entry());
+    }
+  }
+  return rc;
+}
+
+int Delete(const EntryFlags& f) {
+  if (f.entry_id.empty()) return Error("delete", "--entry-id is required");
+  auto channel = ConnectAdmin(f.admin_socket);
+  if (!channel.ok()) return Error("delete", channel.error().message);
+  auto stub = v1::EntryService::NewStub(*channel);
+  v1::BatchDeleteEntryRequest request;
+  request.add_ids(f.entry_id);
+  v1::BatchDeleteEntryResponse response;
+  auto status = stub->BatchDeleteEntry(AdminContext().get(), request, &response);
+  if (!status.ok()) return Error("delete", Describe(status, f.admin_socket));
+  if (f.output == "json") std::cout << Json(response);
+  for (const auto& r : response.results()) {
+    if (r.status().code() != 0) return Error("delete", r.status().message());
+    if (f.output == "pretty") std::cout << "Deleted entry with ID: " << r.id() << "\n";
+  }
+  return 0;
+}
+
+int Show(const EntryFlags& f) {
+  auto channel = ConnectAdmin(f.admin_socket);
+  if (!channel.ok()) return Error("show", channel.error().message);
+  auto stub = v1::EntryService::NewStub(*channel);
+  v1::ListEntriesResponse response;
+  if (!f.entry_id.empty()) {
+    v1::GetEntryRequest request;
+    request.set_id(f.entry_id);
+    auto status = stub->GetEntry(AdminContext().get(), request, response.add_entries());
+    if (!status.ok()) return Error("show", Describe(status, f.admin_socket));
+  } else {
+    v1::ListEntriesRequest request;
+    auto* filter = request.mutable_filter();
+    filter->set_by_spiffe_id(f.spiffe_id);
+    filter->set_by_parent_id(f.parent_id);
+    filter->set_by_federates_with(f.federates_filter);
+    filter->set_selectors_superset(f.match_superset);
+    for (const auto& text : f.selectors) {
+      auto s = ParseSelector(text);
+      if (!s.ok()) return Error("show", s.error().message);
+      auto* sel = filter->add_by_selectors();
+      sel->set_type(s->type);
+      sel->set_value(s->value);
+    }
+    auto status = stub->ListEntries(AdminContext().get(), request, &response);
+    if (!status.ok()) return Error("show", Describe(status, f.admin_socket));
+  }
+  if (f.output == "json") {
+    std::cout << Json(response);
+    return 0;
+  }
+  int n = response.entries_size();
+  std::cout << "Found " << n << (n == 1 ? " entry\n" : " entries\n");
+  for (const auto& e : response.entries()) PrintPretty(e);
+  return 0;
+}
+
+int Count(const EntryFlags& f) {
+  auto channel = ConnectAdmin(f.admin_socket);
+  if (!channel.ok()) return Error("count", channel.error().message);
+  auto stub = v1::EntryService::NewStub(*channel);
+  v1::CountEntriesResponse response;
+  auto status = stub->CountEntries(AdminContext().get(), {}, &response);
+  if (!status.ok()) return Error("count", Describe(status, f.admin_socket));
+  if (f.output == "json") {
+    std::cout << Json(response);
+  } else {
+    std::cout << response.count() << " registration entr" << (response.count() == 1 ? "y" : "ies")
+              << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddEntryCommands(CLI::App& app, int& exit_code) {
+  auto* entry = app.add_subcommand("entry", "Manage registration entries");
+  entry->require_subcommand(1);
+  struct Command {
+    const char* name;
+    const char* help;
+    int (*run)(const EntryFlags&);
+  };
+  for (auto [name, help, run] :
+       {Command{"create", "Create a registration entry", Create},
+        Command{"update", "Replace a registration entry", Update},
+        Command{"delete", "Delete a registration entry", Delete},
+        Command{"show", "Show registration entries (all, or filtered)", Show},
+        Command{"count", "Count registration entries", Count}}) {
+    auto flags = std::make_shared<EntryFlags>();
+    auto* cmd = entry->add_subcommand(name, help);
+    AddCommon(cmd, *flags);
+    std::string command = name;
+    if (command == "create" || command == "update") AddEntryFields(cmd, *flags);
+    if (command != "count") cmd->add_option("--entry-id", flags->entry_id, "Entry ID");
+    if (command == "show") {
+      cmd->add_option("--spiffe-id", flags->spiffe_id, "Only entries with this SPIFFE ID");
+      cmd->add_option("--parent-id", flags->parent_id, "Only entries with this parent ID");
+      cmd->add_option("--selector", flags->selectors, "Only entries with these selectors");
+      cmd->add_flag("--match-superset", flags->match_superset,
+                    "Entries whose selectors include the given ones, not exactly them");
+      cmd->add_option("--federates-with", flags->federates_filter,
+                      "Only entries federated with this trust domain");
+    }
+    cmd->callback([flags, run, &exit_code] { exit_code = run(*flags); });
+  }
+}
+
+}  // namespace edgeid::server::cli

@@ -1,0 +1,169 @@
+// The admin CLI against a real edgeid-server process: what SPIRE users type, and what they see.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "testing/command.h"
+#include "testing/process.h"
+#include "testing/temp_dir.h"
+
+namespace edgeid {
+namespace {
+
+using edgeid::testing::ChildProcess;
+using edgeid::testing::CommandResult;
+using edgeid::testing::RunCommand;
+using edgeid::testing::TempDir;
+
+class ServerCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartServer(); }
+
+  void StartServer() {
+    server_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{EDGEID_SERVER_BINARY, "run", "--trust-domain", "example.org",
+                                 "--data-dir", dir_.File("data"), "--admin-socket", Socket()},
+        dir_.File("server-" + std::to_string(++starts_) + ".log"));
+    ASSERT_TRUE(server_->WaitForOutput("edgeid-server ready")) << server_->Output();
+  }
+  void StopServer() {
+    server_->Signal(SIGTERM);
+    ASSERT_EQ(server_->Wait(), 0) << server_->Output();
+  }
+  std::string Socket() const { return dir_.File("admin/api.sock"); }
+  CommandResult Cli(const std::string& args) {
+    return RunCommand(std::string(EDGEID_SERVER_BINARY) + " " + args + " --admin-socket " +
+                      Socket());
+  }
+  nlohmann::json Json(const CommandResult& r) {
+    auto doc = nlohmann::json::parse(r.output, nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << r.output;
+    return doc;
+  }
+
+  TempDir dir_;
+  int starts_ = 0;  // each start logs to its own file, so "ready" means this start
+  std::unique_ptr<ChildProcess> server_;
+};
+
+constexpr char kWeb[] =
+    "--spiffe-id spiffe://example.org/web --parent-id spiffe://example.org/edgeid/agent/a"
+    " --selector unix:uid:1000";
+
+TEST_F(ServerCliTest, CreateShowUpdateDeleteRoundTrip) {
+  auto created = Cli(std::string("entry create ") + kWeb +
+                     " --selector unix:gid:50 --dns-name web.local --x509-svid-ttl 30m"
+                     " --hint web --output json");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  auto entry = Json(created)["results"][0]["entry"];
+  std::string id = entry["id"];
+  EXPECT_EQ(entry["x509_svid_ttl"], 1800);
+  EXPECT_EQ(entry["selectors"].size(), 2u);
+
+  auto shown = Cli("entry show --entry-id " + id);
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_NE(shown.output.find("Found 1 entry"), std::string::npos);
+  EXPECT_NE(shown.output.find("SPIFFE ID        : spiffe://example.org/web"), std::string::npos);
+  EXPECT_NE(shown.output.find("X509-SVID TTL    : 30m"), std::string::npos);
+  EXPECT_NE(shown.output.find("Selector         : unix:uid:1000"), std::string::npos);
+  EXPECT_NE(shown.output.find("DNS name         : web.local"), std::string::npos);
+
+  auto updated = Cli("entry update --entry-id " + id + " " + kWeb + " --admin --output json");
+  ASSERT_EQ(updated.exit_code, 0) << updated.output;
+  EXPECT_EQ(Json(updated)["results"][0]["entry"]["revision_number"], "1");
+  EXPECT_EQ(Json(updated)["results"][0]["entry"]["admin"], true);
+
+  auto count = Cli("entry count");
+  EXPECT_EQ(count.exit_code, 0);
+  EXPECT_NE(count.output.find("1 registration entry"), std::string::npos) << count.output;
+
+  auto deleted = Cli("entry delete --entry-id " + id);
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.output;
+  EXPECT_NE(deleted.output.find("Deleted entry with ID: " + id), std::string::npos);
+  auto gone = Cli("entry show --entry-id " + id);
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.output.find("no registration entry"), std::string::npos) << gone.output;
+  EXPECT_EQ(Cli("entry delete --entry-id " + id).exit_code, 1);
+}
+
+TEST_F(ServerCliTest, FiltersAndNodeAliases) {
+  ASSERT_EQ(Cli(std::string("entry create ") + kWeb).exit_code, 0);
+  ASSERT_EQ(
+      Cli("entry create --spiffe-id spiffe://example.org/db --parent-id "
+          "spiffe://example.org/edgeid/agent/a --selector unix:uid:1000 --selector unix:gid:7")
+          .exit_code,
+      0);
+  auto alias =
+      Cli("entry create --node --spiffe-id spiffe://example.org/edge-nodes"
+          " --selector x509pop:subject:cn:edge-1 --output json");
+  ASSERT_EQ(alias.exit_code, 0) << alias.output;
+  EXPECT_EQ(Json(alias)["results"][0]["entry"]["parent_id"], "spiffe://example.org/edgeid/server");
+
+  auto exact = Json(Cli("entry show --selector unix:uid:1000 --output json"));
+  EXPECT_EQ(exact["entries"].size(), 1u);
+  auto superset = Json(Cli("entry show --selector unix:uid:1000 --match-superset --output json"));
+  EXPECT_EQ(superset["entries"].size(), 2u);
+  auto by_parent =
+      Json(Cli("entry show --parent-id spiffe://example.org/edgeid/server --output json"));
+  EXPECT_EQ(by_parent["entries"].size(), 1u);
+  auto all = Cli("entry show");
+  EXPECT_NE(all.output.find("Found 3 entries"), std::string::npos) << all.output;
+}
+
+TEST_F(ServerCliTest, RefusalsAreClearAndFailTheCommand) {
+  ASSERT_EQ(Cli(std::string("entry create ") + kWeb).exit_code, 0);
+  auto dup = Cli(std::string("entry create ") + kWeb);
+  EXPECT_EQ(dup.exit_code, 1);
+  EXPECT_NE(dup.output.find("already exists"), std::string::npos) << dup.output;
+
+  auto foreign =
+      Cli("entry create --spiffe-id spiffe://other.org/web --parent-id "
+          "spiffe://example.org/a --selector unix:uid:1");
+  EXPECT_EQ(foreign.exit_code, 1);
+  EXPECT_NE(foreign.output.find("not in trust domain example.org"), std::string::npos);
+
+  auto bad_id =
+      Cli("entry create --spiffe-id spiffe://example.org/a//b --parent-id "
+          "spiffe://example.org/a --selector unix:uid:1");
+  EXPECT_EQ(bad_id.exit_code, 1);
+  EXPECT_NE(bad_id.output.find("empty path segments"), std::string::npos) << bad_id.output;
+
+  auto no_selector =
+      Cli("entry create --spiffe-id spiffe://example.org/x --parent-id spiffe://example.org/a");
+  EXPECT_EQ(no_selector.exit_code, 1);
+  EXPECT_NE(no_selector.output.find("--selector"), std::string::npos);
+
+  auto bad_selector =
+      Cli("entry create --spiffe-id spiffe://example.org/x --parent-id "
+          "spiffe://example.org/a --selector uid1000");
+  EXPECT_EQ(bad_selector.exit_code, 1);
+  EXPECT_NE(bad_selector.output.find("type:value"), std::string::npos);
+
+  auto bad_ttl = Cli(std::string("entry create ") + kWeb + " --x509-svid-ttl soon");
+  EXPECT_EQ(bad_ttl.exit_code, 1);
+  EXPECT_NE(bad_ttl.output.find("--x509-svid-ttl"), std::string::npos);
+
+  auto no_server = RunCommand(std::string(EDGEID_SERVER_BINARY) + " entry count --admin-socket " +
+                              dir_.File("nothing.sock"));
+  EXPECT_EQ(no_server.exit_code, 1);
+  EXPECT_NE(no_server.output.find("no server admin socket"), std::string::npos);
+  EXPECT_EQ(Cli("entry count").output, "1 registration entry\n") << "nothing half-created";
+}
+
+TEST_F(ServerCliTest, EntriesSurviveRestartAndSecondServerIsRefused) {
+  ASSERT_EQ(Cli(std::string("entry create ") + kWeb).exit_code, 0);
+  ChildProcess second({EDGEID_SERVER_BINARY, "run", "--trust-domain", "example.org", "--data-dir",
+                       dir_.File("data2"), "--admin-socket", Socket()},
+                      dir_.File("second.log"));
+  EXPECT_EQ(second.Wait(), 1);
+  EXPECT_NE(second.Output().find("another process is serving"), std::string::npos)
+      << second.Output();
+
+  StopServer();
+  StartServer();
+  EXPECT_EQ(Cli("entry count").output, "1 registration entry\n");
+}
+
+}  // namespace
+}  // namespace edgeid
