@@ -11,7 +11,13 @@ namespace {
 TimePoint FromAsn1Time(const ASN1_TIME* t) {
   std::tm tm{};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return TimePoint{};
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  // system_clock counts nanoseconds and ends in 2262; RFC 5280's "no expiry" is 9999-12-31.
+  constexpr auto kLimit =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count();
+  int64_t seconds = timegm(&tm);
+  if (seconds >= kLimit) return TimePoint::max();
+  if (seconds <= -kLimit) return TimePoint::min();
+  return TimePoint(std::chrono::seconds(seconds));
 }
 
 std::vector<std::string> SansOfType(X509* x509, int type) {

@@ -238,6 +238,25 @@ Status PublicKey::Verify(SignatureAlgorithm alg, std::string_view data,
   return OkStatus();
 }
 
+Status PublicKey::Validate() const {
+  switch (family()) {
+    case KeyFamily::kEc:
+      if (!key_type()) return InvalidArgument("unsupported EC curve (expected P-256 or P-384)");
+      return OkStatus();  // EC points were checked against the curve when decoded
+    case KeyFamily::kRsa: {
+      if (bits() < 2048) return InvalidArgument("RSA keys must be at least 2048 bits");
+      EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+      if (!check || EVP_PKEY_public_check(check.get()) != 1) {
+        return OpenSslError(ErrorCode::kInvalidArgument, "RSA public key fails validation");
+      }
+      return OkStatus();
+    }
+    case KeyFamily::kOther:
+      break;
+  }
+  return InvalidArgument("unsupported key type (expected EC P-256, P-384 or RSA)");
+}
+
 bool PublicKey::operator==(const PublicKey& other) const {
   return EVP_PKEY_eq(pkey_.get(), other.pkey_.get()) == 1;
 }

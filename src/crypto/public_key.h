@@ -50,6 +50,10 @@ class PublicKey {
   // Verifies `signature` over `data`; a mismatch or a malformed signature is InvalidArgument.
   Status Verify(SignatureAlgorithm alg, std::string_view data, std::string_view signature) const;
 
+  // Refuses keys edgeid does not accept as authorities: other types, other curves, RSA under
+  // 2048 bits or with an invalid modulus or exponent.
+  Status Validate() const;
+
   bool operator==(const PublicKey& other) const;
   EVP_PKEY* get() const { return pkey_.get(); }
 

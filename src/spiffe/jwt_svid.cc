@@ -27,7 +27,9 @@ Result<TimePoint> NumericDate(const nlohmann::json& claims, const char* name) {
   const auto& v = claims.at(name);
   if (!v.is_number()) return Invalid(std::string("claim \"") + name + "\" must be a number");
   double seconds = v.get<double>();
-  if (!std::isfinite(seconds) || seconds < 0 || seconds > 253402300799.0) {
+  // Far enough for any real token, and inside what system_clock (nanoseconds) can hold.
+  constexpr double kLatest = 8'000'000'000.0;  // year 2223
+  if (!std::isfinite(seconds) || seconds < 0 || seconds > kLatest) {
     return Invalid(std::string("claim \"") + name + "\" is out of range");
   }
   return TimePoint(std::chrono::seconds(static_cast<int64_t>(seconds)));

@@ -21,6 +21,9 @@ Result<crypto::Certificate> ParseX509Entry(const nlohmann::json& key) {
   if (!der.ok()) return der.error().Wrap("x5c");
   auto cert = crypto::Certificate::FromDer(*der);
   if (!cert.ok()) return cert.error().Wrap("x5c");
+  // The same key rules as for jwt-svid entries, so that a bundle written out reads back.
+  auto valid_key = cert->public_key().Validate();
+  if (!valid_key.ok()) return valid_key.error().Wrap("x5c certificate key");
   if (JwkHasKeyParameters(key)) {
     auto pub = PublicKeyFromJwk(key);
     if (!pub.ok()) return pub.error();

@@ -4,6 +4,8 @@
 
 #include "crypto/digest.h"
 #include "crypto/encoding.h"
+#include "testing/command.h"
+#include "testing/temp_dir.h"
 #include "testing/test_pki.h"
 
 namespace edgeid::crypto {
@@ -96,6 +98,19 @@ TEST(CertificateTest, RefusesCertificateWhoseKeyCannotBeDecoded) {
   auto from_pem = ParseCertificatesPem(pem);
   ASSERT_FALSE(from_pem.ok());
   EXPECT_NE(from_pem.error().message.find("public key"), std::string::npos);
+}
+
+TEST(CertificateTest, FarFutureExpiryIsClampedNotOverflowed) {
+  // Found by x509_fuzz: RFC 5280 allows dates up to 9999, system_clock ends in 2262.
+  edgeid::testing::TempDir dir;
+  auto r = edgeid::testing::RunCommand(
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=far"
+      " -days 2900000 -keyout " +
+      dir.File("k.pem") + " -out " + dir.File("c.pem"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto cert = Unwrap(Certificate::FromPem(edgeid::testing::ReadTestFile(dir.File("c.pem"))));
+  EXPECT_EQ(cert.not_after(), TimePoint::max());
+  EXPECT_LT(cert.not_before(), std::chrono::system_clock::now() + std::chrono::hours(1));
 }
 
 TEST(CertificateTest, BuilderRefusesInvertedValidity) {

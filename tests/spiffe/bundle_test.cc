@@ -4,6 +4,8 @@
 
 #include "crypto/encoding.h"
 #include "spiffe/spiffe_bundle.h"
+#include "testing/command.h"
+#include "testing/temp_dir.h"
 #include "testing/test_pki.h"
 
 namespace edgeid::spiffe {
@@ -148,6 +150,23 @@ TEST(SpiffeBundleTest, RejectsBadEntries) {
       << "a point off the curve";
   EXPECT_NE(ParseEdited([](json& d) { d["keys"][2]["y"] = 5; }).find("\"y\""), std::string::npos);
   EXPECT_NE(ParseEdited([](json& d) { d["keys"][4].erase("n"); }).find("\"n\""), std::string::npos);
+}
+
+TEST(SpiffeBundleTest, RefusesAuthorityCertificateWithWeakKey) {
+  // Found by bundle_fuzz: an x5c key that the jwt-svid rules would refuse must be refused too.
+  edgeid::testing::TempDir dir;
+  auto r = edgeid::testing::RunCommand(
+      "openssl req -x509 -newkey rsa:1024 -nodes -subj /CN=weak"
+      " -days 1 -keyout " +
+      dir.File("k.pem") + " -outform DER -out " + dir.File("c.der"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string der = edgeid::testing::ReadTestFile(dir.File("c.der"));
+  json doc = {{"keys", json::array({{{"use", "x509-svid"},
+                                     {"kty", "RSA"},
+                                     {"x5c", json::array({crypto::Base64Encode(der)})}}})}};
+  auto parsed = SpiffeBundle::Parse(Td("example.org"), doc.dump());
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().message.find("2048"), std::string::npos) << parsed.error().message;
 }
 
 TEST(SpiffeBundleTest, BundleSetKeepsTrustDomainsApart) {

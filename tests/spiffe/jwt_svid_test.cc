@@ -214,6 +214,9 @@ TEST_F(JwtSvidTest, ExpiryIsRequiredAndEnforcedWithLeeway) {
   json string_exp = Claims();
   string_exp["exp"] = "tomorrow";
   EXPECT_NE(Reject(Sign(Header(), string_exp, ec_key_)).find("number"), std::string::npos);
+  json far_future = Claims();
+  far_future["exp"] = 1e10;  // past what the clock can represent: refused, not overflowed
+  EXPECT_NE(Reject(Sign(Header(), far_future, ec_key_)).find("out of range"), std::string::npos);
   json fractional = Claims();
   fractional["exp"] = static_cast<double>(Unix(now_ + seconds(60))) + 0.5;
   EXPECT_TRUE(Validate(Sign(Header(), fractional, ec_key_)).ok());
