@@ -63,6 +63,10 @@ Result<SpiffeBundle> SpiffeBundle::Parse(const TrustDomain& td, std::string_view
   if (doc.contains("spiffe_refresh_hint")) {
     auto hint = UnsignedField(doc, "spiffe_refresh_hint");
     if (!hint.ok()) return hint.error().Wrap(what);
+    // Seconds are held signed; anything near that bound is no sensible refresh hint anyway.
+    if (*hint > static_cast<uint64_t>(INT64_MAX)) {
+      return InvalidArgument(what + ": \"spiffe_refresh_hint\" is too large");
+    }
     bundle.refresh_hint_ = std::chrono::seconds(static_cast<int64_t>(*hint));
   }
 

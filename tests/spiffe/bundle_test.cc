@@ -107,6 +107,9 @@ TEST(SpiffeBundleTest, RejectsMalformedDocuments) {
             std::string::npos);
   EXPECT_NE(parse(R"({"keys":[],"spiffe_refresh_hint":"5m"})").find("spiffe_refresh_hint"),
             std::string::npos);
+  // Found while fuzzing: 2^63 used to be accepted and written back as a negative number.
+  EXPECT_NE(parse(R"({"keys":[],"spiffe_refresh_hint":9223372036854775808})").find("too large"),
+            std::string::npos);
   EXPECT_NE(parse(std::string(100, '[') + std::string(100, ']')).find("nested too deeply"),
             std::string::npos);
 }

@@ -9,8 +9,6 @@
 
 namespace edgeid::server {
 
-namespace v1 = ::edgeid::server::v1;
-
 v1::Entry ToProto(const RegistrationEntry& entry);
 RegistrationEntry FromProto(const v1::Entry& entry);
 
