@@ -263,16 +263,15 @@ void AddEntryCommands(CLI::App& app, int& exit_code) {
     const char* help;
     int (*run)(const EntryFlags&);
   };
-  for (auto [name, help, run] :
-       {Command{"create", "Create a registration entry", Create},
-        Command{"update", "Replace a registration entry", Update},
-        Command{"delete", "Delete a registration entry", Delete},
-        Command{"show", "Show registration entries (all, or filtered)", Show},
-        Command{"count", "Count registration entries", Count}}) {
+  for (const Command& c : {Command{"create", "Create a registration entry", Create},
+                           Command{"update", "Replace a registration entry", Update},
+                           Command{"delete", "Delete a registration entry", Delete},
+                           Command{"show", "Show registration entries (all, or filtered)", Show},
+                           Command{"count", "Count registration entries", Count}}) {
     auto flags = std::make_shared<EntryFlags>();
-    auto* cmd = entry->add_subcommand(name, help);
+    auto* cmd = entry->add_subcommand(c.name, c.help);
     AddCommon(cmd, *flags);
-    std::string command = name;
+    std::string command = c.name;
     if (command == "create" || command == "update") AddEntryFields(cmd, *flags);
     if (command != "count") cmd->add_option("--entry-id", flags->entry_id, "Entry ID");
     if (command == "show") {
@@ -284,7 +283,7 @@ void AddEntryCommands(CLI::App& app, int& exit_code) {
       cmd->add_option("--federates-with", flags->federates_filter,
                       "Only entries federated with this trust domain");
     }
-    cmd->callback([flags, run, &exit_code] { exit_code = run(*flags); });
+    cmd->callback([flags, run = c.run, &exit_code] { exit_code = run(*flags); });
   }
 }
 
