@@ -23,10 +23,9 @@ std::string Describe(const ca::X509CaSlot& slot) {
 
 }  // namespace
 
-Result<std::unique_ptr<ServerAuthority>> ServerAuthority::Start(const ServerConfig& config,
-                                                                DataStore& datastore,
-                                                                std::shared_ptr<spdlog::logger> log,
-                                                                ca::TimePoint now) {
+Result<std::unique_ptr<ServerAuthority>> ServerAuthority::Start(
+    const ServerConfig& config, DataStore& datastore, const std::shared_ptr<spdlog::logger>& log,
+    ca::TimePoint now) {
   auto km = EDGEID_TRY(OpenKeyManager(config));
   std::unique_ptr<ca::UpstreamAuthority> upstream;
   if (config.upstream_authority) {

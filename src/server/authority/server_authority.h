@@ -19,7 +19,7 @@ class ServerAuthority {
  public:
   static Result<std::unique_ptr<ServerAuthority>> Start(const ServerConfig& config,
                                                         DataStore& datastore,
-                                                        std::shared_ptr<spdlog::logger> log,
+                                                        const std::shared_ptr<spdlog::logger>& log,
                                                         ca::TimePoint now);
 
   ca::CaManager& ca() { return *ca_; }

@@ -13,6 +13,7 @@ struct Selector {
   std::string type;   // "unix", "x509pop", "join_token", ...
   std::string value;  // "uid:1000", "subject:cn:edge-1", ...
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads defaulted comparisons
   auto operator<=>(const Selector&) const = default;
   std::string ToString() const { return type + ":" + value; }
 };

@@ -51,7 +51,7 @@ Status PrepareSocketPath(const std::string& path) {
 
 Result<std::unique_ptr<AdminEndpoint>> AdminEndpoint::Start(
     const std::string& socket_path, const std::vector<grpc::Service*>& services,
-    std::shared_ptr<spdlog::logger> log) {
+    const std::shared_ptr<spdlog::logger>& log) {
   EDGEID_RETURN_IF_ERROR(PrepareSocketPath(socket_path));
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + socket_path, grpc::InsecureServerCredentials());

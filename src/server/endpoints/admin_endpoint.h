@@ -18,7 +18,7 @@ class AdminEndpoint {
   // Services must outlive the endpoint.
   static Result<std::unique_ptr<AdminEndpoint>> Start(const std::string& socket_path,
                                                       const std::vector<grpc::Service*>& services,
-                                                      std::shared_ptr<spdlog::logger> log);
+                                                      const std::shared_ptr<spdlog::logger>& log);
   ~AdminEndpoint();
   AdminEndpoint(const AdminEndpoint&) = delete;
   AdminEndpoint& operator=(const AdminEndpoint&) = delete;

@@ -247,6 +247,7 @@ TEST(SqliteDataStoreOpenTest, RefusesNewerSchemaAndNonDatabases) {
 
 TEST_F(SqliteDataStoreTest, ConcurrentWritersAllLand) {
   std::vector<std::thread> writers;
+  writers.reserve(4);
   for (int t = 0; t < 4; ++t) {
     writers.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
@@ -273,6 +274,7 @@ TEST(SqliteDataStoreDurabilityTest, AcknowledgedWritesSurviveKill9) {
     if (!ds.ok()) ::_exit(2);
     for (int i = 0;; ++i) {
       std::vector<RegistrationEntry> batch;
+      batch.reserve(10);
       for (int j = 0; j < 10; ++j) {
         batch.push_back(
             Entry("/n" + std::to_string(i) + "-" + std::to_string(j), {{"unix", "uid:1"}}));
