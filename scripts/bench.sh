@@ -13,6 +13,7 @@ cmake --build --preset release --target spiffe_bench | tail -n 1
 
 results=build/release/bench/results
 mkdir -p "$results"
-build/release/bench/spiffe_bench --benchmark_min_time="${EDGEID_BENCH_MIN_TIME:-1}" \
+build/release/bench/spiffe_bench --benchmark_min_time="${EDGEID_BENCH_MIN_TIME:-0.5}" \
+  --benchmark_repetitions="${EDGEID_BENCH_REPETITIONS:-5}" --benchmark_report_aggregates_only=true \
   --benchmark_out="$results/spiffe.json" --benchmark_out_format=json "$@"
 /usr/bin/python3 bench/report.py "$results/spiffe.json"
