@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "common/log.h"
+#include "grpctls/grpc_log.h"
+#include "server/cli/admin_commands.h"
 #include "server/cli/entry_commands.h"
 #include "server/config/server_config.h"
 #include "server/server.h"
@@ -56,8 +58,13 @@ int Run(int argc, char** argv) {
   AddConfigFlags(validate, validate_flags);
   int exit_code = 0;
   edgeid::server::cli::AddEntryCommands(app, exit_code);
+  edgeid::server::cli::AddAgentCommands(app, exit_code);
+  edgeid::server::cli::AddTokenCommands(app, exit_code);
+  edgeid::server::cli::AddBundleCommands(app, exit_code);
+  edgeid::server::cli::AddMintCommands(app, exit_code);
+  edgeid::server::cli::AddHealthcheckCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
-  if (app.got_subcommand("entry")) return exit_code;
+  if (!app.got_subcommand("run") && !app.got_subcommand("validate")) return exit_code;
 
   if (*validate) {
     auto config = edgeid::server::LoadServerConfig(validate_flags);
@@ -71,6 +78,7 @@ int Run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  edgeid::grpctls::FilterGrpcLogs();
   try {
     return Run(argc, argv);
   } catch (const std::exception& e) {  // e.g. out of memory; the libraries do not throw

@@ -55,6 +55,12 @@ inline Error FailedPrecondition(std::string message) {
 inline Error Unavailable(std::string message) {
   return {ErrorCode::kUnavailable, std::move(message)};
 }
+inline Error Unauthenticated(std::string message) {
+  return {ErrorCode::kUnauthenticated, std::move(message)};
+}
+inline Error ResourceExhausted(std::string message) {
+  return {ErrorCode::kResourceExhausted, std::move(message)};
+}
 inline Error Internal(std::string message) {
   return {ErrorCode::kInternal, std::move(message)};
 }

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/atomic_file.h"
+#include "server/api/entry_convert.h"
 #include "server/datastore/sqlite/sqlite_datastore.h"
 
 namespace edgeid::server {
@@ -60,12 +62,62 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
   auto authority = ServerAuthority::Start(config, *server->datastore_, server->log_, Clock::now());
   if (!authority.ok()) return authority.error().Wrap("starting the CA");
   server->authority_ = std::move(*authority);
-  server->entry_service_ =
-      std::make_unique<EntryService>(*server->datastore_, config.trust_domain, server->log_);
+  Server& s = *server;
+  const ca::CaManager& ca = s.authority_->ca();
+  auto server_id = ServerSpiffeId(config.trust_domain);
+  auto server_spiffe_id = spiffe::SpiffeId::Parse(server_id);
+  if (!server_spiffe_id.ok()) return server_spiffe_id.error();
+  auto svid = ServerSvid::Issue(ca, *server_spiffe_id, config.data_dir,
+                                config.default_x509_svid_ttl, Clock::now());
+  if (!svid.ok()) return svid.error().Wrap("issuing the server's SVID");
+  s.server_svid_ = std::move(*svid);
+
+  s.authorized_entries_ = std::make_unique<AuthorizedEntries>(*s.datastore_, server_id);
+  auto invalidate = [entries = s.authorized_entries_.get()] { entries->Invalidate(); };
+  s.entry_service_ =
+      std::make_unique<EntryService>(*s.datastore_, config.trust_domain, s.log_, invalidate);
+  s.agent_service_ =
+      std::make_unique<AgentService>(*s.datastore_, config.trust_domain, s.log_, invalidate);
+  s.bundle_service_ = std::make_unique<BundleService>(*s.datastore_, ca);
+  s.svid_service_ =
+      std::make_unique<SvidService>(ca, config.default_x509_svid_ttl, config.default_jwt_svid_ttl);
+  s.health_service_ = std::make_unique<HealthService>(config.trust_domain.name());
+
+  NodeServiceOptions node_options{config.trust_domain, config.agent_ttl,
+                                  config.default_x509_svid_ttl, config.default_jwt_svid_ttl};
+  if (!config.x509pop_ca_bundle_path.empty()) {
+    auto pem = ReadFile(config.x509pop_ca_bundle_path);
+    if (!pem.ok()) return pem.error().Wrap("x509pop CA bundle");
+    auto roots = crypto::ParseCertificatesPem(*pem);
+    if (!roots.ok())
+      return roots.error().Wrap("x509pop CA bundle " + config.x509pop_ca_bundle_path);
+    node_options.x509pop_roots = std::move(*roots);
+    s.log_->info("node attestor x509pop: {} trusted CA certificate(s) from {}",
+                 node_options.x509pop_roots.size(), config.x509pop_ca_bundle_path);
+  }
+  node_options.attestation_rate_limit = config.attestation_rate_limit;
+  node_options.signing_rate_limit = config.signing_rate_limit;
+  s.node_service_ = std::make_unique<NodeService>(std::move(node_options), *s.datastore_, ca,
+                                                  *s.authorized_entries_, s.log_);
+
   auto admin =
-      AdminEndpoint::Start(config.admin_socket, {server->entry_service_.get()}, server->log_);
+      AdminEndpoint::Start(config.admin_socket,
+                           {s.entry_service_.get(), s.agent_service_.get(), s.bundle_service_.get(),
+                            s.svid_service_.get(), s.health_service_.get()},
+                           s.log_);
   if (!admin.ok()) return admin.error();
-  server->admin_endpoint_ = std::move(*admin);
+  s.admin_endpoint_ = std::move(*admin);
+
+  grpctls::ServerTlsOptions tls;
+  tls.key_file = s.server_svid_->key_file();
+  tls.cert_chain_file = s.server_svid_->cert_file();
+  tls.bundles = std::make_shared<CaBundleSource>(ca);
+  tls.authorize = grpctls::AuthorizeMemberOf(config.trust_domain);
+  tls.allow_anonymous_clients = true;  // node attestation; every other call checks the caller
+  auto agent_endpoint = AgentEndpoint::Start(config.bind_address, config.bind_port, tls,
+                                             s.node_service_.get(), s.log_);
+  if (!agent_endpoint.ok()) return agent_endpoint.error();
+  s.agent_endpoint_ = std::move(*agent_endpoint);
   return server;
 }
 
@@ -84,6 +136,12 @@ Status Server::Run() {
       auto ticked = authority_->Tick(Clock::now());
       // A failed rotation is retried at the next check; the active CA keeps serving.
       if (!ticked.ok()) log_->error("{}", ticked.error().message);
+      auto renewed = server_svid_->Tick(Clock::now());
+      if (!renewed.ok()) {
+        log_->error("renewing the server SVID: {}", renewed.error().message);
+      } else if (*renewed) {
+        log_->info("server SVID renewed");
+      }
       next_rotation = Clock::now() + kRotationCheckInterval;
     }
   }

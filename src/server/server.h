@@ -6,11 +6,18 @@
 
 #include <memory>
 
+#include "server/api/agent_service.h"
+#include "server/api/bundle_service.h"
 #include "server/api/entry_service.h"
+#include "server/api/node_service.h"
+#include "server/api/svid_service.h"
 #include "server/authority/server_authority.h"
+#include "server/authority/server_svid.h"
+#include "server/cache/authorized_entries.h"
 #include "server/config/server_config.h"
 #include "server/datastore/datastore.h"
 #include "server/endpoints/admin_endpoint.h"
+#include "server/endpoints/agent_endpoint.h"
 
 namespace edgeid::server {
 
@@ -25,6 +32,7 @@ class Server {
 
   DataStore& datastore() { return *datastore_; }
   ServerAuthority& authority() { return *authority_; }
+  int agent_port() const { return agent_endpoint_->port(); }
 
  private:
   Server(ServerConfig config, std::shared_ptr<spdlog::logger> log)
@@ -34,9 +42,17 @@ class Server {
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<DataStore> datastore_;
   std::unique_ptr<ServerAuthority> authority_;
+  std::unique_ptr<ServerSvid> server_svid_;
+  std::unique_ptr<AuthorizedEntries> authorized_entries_;
   std::unique_ptr<EntryService> entry_service_;
-  // Declared last so it stops first, before the services and stores it uses go away.
+  std::unique_ptr<AgentService> agent_service_;
+  std::unique_ptr<BundleService> bundle_service_;
+  std::unique_ptr<SvidService> svid_service_;
+  std::unique_ptr<HealthService> health_service_;
+  std::unique_ptr<NodeService> node_service_;
+  // Declared last so they stop first, before the services and stores they use go away.
   std::unique_ptr<AdminEndpoint> admin_endpoint_;
+  std::unique_ptr<AgentEndpoint> agent_endpoint_;
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts afterwards.

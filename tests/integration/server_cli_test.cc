@@ -1,8 +1,10 @@
 // The admin CLI against a real edgeid-server process: what SPIRE users type, and what they see.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "testing/command.h"
 #include "testing/process.h"
@@ -15,6 +17,7 @@ using edgeid::testing::ChildProcess;
 using edgeid::testing::CommandResult;
 using edgeid::testing::RunCommand;
 using edgeid::testing::TempDir;
+using edgeid::testing::WriteTestFile;
 
 class ServerCliTest : public ::testing::Test {
  protected:
@@ -23,7 +26,8 @@ class ServerCliTest : public ::testing::Test {
   void StartServer() {
     server_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{EDGEID_SERVER_BINARY, "run", "--trust-domain", "example.org",
-                                 "--data-dir", dir_.File("data"), "--admin-socket", Socket()},
+                                 "--data-dir", dir_.File("data"), "--admin-socket", Socket(),
+                                 "--bind-port", "0"},
         dir_.File("server-" + std::to_string(++starts_) + ".log"));
     ASSERT_TRUE(server_->WaitForOutput("edgeid-server ready")) << server_->Output();
   }
@@ -154,7 +158,7 @@ TEST_F(ServerCliTest, RefusalsAreClearAndFailTheCommand) {
 TEST_F(ServerCliTest, EntriesSurviveRestartAndSecondServerIsRefused) {
   ASSERT_EQ(Cli(std::string("entry create ") + kWeb).exit_code, 0);
   ChildProcess second({EDGEID_SERVER_BINARY, "run", "--trust-domain", "example.org", "--data-dir",
-                       dir_.File("data2"), "--admin-socket", Socket()},
+                       dir_.File("data2"), "--admin-socket", Socket(), "--bind-port", "0"},
                       dir_.File("second.log"));
   EXPECT_EQ(second.Wait(), 1);
   EXPECT_NE(second.Output().find("another process is serving"), std::string::npos)
@@ -163,6 +167,70 @@ TEST_F(ServerCliTest, EntriesSurviveRestartAndSecondServerIsRefused) {
   StopServer();
   StartServer();
   EXPECT_EQ(Cli("entry count").output, "1 registration entry\n");
+}
+
+TEST_F(ServerCliTest, TokenBundleMintAndHealthcheck) {
+  auto health = Cli("healthcheck");
+  EXPECT_EQ(health.exit_code, 0) << health.output;
+  EXPECT_EQ(health.output, "Server is healthy.\n");
+  auto token = Cli("token generate --ttl 10m");
+  ASSERT_EQ(token.exit_code, 0) << token.output;
+  EXPECT_TRUE(std::regex_match(
+      token.output, std::regex("Token: [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
+                               "[0-9a-f]{12}\n")))
+      << token.output;
+  EXPECT_NE(Cli("token generate --ttl 0").exit_code, 0);
+
+  auto pem = Cli("bundle show");
+  ASSERT_EQ(pem.exit_code, 0) << pem.output;
+  EXPECT_NE(pem.output.find("-----BEGIN CERTIFICATE-----"), std::string::npos);
+  auto spiffe = Cli("bundle show --format spiffe");
+  auto doc = nlohmann::json::parse(spiffe.output);
+  EXPECT_TRUE(doc.contains("keys") && doc.contains("spiffe_sequence")) << spiffe.output;
+
+  // x509 mint: key made by the CLI (0600), SVID verified by openssl against bundle.pem.
+  auto minted =
+      Cli("x509 mint --spiffe-id spiffe://example.org/tool --dns-name tool.local"
+          " --ttl 10m --write " +
+          dir_.path());
+  ASSERT_EQ(minted.exit_code, 0) << minted.output;
+  struct stat st {};
+  ASSERT_EQ(::stat(dir_.File("key.pem").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto verify =
+      RunCommand("openssl verify -CAfile " + dir_.File("bundle.pem") + " " + dir_.File("svid.pem"));
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  auto san = RunCommand("openssl x509 -noout -ext subjectAltName -in " + dir_.File("svid.pem"));
+  EXPECT_NE(san.output.find("URI:spiffe://example.org/tool"), std::string::npos) << san.output;
+  EXPECT_NE(Cli("x509 mint --spiffe-id spiffe://other.org/tool").exit_code, 0);
+
+  auto jwt = Cli("jwt mint --spiffe-id spiffe://example.org/tool --audience broker");
+  ASSERT_EQ(jwt.exit_code, 0) << jwt.output;
+  EXPECT_EQ(std::count(jwt.output.begin(), jwt.output.end(), '.'), 2) << jwt.output;
+  EXPECT_NE(Cli("jwt mint --spiffe-id spiffe://example.org/tool").exit_code, 0) << "no audience";
+
+  // Federated bundles: set from PEM, list, refuse the own domain and junk, delete.
+  auto set = Cli("bundle set --id partner.org --path " + dir_.File("bundle.pem"));
+  ASSERT_EQ(set.exit_code, 0) << set.output;
+  auto listed = Cli("bundle list");
+  EXPECT_NE(listed.output.find("* partner.org"), std::string::npos) << listed.output;
+  EXPECT_NE(Cli("bundle set --id example.org --path " + dir_.File("bundle.pem")).exit_code, 0);
+  WriteTestFile(dir_.File("junk.pem"), "junk");
+  auto junk = Cli("bundle set --id partner.org --path " + dir_.File("junk.pem"));
+  EXPECT_NE(junk.exit_code, 0);
+  EXPECT_NE(junk.output.find("PEM bundle"), std::string::npos) << junk.output;
+  EXPECT_EQ(Cli("bundle delete --id partner.org").exit_code, 0);
+  EXPECT_EQ(Cli("bundle list").output, "");
+  EXPECT_NE(Cli("bundle delete --id partner.org").exit_code, 0);
+
+  EXPECT_EQ(Cli("agent count").output, "0 attested agents\n");
+  EXPECT_NE(Cli("agent show --spiffe-id spiffe://example.org/edgeid/agent/x").exit_code, 0);
+
+  StopServer();
+  auto down = Cli("healthcheck");
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_NE(down.output.find("unhealthy"), std::string::npos) << down.output;
+  StartServer();
 }
 
 }  // namespace

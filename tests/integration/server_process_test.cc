@@ -20,7 +20,8 @@ std::vector<std::string> ServerArgs(const TempDir& dir, std::vector<std::string>
   std::vector<std::string> args = {EDGEID_SERVER_BINARY, "run",
                                    "--trust-domain",     "example.org",
                                    "--data-dir",         dir.File("data"),
-                                   "--admin-socket",     dir.File("admin.sock")};
+                                   "--admin-socket",     dir.File("admin.sock"),
+                                   "--bind-port",        "0"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }

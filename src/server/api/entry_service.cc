@@ -4,42 +4,6 @@
 
 namespace edgeid::server {
 
-grpc::Status ToGrpc(const Error& error) {
-  grpc::StatusCode code = grpc::StatusCode::INTERNAL;
-  switch (error.code) {
-    case ErrorCode::kInvalidArgument:
-      code = grpc::StatusCode::INVALID_ARGUMENT;
-      break;
-    case ErrorCode::kNotFound:
-      code = grpc::StatusCode::NOT_FOUND;
-      break;
-    case ErrorCode::kAlreadyExists:
-      code = grpc::StatusCode::ALREADY_EXISTS;
-      break;
-    case ErrorCode::kPermissionDenied:
-      code = grpc::StatusCode::PERMISSION_DENIED;
-      break;
-    case ErrorCode::kUnauthenticated:
-      code = grpc::StatusCode::UNAUTHENTICATED;
-      break;
-    case ErrorCode::kFailedPrecondition:
-      code = grpc::StatusCode::FAILED_PRECONDITION;
-      break;
-    case ErrorCode::kUnavailable:
-      code = grpc::StatusCode::UNAVAILABLE;
-      break;
-    case ErrorCode::kDeadlineExceeded:
-      code = grpc::StatusCode::DEADLINE_EXCEEDED;
-      break;
-    case ErrorCode::kResourceExhausted:
-      code = grpc::StatusCode::RESOURCE_EXHAUSTED;
-      break;
-    case ErrorCode::kInternal:
-      break;
-  }
-  return grpc::Status(code, error.message);
-}
-
 void SetStatus(v1::Status* status, const Status& result) {
   if (result.ok()) {
     status->set_code(0);
@@ -88,6 +52,10 @@ grpc::Status EntryService::GetEntry(grpc::ServerContext*, const v1::GetEntryRequ
   return grpc::Status::OK;
 }
 
+void EntryService::NotifyChange() {
+  if (on_change_) on_change_();
+}
+
 grpc::Status EntryService::BatchCreateEntry(grpc::ServerContext*,
                                             const v1::BatchCreateEntryRequest* request,
                                             v1::BatchCreateEntryResponse* response) {
@@ -110,6 +78,7 @@ grpc::Status EntryService::BatchCreateEntry(grpc::ServerContext*,
     SetStatus(result->mutable_status(), OkStatus());
     *result->mutable_entry() = ToProto(*created);
   }
+  NotifyChange();
   return grpc::Status::OK;
 }
 
@@ -134,6 +103,7 @@ grpc::Status EntryService::BatchUpdateEntry(grpc::ServerContext*,
     SetStatus(result->mutable_status(), OkStatus());
     *result->mutable_entry() = ToProto(*updated);
   }
+  NotifyChange();
   return grpc::Status::OK;
 }
 
@@ -147,6 +117,7 @@ grpc::Status EntryService::BatchDeleteEntry(grpc::ServerContext*,
     if (deleted.ok()) log_->info("deleted entry {}", id);
     SetStatus(result->mutable_status(), deleted.ok() ? OkStatus() : Status(deleted.error()));
   }
+  NotifyChange();
   return grpc::Status::OK;
 }
 

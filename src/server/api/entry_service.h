@@ -3,9 +3,11 @@
 
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <memory>
 
 #include "edgeid/server/v1/entry.grpc.pb.h"
+#include "grpctls/grpc_status.h"
 #include "server/datastore/datastore.h"
 #include "spiffe/spiffe_id.h"
 
@@ -13,8 +15,13 @@ namespace edgeid::server {
 
 class EntryService final : public v1::EntryService::Service {
  public:
-  EntryService(DataStore& datastore, spiffe::TrustDomain td, std::shared_ptr<spdlog::logger> log)
-      : datastore_(datastore), td_(std::move(td)), log_(std::move(log)) {}
+  // `on_change` is called after entries were created, updated or deleted.
+  EntryService(DataStore& datastore, spiffe::TrustDomain td, std::shared_ptr<spdlog::logger> log,
+               std::function<void()> on_change = {})
+      : datastore_(datastore),
+        td_(std::move(td)),
+        log_(std::move(log)),
+        on_change_(std::move(on_change)) {}
 
   grpc::Status CountEntries(grpc::ServerContext*, const v1::CountEntriesRequest*,
                             v1::CountEntriesResponse* response) override;
@@ -30,13 +37,15 @@ class EntryService final : public v1::EntryService::Service {
                                 v1::BatchDeleteEntryResponse* response) override;
 
  private:
+  void NotifyChange();
+
   DataStore& datastore_;
   spiffe::TrustDomain td_;
   std::shared_ptr<spdlog::logger> log_;
+  std::function<void()> on_change_;
 };
 
-// Our error codes mirror gRPC's, so the mapping is one to one.
-grpc::Status ToGrpc(const Error& error);
+using grpctls::ToGrpc;
 void SetStatus(v1::Status* status, const Status& result);
 
 }  // namespace edgeid::server

@@ -1,6 +1,7 @@
 // A connection to a server's admin socket for the CLI, and how the CLI prints.
 #pragma once
 
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
@@ -17,5 +18,16 @@ Result<std::shared_ptr<grpc::Channel>> ConnectAdmin(const std::string& socket_pa
 std::unique_ptr<grpc::ClientContext> AdminContext();
 // "Unavailable: cannot reach ..." for a failed call.
 std::string Describe(const grpc::Status& status, const std::string& socket_path);
+
+// A message as JSON with the proto field names, for `--output json`.
+template <typename Message>
+std::string Json(const Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
+  return out;
+}
 
 }  // namespace edgeid::server::cli

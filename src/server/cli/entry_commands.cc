@@ -1,7 +1,5 @@
 #include "server/cli/entry_commands.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -124,16 +122,6 @@ void PrintPretty(const v1::Entry& e) {
   if (e.downstream()) line("Downstream      ", "true");
   if (!e.hint().empty()) line("Hint            ", e.hint());
   std::cout << "\n";
-}
-
-template <typename Message>
-std::string Json(const Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
 }
 
 int Create(const EntryFlags& f) {

@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.h"
 #include "common/duration.h"
+#include "crypto/certificate.h"
 
 namespace edgeid::server {
 namespace {
@@ -54,7 +55,9 @@ struct RawConfig {
   std::optional<std::string> trust_domain, data_dir, bind_address, admin_socket, log_level,
       log_format, ca_key_type, jwt_key_type, jwt_issuer, datastore_path, keys_path;
   std::optional<int64_t> bind_port, health_port;
-  std::optional<std::chrono::seconds> ca_ttl, x509_ttl, jwt_ttl;
+  std::optional<std::chrono::seconds> ca_ttl, x509_ttl, jwt_ttl, agent_ttl;
+  std::optional<double> attestation_rate, signing_rate;
+  std::optional<std::string> x509pop_ca_bundle_path;
   std::optional<ca::Subject> ca_subject;
   std::optional<ca::DiskUpstreamConfig> upstream;
   std::optional<KeyManagerKind> key_manager;
@@ -66,7 +69,7 @@ Status ReadServerTable(const toml::table& server, RawConfig& raw) {
       server, p,
       {"trust_domain", "data_dir", "bind_address", "bind_port", "socket_path", "log_level",
        "log_format", "ca_ttl", "default_x509_svid_ttl", "default_jwt_svid_ttl", "ca_key_type",
-       "jwt_key_type", "jwt_issuer", "ca_subject", "health_port"}));
+       "jwt_key_type", "jwt_issuer", "ca_subject", "health_port", "agent_ttl", "ratelimit"}));
   raw.trust_domain = EDGEID_TRY(Get<std::string>(server, p, "trust_domain"));
   raw.data_dir = EDGEID_TRY(Get<std::string>(server, p, "data_dir"));
   raw.bind_address = EDGEID_TRY(Get<std::string>(server, p, "bind_address"));
@@ -81,6 +84,23 @@ Status ReadServerTable(const toml::table& server, RawConfig& raw) {
   raw.jwt_key_type = EDGEID_TRY(Get<std::string>(server, p, "jwt_key_type"));
   raw.jwt_issuer = EDGEID_TRY(Get<std::string>(server, p, "jwt_issuer"));
   raw.health_port = EDGEID_TRY(Get<int64_t>(server, p, "health_port"));
+  raw.agent_ttl = EDGEID_TRY(GetDuration(server, p, "agent_ttl"));
+  if (const toml::node* node = server.get("ratelimit")) {
+    const toml::table* limits = node->as_table();
+    if (limits == nullptr) return Bad(p + "ratelimit", "must be a table");
+    const std::string rp = p + "ratelimit.";
+    EDGEID_RETURN_IF_ERROR(CheckKeys(*limits, rp, {"attestation", "signing"}));
+    for (auto [key, target] : {std::pair{"attestation", &raw.attestation_rate},
+                               std::pair{"signing", &raw.signing_rate}}) {
+      const toml::node* value = limits->get(key);
+      if (value == nullptr) continue;
+      auto number = value->value<double>();  // integers convert too
+      if (!number || *number < 0) {
+        return Bad(rp + key, "must be a number of requests per second, 0 to turn it off");
+      }
+      *target = *number;
+    }
+  }
   if (const toml::node* node = server.get("ca_subject")) {
     const toml::table* subject = node->as_table();
     if (subject == nullptr) return Bad(p + "ca_subject", "must be a table");
@@ -98,8 +118,22 @@ Status ReadServerTable(const toml::table& server, RawConfig& raw) {
 }
 
 Status ReadPluginsTable(const toml::table& plugins, RawConfig& raw) {
-  EDGEID_RETURN_IF_ERROR(
-      CheckKeys(plugins, "plugins.", {"datastore", "key_manager", "upstream_authority"}));
+  EDGEID_RETURN_IF_ERROR(CheckKeys(
+      plugins, "plugins.", {"datastore", "key_manager", "upstream_authority", "node_attestor"}));
+  if (const auto* na = plugins["node_attestor"].as_table()) {
+    EDGEID_RETURN_IF_ERROR(CheckKeys(*na, "plugins.node_attestor.", {"join_token", "x509pop"}));
+    if (const auto* jt = (*na)["join_token"].as_table()) {
+      EDGEID_RETURN_IF_ERROR(CheckKeys(*jt, "plugins.node_attestor.join_token.", {}));
+    }
+    if (const auto* pop = (*na)["x509pop"].as_table()) {
+      const std::string p = "plugins.node_attestor.x509pop.";
+      EDGEID_RETURN_IF_ERROR(CheckKeys(*pop, p, {"ca_bundle_path"}));
+      raw.x509pop_ca_bundle_path = EDGEID_TRY(Get<std::string>(*pop, p, "ca_bundle_path"));
+      if (!raw.x509pop_ca_bundle_path || raw.x509pop_ca_bundle_path->empty()) {
+        return Bad(p + "ca_bundle_path", "is required");
+      }
+    }
+  }
   if (const auto* ds = plugins["datastore"].as_table()) {
     EDGEID_RETURN_IF_ERROR(CheckKeys(*ds, "plugins.datastore.", {"sql"}));
     if (const auto* sql = (*ds)["sql"].as_table()) {
@@ -233,6 +267,22 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerF
   config.upstream_authority = raw.upstream;
   if (raw.health_port)
     config.health_port = EDGEID_TRY(Port(*raw.health_port, "server.health_port"));
+  config.agent_ttl = raw.agent_ttl.value_or(config.default_x509_svid_ttl);
+  if (config.agent_ttl >= config.ca_ttl)
+    return Bad("server.agent_ttl", "must be shorter than ca_ttl");
+  if (raw.attestation_rate) config.attestation_rate_limit = *raw.attestation_rate;
+  if (raw.signing_rate) config.signing_rate_limit = *raw.signing_rate;
+  if (raw.x509pop_ca_bundle_path) {
+    config.x509pop_ca_bundle_path = *raw.x509pop_ca_bundle_path;
+    // Read now so that a missing or broken bundle is a startup error, not a refused agent.
+    auto pem = ReadFile(config.x509pop_ca_bundle_path);
+    if (!pem.ok()) return Bad("plugins.node_attestor.x509pop.ca_bundle_path", pem.error().message);
+    auto roots = crypto::ParseCertificatesPem(*pem);
+    if (!roots.ok()) {
+      return Bad("plugins.node_attestor.x509pop.ca_bundle_path",
+                 config.x509pop_ca_bundle_path + ": " + roots.error().message);
+    }
+  }
   return config;
 }
 

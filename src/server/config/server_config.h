@@ -39,6 +39,13 @@ struct ServerConfig {
   std::string keys_path{};  // default: <data_dir>/keys
   std::optional<ca::DiskUpstreamConfig> upstream_authority{};
   std::optional<uint16_t> health_port{};  // /live, /ready and /metrics; off unless set
+  std::chrono::seconds agent_ttl{3600};   // agent SVIDs; default_x509_svid_ttl unless set
+  // Node attestors: join_token is always on; x509pop when its CA bundle is configured.
+  std::string x509pop_ca_bundle_path{};
+  // Per caller and second (attestation per IP address, signing per agent, counting SVIDs);
+  // 0 turns a limit off.
+  double attestation_rate_limit = 1;
+  double signing_rate_limit = 500;
 };
 
 // Values given on the command line; each overrides the file.

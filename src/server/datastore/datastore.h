@@ -34,7 +34,7 @@ class DataStore {
   virtual Result<AttestedNode> FetchAttestedNode(const std::string& spiffe_id) = 0;
   virtual Result<std::vector<AttestedNode>> ListAttestedNodes() = 0;
   virtual Result<int64_t> CountAttestedNodes() = 0;
-  // Replaces serial, expiry, ban state, re-attestation flag and selectors.
+  // Replaces attestation type, serials, expiries, ban state, re-attestation flag and selectors.
   virtual Status UpdateAttestedNode(const AttestedNode& node) = 0;
   virtual Status DeleteAttestedNode(const std::string& spiffe_id) = 0;
 

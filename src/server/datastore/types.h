@@ -42,6 +42,9 @@ struct AttestedNode {
   std::string attestation_type;  // "join_token", "x509pop", ...
   std::string cert_serial;       // serial of the agent SVID last issued
   int64_t cert_not_after = 0;
+  // A renewed SVID not yet used by the agent; both serials are accepted until it is.
+  std::string new_cert_serial;
+  int64_t new_cert_not_after = 0;
   bool banned = false;
   bool can_reattest = false;
   std::vector<Selector> selectors;  // node selectors from attestation, kept sorted

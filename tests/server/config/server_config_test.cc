@@ -38,6 +38,42 @@ TEST(ServerConfigTest, FlagsAloneGiveAWorkingConfigWithSpireDefaults) {
   EXPECT_EQ(c.log_format, LogFormat::kText);
   EXPECT_FALSE(c.upstream_authority.has_value());
   EXPECT_FALSE(c.health_port.has_value());
+  EXPECT_EQ(c.agent_ttl, std::chrono::hours(1));
+  EXPECT_EQ(c.x509pop_ca_bundle_path, "");
+  EXPECT_EQ(c.attestation_rate_limit, 1);
+  EXPECT_EQ(c.signing_rate_limit, 500);
+}
+
+TEST(ServerConfigTest, NodeAttestorsAgentTtlAndRateLimits) {
+  edgeid::testing::TempDir dir;
+  edgeid::testing::WriteTestFile(dir.File("roots.pem"),
+                                 edgeid::testing::MakeTestCa("x509pop-ca").cert.ToPem());
+  auto c = Unwrap(ParseServerConfig(
+      "[server]\nagent_ttl = \"20m\"\n[server.ratelimit]\nattestation = 0\nsigning = 2.5\n"
+      "[plugins.node_attestor.join_token]\n[plugins.node_attestor.x509pop]\nca_bundle_path = \"" +
+          dir.File("roots.pem") + "\"\n",
+      Minimal()));
+  EXPECT_EQ(c.agent_ttl, std::chrono::minutes(20));
+  EXPECT_EQ(c.attestation_rate_limit, 0);
+  EXPECT_EQ(c.signing_rate_limit, 2.5);
+  EXPECT_EQ(c.x509pop_ca_bundle_path, dir.File("roots.pem"));
+
+  EXPECT_NE(
+      ErrorOf("[plugins.node_attestor.x509pop]\nca_bundle_path = \"" + dir.File("none") + "\"\n")
+          .find("plugins.node_attestor.x509pop.ca_bundle_path"),
+      std::string::npos);
+  edgeid::testing::WriteTestFile(dir.File("junk.pem"), "not a certificate");
+  EXPECT_NE(ErrorOf("[plugins.node_attestor.x509pop]\nca_bundle_path = \"" + dir.File("junk.pem") +
+                    "\"\n")
+                .find("junk.pem"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[plugins.node_attestor.x509pop]\n").find("ca_bundle_path: is required"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[plugins.node_attestor.tpm]\n").find("plugins.node_attestor.tpm"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[server.ratelimit]\nsigning = -1\n").find("server.ratelimit.signing"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[server]\nagent_ttl = \"48h\"\n").find("server.agent_ttl"), std::string::npos);
 }
 
 TEST(ServerConfigTest, ReadsEveryKeyFromToml) {

@@ -155,14 +155,12 @@ TEST_F(SqliteDataStoreTest, DeleteReturnsTheEntryAndRemovesItsRows) {
 }
 
 TEST_F(SqliteDataStoreTest, AttestedNodes) {
-  AttestedNode node{"spiffe://example.org/spire/agent/join_token/t1",
-                    "join_token",
-                    "01AB",
-                    1000,
-                    false,
-                    false,
-                    {{"join_token", "t1"}},
-                    0};
+  AttestedNode node;
+  node.spiffe_id = "spiffe://example.org/spire/agent/join_token/t1";
+  node.attestation_type = "join_token";
+  node.cert_serial = "01AB";
+  node.cert_not_after = 1000;
+  node.selectors = {{"join_token", "t1"}};
   ASSERT_TRUE(ds_->CreateAttestedNode(node).ok());
   EXPECT_EQ(ds_->CreateAttestedNode(node).error().code, ErrorCode::kAlreadyExists);
   auto fetched = Unwrap(ds_->FetchAttestedNode(node.spiffe_id));
@@ -172,6 +170,8 @@ TEST_F(SqliteDataStoreTest, AttestedNodes) {
 
   fetched.banned = true;
   fetched.cert_serial = "";
+  fetched.new_cert_serial = "02CD";
+  fetched.new_cert_not_after = 2000;
   fetched.selectors = {{"join_token", "t1"}, {"unix", "x"}};
   ASSERT_TRUE(ds_->UpdateAttestedNode(fetched).ok());
   EXPECT_EQ(Unwrap(ds_->FetchAttestedNode(node.spiffe_id)), fetched);
@@ -243,6 +243,30 @@ TEST(SqliteDataStoreOpenTest, RefusesNewerSchemaAndNonDatabases) {
   ASSERT_FALSE(junk.ok());
   EXPECT_NE(junk.error().message.find("junk"), std::string::npos);
   EXPECT_FALSE(SqliteDataStore::Open(dir.File("missing-dir/db")).ok());
+}
+
+TEST(SqliteDataStoreOpenTest, MigratesAVersionOneDatabaseKeepingItsRows) {
+  TempDir dir;
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.File("db").c_str(), &raw), SQLITE_OK);
+    sqlite::DbPtr db(raw);
+    ASSERT_TRUE(sqlite::Migrate(db.get(), 1).ok());
+    ASSERT_EQ(Unwrap(sqlite::SchemaVersion(db.get())), 1);
+    ASSERT_TRUE(sqlite::Exec(db.get(),
+                             "INSERT INTO attested_nodes (spiffe_id, attestation_type, cert_serial,"
+                             " cert_not_after, created_at) VALUES ('spiffe://td/a', 'x509pop', "
+                             "'0A', 77, 1)")
+                    .ok());
+  }
+  auto ds = Unwrap(SqliteDataStore::Open(dir.File("db")));
+  auto node = Unwrap(ds->FetchAttestedNode("spiffe://td/a"));
+  EXPECT_EQ(node.cert_serial, "0A");
+  EXPECT_EQ(node.cert_not_after, 77);
+  EXPECT_EQ(node.new_cert_serial, "");
+  node.new_cert_serial = "0B";
+  ASSERT_TRUE(ds->UpdateAttestedNode(node).ok());
+  EXPECT_EQ(Unwrap(ds->FetchAttestedNode("spiffe://td/a")).new_cert_serial, "0B");
 }
 
 TEST_F(SqliteDataStoreTest, ConcurrentWritersAllLand) {

@@ -73,6 +73,12 @@ CREATE TABLE ca_journal (
   data BLOB NOT NULL
 );
 )sql",
+    // 2: an agent's renewed SVID. The previous serial stays valid until the agent first uses the
+    // new one, so a renewal whose answer is lost does not lock the agent out.
+    R"sql(
+ALTER TABLE attested_nodes ADD COLUMN new_cert_serial TEXT NOT NULL DEFAULT '';
+ALTER TABLE attested_nodes ADD COLUMN new_cert_not_after INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
@@ -86,14 +92,14 @@ Result<int> SchemaVersion(sqlite3* db) {
   return static_cast<int>(stmt.Int(0));
 }
 
-Status Migrate(sqlite3* db) {
+Status Migrate(sqlite3* db, int target) {
   int version = EDGEID_TRY(SchemaVersion(db));
   if (version > kSchemaVersion) {
     return FailedPrecondition("database schema version " + std::to_string(version) +
                               " is newer than this edgeid supports (" +
                               std::to_string(kSchemaVersion) + ")");
   }
-  for (int step = version; step < kSchemaVersion; ++step) {
+  for (int step = version; step < target && step < kSchemaVersion; ++step) {
     auto tx = EDGEID_TRY(Transaction::Begin(db));
     EDGEID_RETURN_IF_ERROR(Exec(db, kMigrations[step]));
     auto record = EDGEID_TRY(Statement::Prepare(db, "INSERT INTO schema_version VALUES (?)"));

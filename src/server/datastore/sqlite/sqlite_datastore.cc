@@ -367,7 +367,8 @@ Status SqliteDataStore::CreateAttestedNode(const AttestedNode& node) {
   auto insert = EDGEID_TRY(Statement::Prepare(
       db_.get(),
       "INSERT INTO attested_nodes (spiffe_id, attestation_type, cert_serial, cert_not_after,"
-      " banned, can_reattest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      " banned, can_reattest, created_at, new_cert_serial, new_cert_not_after)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   auto status = insert.Bind(1, node.spiffe_id)
                     .Bind(2, node.attestation_type)
                     .Bind(3, node.cert_serial)
@@ -375,6 +376,8 @@ Status SqliteDataStore::CreateAttestedNode(const AttestedNode& node) {
                     .Bind(5, int64_t{node.banned})
                     .Bind(6, int64_t{node.can_reattest})
                     .Bind(7, node.created_at != 0 ? node.created_at : NowSeconds())
+                    .Bind(8, node.new_cert_serial)
+                    .Bind(9, node.new_cert_not_after)
                     .Run();
   if (!status.ok()) {
     if (status.error().code == ErrorCode::kAlreadyExists) {
@@ -391,7 +394,7 @@ Result<std::vector<AttestedNode>> SqliteDataStore::LoadNodesLocked(const std::st
   auto rows = EDGEID_TRY(Statement::Prepare(
       db_.get(),
       "SELECT spiffe_id, attestation_type, cert_serial, cert_not_after, banned, can_reattest,"
-      " created_at FROM attested_nodes" +
+      " created_at, new_cert_serial, new_cert_not_after FROM attested_nodes" +
           where + " ORDER BY spiffe_id"));
   if (!where.empty()) rows.Bind(1, arg);
   std::vector<AttestedNode> nodes;
@@ -405,6 +408,8 @@ Result<std::vector<AttestedNode>> SqliteDataStore::LoadNodesLocked(const std::st
     n.banned = rows.Int(4) != 0;
     n.can_reattest = rows.Int(5) != 0;
     n.created_at = rows.Int(6);
+    n.new_cert_serial = rows.Text(7);
+    n.new_cert_not_after = rows.Int(8);
     index[n.spiffe_id] = nodes.size();
     nodes.push_back(std::move(n));
   }
@@ -443,12 +448,16 @@ Status SqliteDataStore::UpdateAttestedNode(const AttestedNode& node) {
   auto update = EDGEID_TRY(Statement::Prepare(
       db_.get(),
       "UPDATE attested_nodes SET cert_serial = ?2, cert_not_after = ?3, banned = ?4,"
-      " can_reattest = ?5 WHERE spiffe_id = ?1"));
+      " can_reattest = ?5, new_cert_serial = ?6, new_cert_not_after = ?7, attestation_type = ?8"
+      " WHERE spiffe_id = ?1"));
   EDGEID_RETURN_IF_ERROR(update.Bind(1, node.spiffe_id)
                              .Bind(2, node.cert_serial)
                              .Bind(3, node.cert_not_after)
                              .Bind(4, int64_t{node.banned})
                              .Bind(5, int64_t{node.can_reattest})
+                             .Bind(6, node.new_cert_serial)
+                             .Bind(7, node.new_cert_not_after)
+                             .Bind(8, node.attestation_type)
                              .Run());
   if (sqlite3_changes(db_.get()) == 0) return NotFound("no attested agent " + node.spiffe_id);
   EDGEID_RETURN_IF_ERROR(WriteNodeSelectorsLocked(node));

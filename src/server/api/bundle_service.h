@@ -1,0 +1,35 @@
+// BundleService (the own bundle and federated ones) on the admin socket.
+#pragma once
+
+#include "ca/ca_manager.h"
+#include "edgeid/server/v1/bundle.grpc.pb.h"
+#include "server/datastore/datastore.h"
+
+namespace edgeid::server {
+
+class BundleService final : public v1::BundleService::Service {
+ public:
+  BundleService(DataStore& datastore, const ca::CaManager& ca) : datastore_(datastore), ca_(ca) {}
+
+  grpc::Status GetBundle(grpc::ServerContext*, const v1::GetBundleRequest*,
+                         v1::TrustBundle* response) override;
+  grpc::Status ListFederatedBundles(grpc::ServerContext*, const v1::ListFederatedBundlesRequest*,
+                                    v1::ListFederatedBundlesResponse* response) override;
+  grpc::Status GetFederatedBundle(grpc::ServerContext*,
+                                  const v1::GetFederatedBundleRequest* request,
+                                  v1::TrustBundle* response) override;
+  grpc::Status SetFederatedBundle(grpc::ServerContext*,
+                                  const v1::SetFederatedBundleRequest* request,
+                                  v1::TrustBundle* response) override;
+  grpc::Status DeleteFederatedBundle(grpc::ServerContext*,
+                                     const v1::DeleteFederatedBundleRequest* request,
+                                     v1::DeleteFederatedBundleResponse* response) override;
+
+ private:
+  Result<spiffe::TrustDomain> Federated(const std::string& name) const;
+
+  DataStore& datastore_;
+  const ca::CaManager& ca_;
+};
+
+}  // namespace edgeid::server

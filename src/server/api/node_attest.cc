@@ -1,0 +1,229 @@
+// NodeService: node attestation and agent SVID renewal.
+#include <chrono>
+
+#include "crypto/csr.h"
+#include "crypto/random.h"
+#include "nodeattestor/x509pop/x509pop.h"
+#include "server/api/entry_convert.h"
+#include "server/api/entry_service.h"
+#include "server/api/node_service.h"
+
+namespace edgeid::server {
+namespace {
+
+using Clock = std::chrono::system_clock;
+namespace x509pop = nodeattestor::x509pop;
+
+int64_t UnixSeconds(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string PeerAddress(const std::string& grpc_peer) {
+  std::string_view p(grpc_peer);
+  for (std::string_view scheme : {"ipv4:", "ipv6:"}) {
+    if (p.starts_with(scheme)) {
+      p.remove_prefix(scheme.size());
+      auto colon = p.rfind(':');
+      if (colon != std::string_view::npos) p = p.substr(0, colon);
+      if (p.size() >= 2 && p.front() == '[' && p.back() == ']') p = p.substr(1, p.size() - 2);
+      return std::string(p);
+    }
+  }
+  return grpc_peer;
+}
+
+grpc::Status NodeService::Refuse(const grpc::ServerContext& context, const char* rpc,
+                                 const Error& error) {
+  log_->warn("{} refused for {}: {}", rpc, PeerAddress(context.peer()), error.message);
+  return ToGrpc(error);
+}
+
+Result<crypto::CertificateRequest> ParseCsr(const std::string& csr_der) {
+  if (csr_der.empty()) return InvalidArgument("missing CSR");
+  if (csr_der.size() > kMaxCsrBytes) return InvalidArgument("CSR larger than 16 KiB");
+  auto csr = crypto::CertificateRequest::FromDer(csr_der);
+  if (!csr.ok()) return InvalidArgument("malformed CSR: " + csr.error().message);
+  return csr;
+}
+
+Status CheckCsr(const std::string& csr_der) {
+  auto csr = EDGEID_TRY(ParseCsr(csr_der));
+  auto signed_ok = csr.VerifySignature();
+  if (!signed_ok.ok()) return InvalidArgument("CSR: " + signed_ok.error().message);
+  return OkStatus();
+}
+
+Result<v1::X509SVID> NodeService::SignAgentSvid(const spiffe::SpiffeId& id,
+                                                const std::string& csr_der) {
+  auto csr = ParseCsr(csr_der);
+  if (!csr.ok()) return csr.error();
+  auto chain = ca_.SignX509SvidDer(*csr, {id, {}, options_.agent_ttl, Clock::now()});
+  if (!chain.ok()) {
+    if (chain.error().code == ErrorCode::kInvalidArgument) return chain.error().Wrap("CSR");
+    return chain.error();
+  }
+  auto leaf = EDGEID_TRY(crypto::Certificate::FromDer(chain->front()));
+  v1::X509SVID svid;
+  svid.set_id(id.str());
+  for (auto& der : *chain) svid.add_cert_chain(std::move(der));
+  svid.set_expires_at(UnixSeconds(leaf.not_after()));
+  return svid;
+}
+
+Result<NodeService::AttestationOutcome> NodeService::AttestJoinToken(const std::string& token) {
+  if (token.empty()) return InvalidArgument("join_token: empty token");
+  auto id = spiffe::SpiffeId::FromPath(options_.trust_domain, "/edgeid/agent/join_token/" + token);
+  if (!id.ok()) return InvalidArgument("join_token: token is not a valid path segment");
+  // Taken (deleted) before anything else, so a token can never be used twice.
+  auto taken = datastore_.TakeJoinToken(token);
+  if (!taken.ok()) {
+    if (taken.error().code == ErrorCode::kNotFound) {
+      return PermissionDenied("join_token: token is unknown or already used");
+    }
+    return taken.error();
+  }
+  if (taken->expires_at <= UnixSeconds(Clock::now())) {
+    return PermissionDenied("join_token: token expired");
+  }
+  return AttestationOutcome{*id, "join_token", {}, false};
+}
+
+Result<NodeService::AttestationOutcome> NodeService::AttestX509Pop(
+    const std::string& payload,
+    grpc::ServerReaderWriter<v1::AttestAgentResponse, v1::AttestAgentRequest>& stream) {
+  if (options_.x509pop_roots.empty()) {
+    return PermissionDenied("x509pop attestation is not configured on this server");
+  }
+  v1::X509PopAttestationData data;
+  if (!data.ParseFromString(payload)) return InvalidArgument("x509pop: malformed payload");
+  crypto::CertificateChain chain;
+  for (const auto& der : data.chain()) {
+    auto cert = crypto::Certificate::FromDer(der);
+    if (!cert.ok())
+      return InvalidArgument("x509pop: certificate " + std::to_string(chain.size()) + ": " +
+                             cert.error().message);
+    chain.push_back(std::move(*cert));
+  }
+  auto attested = EDGEID_TRY(x509pop::VerifyChain(chain, options_.x509pop_roots, Clock::now()));
+
+  v1::X509PopChallenge challenge;
+  challenge.set_nonce(EDGEID_TRY(crypto::RandomBytes(x509pop::kNonceSize)));
+  v1::AttestAgentResponse challenge_message;
+  challenge_message.set_challenge(challenge.SerializeAsString());
+  if (!stream.Write(challenge_message)) return Unavailable("x509pop: agent went away");
+  v1::AttestAgentRequest answer;
+  if (!stream.Read(&answer)) return InvalidArgument("x509pop: no challenge response");
+  if (answer.step_case() != v1::AttestAgentRequest::kChallengeResponse) {
+    return InvalidArgument("x509pop: expected a challenge response");
+  }
+  v1::X509PopResponse response;
+  if (!response.ParseFromString(answer.challenge_response())) {
+    return InvalidArgument("x509pop: malformed challenge response");
+  }
+  EDGEID_RETURN_IF_ERROR(x509pop::VerifyChallengeResponse(
+      chain.front(), challenge.nonce(), {response.nonce(), response.signature()}));
+
+  auto id = EDGEID_TRY(spiffe::SpiffeId::FromPath(options_.trust_domain, attested.agent_path));
+  AttestationOutcome outcome{id, x509pop::kType, {}, true};
+  for (auto& value : attested.selector_values) {
+    outcome.selectors.push_back({x509pop::kType, std::move(value)});
+  }
+  std::sort(outcome.selectors.begin(), outcome.selectors.end());
+  return outcome;
+}
+
+grpc::Status NodeService::AttestAgent(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::AttestAgentResponse, v1::AttestAgentRequest>* stream) {
+  constexpr const char* kRpc = "AttestAgent";
+  if (!attestation_limiter_.Allow(PeerAddress(context->peer()))) {
+    return Refuse(*context, kRpc, ResourceExhausted("attestation rate limit exceeded"));
+  }
+  v1::AttestAgentRequest first;
+  if (!stream->Read(&first) || first.step_case() != v1::AttestAgentRequest::kParams) {
+    return Refuse(*context, kRpc, InvalidArgument("the first message must carry the params"));
+  }
+  const auto& params = first.params();
+  // The CSR is checked before the attestor runs, so that a bad one does not use up a token.
+  if (auto csr_ok = CheckCsr(params.csr()); !csr_ok.ok()) {
+    return Refuse(*context, kRpc, csr_ok.error());
+  }
+  Result<AttestationOutcome> outcome = InvalidArgument("");
+  if (params.data().type() == "join_token") {
+    outcome = AttestJoinToken(params.data().payload());
+  } else if (params.data().type() == x509pop::kType) {
+    outcome = AttestX509Pop(params.data().payload(), *stream);
+  } else {
+    outcome = InvalidArgument("unknown attestation type \"" + params.data().type() + "\"");
+  }
+  if (!outcome.ok()) return Refuse(*context, kRpc, outcome.error());
+
+  auto existing = datastore_.FetchAttestedNode(outcome->agent_id.str());
+  if (existing.ok()) {
+    if (existing->banned) {
+      return Refuse(*context, kRpc,
+                    PermissionDenied("agent " + outcome->agent_id.str() + " is banned"));
+    }
+    if (!existing->can_reattest) {
+      return Refuse(*context, kRpc,
+                    PermissionDenied("agent " + outcome->agent_id.str() +
+                                     " is already attested and cannot attest again"));
+    }
+  } else if (existing.error().code != ErrorCode::kNotFound) {
+    return Refuse(*context, kRpc, existing.error());
+  }
+
+  auto svid = SignAgentSvid(outcome->agent_id, params.csr());
+  if (!svid.ok()) return Refuse(*context, kRpc, svid.error());
+  auto leaf = crypto::Certificate::FromDer(svid->cert_chain(0));
+  if (!leaf.ok()) return Refuse(*context, kRpc, leaf.error());
+
+  AttestedNode node = existing.ok() ? *existing : AttestedNode{};
+  node.spiffe_id = outcome->agent_id.str();
+  node.attestation_type = outcome->type;
+  node.cert_serial = leaf->serial_hex();
+  node.cert_not_after = svid->expires_at();
+  node.new_cert_serial.clear();
+  node.new_cert_not_after = 0;
+  node.can_reattest = outcome->can_reattest;
+  node.selectors = outcome->selectors;
+  auto stored =
+      existing.ok() ? datastore_.UpdateAttestedNode(node) : datastore_.CreateAttestedNode(node);
+  if (!stored.ok()) return Refuse(*context, kRpc, stored.error());
+  log_->info("agent {} attested ({}) from {}", node.spiffe_id, node.attestation_type,
+             PeerAddress(context->peer()));
+
+  v1::AttestAgentResponse result;
+  *result.mutable_result()->mutable_svid() = std::move(*svid);
+  result.mutable_result()->set_reattestable(node.can_reattest);
+  stream->Write(result);
+  return grpc::Status::OK;
+}
+
+grpc::Status NodeService::RenewAgent(grpc::ServerContext* context,
+                                     const v1::RenewAgentRequest* request,
+                                     v1::RenewAgentResponse* response) {
+  constexpr const char* kRpc = "RenewAgent";
+  auto node = Authenticate(*context);
+  if (!node.ok()) return Refuse(*context, kRpc, node.error());
+  if (!signing_limiter_.Allow(node->spiffe_id)) {
+    return Refuse(*context, kRpc, ResourceExhausted("signing rate limit exceeded"));
+  }
+  auto id = spiffe::SpiffeId::Parse(node->spiffe_id);
+  if (!id.ok()) return Refuse(*context, kRpc, id.error());
+  auto svid = SignAgentSvid(*id, request->csr());
+  if (!svid.ok()) return Refuse(*context, kRpc, svid.error());
+  auto leaf = crypto::Certificate::FromDer(svid->cert_chain(0));
+  if (!leaf.ok()) return Refuse(*context, kRpc, leaf.error());
+  // The current SVID stays valid until the agent first presents the new one.
+  node->new_cert_serial = leaf->serial_hex();
+  node->new_cert_not_after = svid->expires_at();
+  auto stored = datastore_.UpdateAttestedNode(*node);
+  if (!stored.ok()) return Refuse(*context, kRpc, stored.error());
+  *response->mutable_svid() = std::move(*svid);
+  return grpc::Status::OK;
+}
+
+}  // namespace edgeid::server

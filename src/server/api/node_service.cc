@@ -1,0 +1,221 @@
+// NodeService: what attested agents call.
+#include "server/api/node_service.h"
+
+#include <set>
+#include <unordered_map>
+
+#include "grpctls/spiffe_tls.h"
+#include "server/api/entry_convert.h"
+#include "server/api/entry_service.h"
+
+namespace edgeid::server {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+int64_t NowUnix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Result<AttestedNode> NodeService::Authenticate(grpc::ServerContext& context) {
+  auto peer = grpctls::PeerSvidOf(context);
+  if (!peer.ok()) return peer.error();
+  auto node = datastore_.FetchAttestedNode(peer->id.str());
+  if (!node.ok()) {
+    if (node.error().code == ErrorCode::kNotFound) {
+      return PermissionDenied("caller " + peer->id.str() + " is not an attested agent");
+    }
+    return node.error();
+  }
+  if (node->banned) return PermissionDenied("agent " + node->spiffe_id + " is banned");
+  std::string serial = peer->leaf.serial_hex();
+  if (serial == node->cert_serial) return node;
+  if (!node->new_cert_serial.empty() && serial == node->new_cert_serial) {
+    // First use of the renewed SVID: it becomes the only valid one.
+    node->cert_serial = node->new_cert_serial;
+    node->cert_not_after = node->new_cert_not_after;
+    node->new_cert_serial.clear();
+    node->new_cert_not_after = 0;
+    EDGEID_RETURN_IF_ERROR(datastore_.UpdateAttestedNode(*node));
+    return node;
+  }
+  return PermissionDenied("agent " + node->spiffe_id + " presented SVID serial " + serial +
+                          ", which is not its current one");
+}
+
+Result<NodeService::AttestedAgent> NodeService::AuthenticateWithEntries(
+    grpc::ServerContext& context) {
+  auto node = EDGEID_TRY(Authenticate(context));
+  auto entries = EDGEID_TRY(entries_.For(node.spiffe_id, node.selectors, NowUnix()));
+  return AttestedAgent{std::move(node), std::move(entries)};
+}
+
+grpc::Status NodeService::SyncAuthorizedEntries(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::SyncAuthorizedEntriesResponse, v1::SyncAuthorizedEntriesRequest>*
+        stream) {
+  constexpr const char* kRpc = "SyncAuthorizedEntries";
+  auto agent = AuthenticateWithEntries(*context);
+  if (!agent.ok()) return Refuse(*context, kRpc, agent.error());
+
+  std::unordered_map<std::string, int64_t> known;
+  v1::SyncAuthorizedEntriesRequest page;
+  while (stream->Read(&page)) {
+    if (known.size() + static_cast<size_t>(page.known_size()) > kMaxKnownRevisions) {
+      return Refuse(*context, kRpc, InvalidArgument("more than 1000000 known revisions"));
+    }
+    for (const auto& rev : page.known()) known[rev.id()] = rev.revision_number();
+  }
+
+  const auto& authorized = agent->entries->entries;
+  v1::SyncAuthorizedEntriesResponse out;
+  auto flush = [&]() {
+    bool ok = stream->Write(out);
+    out.Clear();
+    return ok;
+  };
+  for (const auto& [id, entry] : authorized) {
+    auto it = known.find(id);
+    if (it != known.end() && it->second == entry->revision_number) continue;
+    *out.add_entries() = ToProto(*entry);
+    if (out.entries_size() >= kEntriesPerSyncPage && !flush()) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "agent went away");
+    }
+  }
+  for (const auto& [id, revision] : known) {
+    if (authorized.contains(id)) continue;
+    out.add_removed_ids(id);
+    if (out.removed_ids_size() >= kEntriesPerSyncPage * 10 && !flush()) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "agent went away");
+    }
+  }
+  out.set_complete(true);
+  out.set_total(static_cast<int64_t>(authorized.size()));
+  stream->Write(out);
+  return grpc::Status::OK;
+}
+
+grpc::Status NodeService::BatchNewX509SVID(grpc::ServerContext* context,
+                                           const v1::BatchNewX509SVIDRequest* request,
+                                           v1::BatchNewX509SVIDResponse* response) {
+  constexpr const char* kRpc = "BatchNewX509SVID";
+  if (request->params_size() == 0) return Refuse(*context, kRpc, InvalidArgument("no params"));
+  if (request->params_size() > kMaxCsrsPerBatch) {
+    return Refuse(*context, kRpc, InvalidArgument("more than 1000 CSRs in one batch"));
+  }
+  auto agent = AuthenticateWithEntries(*context);
+  if (!agent.ok()) return Refuse(*context, kRpc, agent.error());
+  if (!signing_limiter_.Allow(agent->node.spiffe_id, request->params_size())) {
+    return Refuse(*context, kRpc, ResourceExhausted("signing rate limit exceeded"));
+  }
+  auto now = Clock::now();
+  int refused = 0;
+  for (const auto& params : request->params()) {
+    auto* result = response->add_results();
+    auto sign = [&]() -> Result<v1::X509SVID> {
+      auto it = agent->entries->entries.find(params.entry_id());
+      if (it == agent->entries->entries.end()) {
+        return PermissionDenied("entry \"" + params.entry_id() +
+                                "\" does not exist or is not authorised for this agent");
+      }
+      const RegistrationEntry& entry = *it->second;
+      auto csr = EDGEID_TRY(ParseCsr(params.csr()));
+      auto id = EDGEID_TRY(spiffe::SpiffeId::Parse(entry.spiffe_id));
+      auto ttl = entry.x509_svid_ttl > 0 ? std::chrono::seconds(entry.x509_svid_ttl)
+                                         : options_.default_x509_svid_ttl;
+      auto chain = ca_.SignX509SvidDer(csr, {id, entry.dns_names, ttl, now});
+      if (!chain.ok()) return chain.error().Wrap("entry " + entry.entry_id);
+      v1::X509SVID svid;
+      svid.set_id(entry.spiffe_id);
+      // The lifetime is clamped to the CA's, so it is read back rather than computed.
+      auto leaf = EDGEID_TRY(crypto::Certificate::FromDer(chain->front()));
+      svid.set_expires_at(
+          std::chrono::duration_cast<std::chrono::seconds>(leaf.not_after().time_since_epoch())
+              .count());
+      for (auto& der : *chain) svid.add_cert_chain(std::move(der));
+      return svid;
+    };
+    auto svid = sign();
+    SetStatus(result->mutable_status(), svid.ok() ? OkStatus() : Status(svid.error()));
+    if (svid.ok()) {
+      *result->mutable_svid() = std::move(*svid);
+    } else {
+      ++refused;
+      log_->warn("{} for {}: {}", kRpc, agent->node.spiffe_id, svid.error().message);
+    }
+  }
+  log_->debug("{}: {} SVIDs for {} ({} refused)", kRpc, request->params_size() - refused,
+              agent->node.spiffe_id, refused);
+  return grpc::Status::OK;
+}
+
+grpc::Status NodeService::NewJWTSVID(grpc::ServerContext* context,
+                                     const v1::NewJWTSVIDRequest* request,
+                                     v1::NewJWTSVIDResponse* response) {
+  constexpr const char* kRpc = "NewJWTSVID";
+  if (request->audience_size() == 0) {
+    return Refuse(*context, kRpc, InvalidArgument("at least one audience is required"));
+  }
+  if (request->audience_size() > kMaxAudiences) {
+    return Refuse(*context, kRpc, InvalidArgument("more than 32 audiences"));
+  }
+  std::vector<std::string> audience;
+  for (const auto& a : request->audience()) {
+    if (a.empty()) return Refuse(*context, kRpc, InvalidArgument("empty audience"));
+    audience.push_back(a);
+  }
+  auto agent = AuthenticateWithEntries(*context);
+  if (!agent.ok()) return Refuse(*context, kRpc, agent.error());
+  if (!signing_limiter_.Allow(agent->node.spiffe_id)) {
+    return Refuse(*context, kRpc, ResourceExhausted("signing rate limit exceeded"));
+  }
+  auto it = agent->entries->entries.find(request->entry_id());
+  if (it == agent->entries->entries.end()) {
+    return Refuse(*context, kRpc,
+                  PermissionDenied("entry \"" + request->entry_id() +
+                                   "\" does not exist or is not authorised for this agent"));
+  }
+  const RegistrationEntry& entry = *it->second;
+  auto id = spiffe::SpiffeId::Parse(entry.spiffe_id);
+  if (!id.ok()) return Refuse(*context, kRpc, id.error());
+  auto ttl = entry.jwt_svid_ttl > 0 ? std::chrono::seconds(entry.jwt_svid_ttl)
+                                    : options_.default_jwt_svid_ttl;
+  auto now = Clock::now();
+  auto token = ca_.SignJwtSvid(*id, audience, ttl, now);
+  if (!token.ok()) return Refuse(*context, kRpc, token.error());
+  auto issued = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  response->set_id(entry.spiffe_id);
+  response->set_token(std::move(*token));
+  response->set_issued_at(issued);
+  response->set_expires_at(issued + ttl.count());
+  return grpc::Status::OK;
+}
+
+grpc::Status NodeService::GetBundles(grpc::ServerContext* context, const v1::GetBundlesRequest*,
+                                     v1::GetBundlesResponse* response) {
+  constexpr const char* kRpc = "GetBundles";
+  auto agent = AuthenticateWithEntries(*context);
+  if (!agent.ok()) return Refuse(*context, kRpc, agent.error());
+  auto own = ca_.bundle();
+  auto* first = response->add_bundles();
+  first->set_trust_domain(options_.trust_domain.name());
+  first->set_spiffe_bundle_json(own.ToJson());
+  first->set_sequence_number(own.sequence().value_or(0));
+  std::set<std::string> federated;
+  for (const auto& [id, entry] : agent->entries->entries) {
+    federated.insert(entry->federates_with.begin(), entry->federates_with.end());
+  }
+  for (const auto& td : federated) {
+    auto json = datastore_.FetchBundle(td);
+    // A federated bundle not known yet is simply absent; the agent asks again later.
+    if (!json.ok()) continue;
+    auto* bundle = response->add_bundles();
+    bundle->set_trust_domain(td);
+    bundle->set_spiffe_bundle_json(std::move(*json));
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace edgeid::server

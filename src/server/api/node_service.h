@@ -1,0 +1,106 @@
+// NodeService: the agent API on the TLS port (node attestation, agent SVID renewal, entry sync,
+// SVID signing, bundles). Every refusal is answered with a status and logged with the caller.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <memory>
+
+#include "ca/ca_manager.h"
+#include "common/rate_limiter.h"
+#include "crypto/certificate.h"
+#include "crypto/csr.h"
+#include "edgeid/server/v1/node.grpc.pb.h"
+#include "server/cache/authorized_entries.h"
+#include "server/datastore/datastore.h"
+#include "spiffe/spiffe_id.h"
+
+namespace edgeid::server {
+
+// Request limits beyond gRPC's message size.
+inline constexpr int kMaxCsrsPerBatch = 1000;
+inline constexpr size_t kMaxCsrBytes = 16 * 1024;
+inline constexpr size_t kMaxKnownRevisions = 1'000'000;
+inline constexpr int kEntriesPerSyncPage = 1000;
+inline constexpr int kMaxAudiences = 32;
+
+struct NodeServiceOptions {
+  spiffe::TrustDomain trust_domain;
+  std::chrono::seconds agent_ttl{3600};
+  std::chrono::seconds default_x509_svid_ttl{3600};
+  std::chrono::seconds default_jwt_svid_ttl{300};
+  crypto::CertificateChain x509pop_roots{};  // empty: x509pop is off
+  double attestation_rate_limit = 1;
+  double signing_rate_limit = 500;
+};
+
+class NodeService final : public v1::NodeService::Service {
+ public:
+  NodeService(NodeServiceOptions options, DataStore& datastore, const ca::CaManager& ca,
+              AuthorizedEntries& entries, std::shared_ptr<spdlog::logger> log)
+      : options_(std::move(options)),
+        datastore_(datastore),
+        ca_(ca),
+        entries_(entries),
+        log_(std::move(log)),
+        attestation_limiter_(options_.attestation_rate_limit),
+        signing_limiter_(options_.signing_rate_limit) {}
+
+  grpc::Status AttestAgent(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::AttestAgentResponse, v1::AttestAgentRequest>* stream) override;
+  grpc::Status RenewAgent(grpc::ServerContext* context, const v1::RenewAgentRequest* request,
+                          v1::RenewAgentResponse* response) override;
+  grpc::Status SyncAuthorizedEntries(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::SyncAuthorizedEntriesResponse, v1::SyncAuthorizedEntriesRequest>*
+          stream) override;
+  grpc::Status BatchNewX509SVID(grpc::ServerContext* context,
+                                const v1::BatchNewX509SVIDRequest* request,
+                                v1::BatchNewX509SVIDResponse* response) override;
+  grpc::Status NewJWTSVID(grpc::ServerContext* context, const v1::NewJWTSVIDRequest* request,
+                          v1::NewJWTSVIDResponse* response) override;
+  grpc::Status GetBundles(grpc::ServerContext* context, const v1::GetBundlesRequest* request,
+                          v1::GetBundlesResponse* response) override;
+
+ private:
+  struct AttestedAgent {
+    AttestedNode node;
+    std::shared_ptr<const AuthorizedSet> entries;
+  };
+  // The calling agent, checked against its record: attested, not banned, presenting its
+  // current SVID (or the renewed one, which then becomes current).
+  Result<AttestedNode> Authenticate(grpc::ServerContext& context);
+  Result<AttestedAgent> AuthenticateWithEntries(grpc::ServerContext& context);
+  struct AttestationOutcome {
+    spiffe::SpiffeId agent_id;
+    std::string type;
+    std::vector<Selector> selectors;
+    bool can_reattest = false;
+  };
+  Result<AttestationOutcome> AttestJoinToken(const std::string& token);
+  Result<AttestationOutcome> AttestX509Pop(
+      const std::string& payload,
+      grpc::ServerReaderWriter<v1::AttestAgentResponse, v1::AttestAgentRequest>& stream);
+  Result<v1::X509SVID> SignAgentSvid(const spiffe::SpiffeId& id, const std::string& csr_der);
+  grpc::Status Refuse(const grpc::ServerContext& context, const char* rpc, const Error& error);
+
+  NodeServiceOptions options_;
+  DataStore& datastore_;
+  const ca::CaManager& ca_;
+  AuthorizedEntries& entries_;
+  std::shared_ptr<spdlog::logger> log_;
+  RateLimiter attestation_limiter_;
+  RateLimiter signing_limiter_;
+};
+
+// A CSR from an agent: present, at most kMaxCsrBytes, well formed (CheckCsr: and signed by
+// its key). Errors are InvalidArgument.
+Result<crypto::CertificateRequest> ParseCsr(const std::string& csr_der);
+Status CheckCsr(const std::string& csr_der);
+
+// "ipv4:127.0.0.1:5000" -> "127.0.0.1", "ipv6:[::1]:5000" -> "::1".
+std::string PeerAddress(const std::string& grpc_peer);
+
+}  // namespace edgeid::server

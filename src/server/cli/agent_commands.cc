@@ -1,0 +1,224 @@
+// `agent list|show|ban|evict|count` and `token generate`.
+#include <ctime>
+#include <iostream>
+#include <memory>
+
+#include "common/duration.h"
+#include "edgeid/server/v1/agent.grpc.pb.h"
+#include "server/api/entry_convert.h"
+#include "server/cli/admin_client.h"
+#include "server/cli/admin_commands.h"
+
+namespace edgeid::server::cli {
+namespace {
+
+namespace v1 = ::edgeid::server::v1;
+
+struct AgentFlags {
+  std::string admin_socket = kDefaultAdminSocket;
+  std::string output = "pretty";
+  std::string spiffe_id, attestation_type, ttl = "600";
+  std::vector<std::string> selectors;
+  bool banned = false;
+};
+
+int Fail(const std::string& command, const std::string& message) {
+  std::cerr << "edgeid-server " << command << ": " << message << "\n";
+  return 1;
+}
+
+std::string Time(int64_t unix_seconds) {
+  std::time_t t = unix_seconds;
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+void PrintAgent(const v1::Agent& a) {
+  std::cout << "SPIFFE ID         : " << a.id() << "\n"
+            << "Attestation type  : " << a.attestation_type() << "\n"
+            << "Expiration time   : " << Time(a.x509_svid_expires_at()) << "\n"
+            << "Serial number     : " << a.x509_svid_serial_number() << "\n"
+            << "Can re-attest     : " << (a.can_reattest() ? "true" : "false") << "\n"
+            << "Banned            : " << (a.banned() ? "true" : "false") << "\n";
+  for (const auto& s : a.selectors()) {
+    std::cout << "Selector          : " << s.type() << ":" << s.value() << "\n";
+  }
+  std::cout << "\n";
+}
+
+using Stub = std::unique_ptr<v1::AgentService::Stub>;
+
+Result<Stub> Connect(const AgentFlags& f) {
+  auto channel = EDGEID_TRY(ConnectAdmin(f.admin_socket));
+  return v1::AgentService::NewStub(channel);
+}
+
+int List(const AgentFlags& f) {
+  auto stub = Connect(f);
+  if (!stub.ok()) return Fail("agent list", stub.error().message);
+  v1::ListAgentsRequest request;
+  request.mutable_filter()->set_by_attestation_type(f.attestation_type);
+  request.mutable_filter()->set_only_banned(f.banned);
+  for (const auto& text : f.selectors) {
+    auto s = ParseSelector(text);
+    if (!s.ok()) return Fail("agent list", s.error().message);
+    auto* sel = request.mutable_filter()->add_by_selectors();
+    sel->set_type(s->type);
+    sel->set_value(s->value);
+  }
+  v1::ListAgentsResponse response;
+  auto status = (*stub)->ListAgents(AdminContext().get(), request, &response);
+  if (!status.ok()) return Fail("agent list", Describe(status, f.admin_socket));
+  if (f.output == "json") {
+    std::cout << Json(response);
+    return 0;
+  }
+  int n = response.agents_size();
+  std::cout << "Found " << n << " attested agent" << (n == 1 ? "" : "s") << ":\n\n";
+  for (const auto& a : response.agents()) PrintAgent(a);
+  return 0;
+}
+
+int Show(const AgentFlags& f) {
+  if (f.spiffe_id.empty()) return Fail("agent show", "--spiffe-id is required");
+  auto stub = Connect(f);
+  if (!stub.ok()) return Fail("agent show", stub.error().message);
+  v1::GetAgentRequest request;
+  request.set_id(f.spiffe_id);
+  v1::Agent agent;
+  auto status = (*stub)->GetAgent(AdminContext().get(), request, &agent);
+  if (!status.ok()) return Fail("agent show", Describe(status, f.admin_socket));
+  if (f.output == "json") {
+    std::cout << Json(agent);
+  } else {
+    PrintAgent(agent);
+  }
+  return 0;
+}
+
+int Ban(const AgentFlags& f) {
+  if (f.spiffe_id.empty()) return Fail("agent ban", "--spiffe-id is required");
+  auto stub = Connect(f);
+  if (!stub.ok()) return Fail("agent ban", stub.error().message);
+  v1::BanAgentRequest request;
+  request.set_id(f.spiffe_id);
+  v1::Agent agent;
+  auto status = (*stub)->BanAgent(AdminContext().get(), request, &agent);
+  if (!status.ok()) return Fail("agent ban", Describe(status, f.admin_socket));
+  if (f.output == "json") {
+    std::cout << Json(agent);
+  } else {
+    std::cout << "Agent banned successfully\n";
+  }
+  return 0;
+}
+
+int Evict(const AgentFlags& f) {
+  if (f.spiffe_id.empty()) return Fail("agent evict", "--spiffe-id is required");
+  auto stub = Connect(f);
+  if (!stub.ok()) return Fail("agent evict", stub.error().message);
+  v1::DeleteAgentRequest request;
+  request.set_id(f.spiffe_id);
+  v1::DeleteAgentResponse response;
+  auto status = (*stub)->DeleteAgent(AdminContext().get(), request, &response);
+  if (!status.ok()) return Fail("agent evict", Describe(status, f.admin_socket));
+  if (f.output == "json") {
+    std::cout << "{}\n";
+  } else {
+    std::cout << "Agent evicted successfully\n";
+  }
+  return 0;
+}
+
+int Count(const AgentFlags& f) {
+  auto stub = Connect(f);
+  if (!stub.ok()) return Fail("agent count", stub.error().message);
+  v1::CountAgentsResponse response;
+  auto status = (*stub)->CountAgents(AdminContext().get(), {}, &response);
+  if (!status.ok()) return Fail("agent count", Describe(status, f.admin_socket));
+  if (f.output == "json") {
+    std::cout << Json(response);
+  } else {
+    std::cout << response.count() << " attested agent" << (response.count() == 1 ? "" : "s")
+              << "\n";
+  }
+  return 0;
+}
+
+int Generate(const AgentFlags& f) {
+  bool digits = !f.ttl.empty() && f.ttl.find_first_not_of("0123456789") == std::string::npos;
+  auto ttl = digits ? Result<std::chrono::seconds>(std::chrono::seconds(std::stoll(f.ttl)))
+                    : ParseDuration(f.ttl);
+  if (!ttl.ok()) return Fail("token generate", "--ttl: " + ttl.error().message);
+  if (ttl->count() <= 0 || ttl->count() > INT32_MAX) {
+    return Fail("token generate", "--ttl must be positive");
+  }
+  auto stub = Connect(f);
+  if (!stub.ok()) return Fail("token generate", stub.error().message);
+  v1::CreateJoinTokenRequest request;
+  request.set_ttl(static_cast<int32_t>(ttl->count()));
+  request.set_agent_id(f.spiffe_id);
+  v1::JoinToken token;
+  auto status = (*stub)->CreateJoinToken(AdminContext().get(), request, &token);
+  if (!status.ok()) return Fail("token generate", Describe(status, f.admin_socket));
+  if (f.output == "json") {
+    std::cout << Json(token);
+  } else {
+    std::cout << "Token: " << token.value() << "\n";
+  }
+  return 0;
+}
+
+void AddCommon(CLI::App* cmd, AgentFlags& f) {
+  cmd->add_option("--admin-socket", f.admin_socket, "Server admin socket")->capture_default_str();
+  cmd->add_option("--output", f.output, "pretty or json")
+      ->check(CLI::IsMember({"pretty", "json"}))
+      ->capture_default_str();
+}
+
+}  // namespace
+
+void AddAgentCommands(CLI::App& app, int& exit_code) {
+  auto* agent = app.add_subcommand("agent", "Manage attested agents");
+  agent->require_subcommand(1);
+  struct Command {
+    const char* name;
+    const char* help;
+    int (*run)(const AgentFlags&);
+  };
+  for (const Command& c :
+       {Command{"list", "List attested agents", List}, Command{"show", "Show one agent", Show},
+        Command{"ban", "Ban an agent: it cannot attest, renew or sign", Ban},
+        Command{"evict", "Evict an agent: it must attest again", Evict},
+        Command{"count", "Count attested agents", Count}}) {
+    auto flags = std::make_shared<AgentFlags>();
+    auto* cmd = agent->add_subcommand(c.name, c.help);
+    AddCommon(cmd, *flags);
+    std::string name = c.name;
+    if (name == "show" || name == "ban" || name == "evict") {
+      cmd->add_option("--spiffe-id", flags->spiffe_id, "The agent's SPIFFE ID");
+    }
+    if (name == "list") {
+      cmd->add_option("--attestation-type", flags->attestation_type, "Only this attestor");
+      cmd->add_option("--selector", flags->selectors, "Only agents with these selectors");
+      cmd->add_flag("--banned", flags->banned, "Only banned agents");
+    }
+    cmd->callback([flags, run = c.run, &exit_code] { exit_code = run(*flags); });
+  }
+}
+
+void AddTokenCommands(CLI::App& app, int& exit_code) {
+  auto* token = app.add_subcommand("token", "Manage join tokens");
+  token->require_subcommand(1);
+  auto flags = std::make_shared<AgentFlags>();
+  auto* generate = token->add_subcommand("generate", "Generate a single-use join token");
+  AddCommon(generate, *flags);
+  generate->add_option("--ttl", flags->ttl, "Lifetime (seconds or e.g. 10m)")
+      ->capture_default_str();
+  generate->add_option("--spiffe-id", flags->spiffe_id,
+                       "Also give the agent that uses the token this ID (an alias)");
+  generate->callback([flags, &exit_code] { exit_code = Generate(*flags); });
+}
+
+}  // namespace edgeid::server::cli

@@ -1,0 +1,294 @@
+// `bundle show|list|set|delete`, `x509 mint`, `jwt mint` and `healthcheck`.
+#include <iostream>
+#include <iterator>
+#include <memory>
+
+#include "common/atomic_file.h"
+#include "common/duration.h"
+#include "crypto/certificate.h"
+#include "crypto/csr.h"
+#include "crypto/private_key.h"
+#include "edgeid/server/v1/bundle.grpc.pb.h"
+#include "edgeid/server/v1/health.grpc.pb.h"
+#include "edgeid/server/v1/svid.grpc.pb.h"
+#include "server/cli/admin_client.h"
+#include "server/cli/admin_commands.h"
+#include "spiffe/spiffe_bundle.h"
+
+namespace edgeid::server::cli {
+namespace {
+
+namespace v1 = ::edgeid::server::v1;
+
+struct Flags {
+  std::string admin_socket = kDefaultAdminSocket;
+  std::string output = "pretty";
+  std::string id, path, format = "pem", spiffe_id, ttl, write;
+  std::vector<std::string> dns_names, audience;
+};
+
+int Fail(const std::string& command, const std::string& message) {
+  std::cerr << "edgeid-server " << command << ": " << message << "\n";
+  return 1;
+}
+
+void AddCommon(CLI::App* cmd, Flags& f) {
+  cmd->add_option("--admin-socket", f.admin_socket, "Server admin socket")->capture_default_str();
+  cmd->add_option("--output", f.output, "pretty or json")
+      ->check(CLI::IsMember({"pretty", "json"}))
+      ->capture_default_str();
+}
+
+Result<int32_t> TtlSeconds(const std::string& text) {
+  if (text.empty()) return int32_t{0};
+  bool digits = text.find_first_not_of("0123456789") == std::string::npos;
+  auto ttl = digits ? Result<std::chrono::seconds>(std::chrono::seconds(std::stoll(text)))
+                    : ParseDuration(text);
+  if (!ttl.ok()) return InvalidArgument("--ttl: " + ttl.error().message);
+  if (ttl->count() <= 0 || ttl->count() > INT32_MAX) {
+    return InvalidArgument("--ttl must be positive");
+  }
+  return static_cast<int32_t>(ttl->count());
+}
+
+// The bundle in the requested format: PEM certificates, or the SPIFFE bundle document.
+Result<std::string> Render(const v1::TrustBundle& b, const std::string& format) {
+  if (format == "spiffe") return b.spiffe_bundle_json();
+  auto td = EDGEID_TRY(spiffe::TrustDomain::Parse(b.trust_domain()));
+  auto bundle = EDGEID_TRY(spiffe::SpiffeBundle::Parse(td, b.spiffe_bundle_json()));
+  return bundle.x509().ToPem();
+}
+
+int BundleShow(const Flags& f) {
+  auto channel = ConnectAdmin(f.admin_socket);
+  if (!channel.ok()) return Fail("bundle show", channel.error().message);
+  v1::TrustBundle bundle;
+  auto status = v1::BundleService::NewStub(*channel)->GetBundle(AdminContext().get(), {}, &bundle);
+  if (!status.ok()) return Fail("bundle show", Describe(status, f.admin_socket));
+  auto text = Render(bundle, f.format);
+  if (!text.ok()) return Fail("bundle show", text.error().message);
+  std::cout << *text;
+  if (f.format == "spiffe") std::cout << "\n";
+  return 0;
+}
+
+int BundleList(const Flags& f) {
+  auto channel = ConnectAdmin(f.admin_socket);
+  if (!channel.ok()) return Fail("bundle list", channel.error().message);
+  auto stub = v1::BundleService::NewStub(*channel);
+  v1::ListFederatedBundlesResponse response;
+  if (!f.id.empty()) {
+    v1::GetFederatedBundleRequest request;
+    request.set_trust_domain(f.id);
+    auto status = stub->GetFederatedBundle(AdminContext().get(), request, response.add_bundles());
+    if (!status.ok()) return Fail("bundle list", Describe(status, f.admin_socket));
+  } else {
+    auto status = stub->ListFederatedBundles(AdminContext().get(), {}, &response);
+    if (!status.ok()) return Fail("bundle list", Describe(status, f.admin_socket));
+  }
+  for (const auto& b : response.bundles()) {
+    auto text = Render(b, f.format);
+    if (!text.ok()) return Fail("bundle list", b.trust_domain() + ": " + text.error().message);
+    std::cout << "****************************************\n* " << b.trust_domain()
+              << "\n****************************************\n"
+              << *text << (f.format == "spiffe" ? "\n\n" : "\n");
+  }
+  return 0;
+}
+
+int BundleSet(const Flags& f) {
+  if (f.id.empty()) return Fail("bundle set", "--id (the federated trust domain) is required");
+  std::string data;
+  if (f.path.empty()) {
+    data.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    auto file = ReadFile(f.path);
+    if (!file.ok()) return Fail("bundle set", file.error().message);
+    data = std::move(*file);
+  }
+  auto channel = ConnectAdmin(f.admin_socket);
+  if (!channel.ok()) return Fail("bundle set", channel.error().message);
+  v1::SetFederatedBundleRequest request;
+  request.set_trust_domain(f.id);
+  request.set_format(f.format == "spiffe" ? v1::SetFederatedBundleRequest::SPIFFE
+                                          : v1::SetFederatedBundleRequest::PEM);
+  request.set_data(data);
+  v1::TrustBundle bundle;
+  auto status = v1::BundleService::NewStub(*channel)->SetFederatedBundle(AdminContext().get(),
+                                                                         request, &bundle);
+  if (!status.ok()) return Fail("bundle set", Describe(status, f.admin_socket));
+  std::cout << "bundle set for " << bundle.trust_domain() << "\n";
+  return 0;
+}
+
+int BundleDelete(const Flags& f) {
+  if (f.id.empty()) return Fail("bundle delete", "--id (the federated trust domain) is required");
+  auto channel = ConnectAdmin(f.admin_socket);
+  if (!channel.ok()) return Fail("bundle delete", channel.error().message);
+  v1::DeleteFederatedBundleRequest request;
+  request.set_trust_domain(f.id);
+  v1::DeleteFederatedBundleResponse response;
+  auto status = v1::BundleService::NewStub(*channel)->DeleteFederatedBundle(AdminContext().get(),
+                                                                            request, &response);
+  if (!status.ok()) return Fail("bundle delete", Describe(status, f.admin_socket));
+  std::cout << "bundle deleted for " << f.id << "\n";
+  return 0;
+}
+
+int X509Mint(const Flags& f) {
+  if (f.spiffe_id.empty()) return Fail("x509 mint", "--spiffe-id is required");
+  auto ttl = TtlSeconds(f.ttl);
+  if (!ttl.ok()) return Fail("x509 mint", ttl.error().message);
+  // The key is made here and never sent: the server signs a CSR.
+  auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
+  if (!key.ok()) return Fail("x509 mint", key.error().message);
+  auto csr = crypto::CertificateRequest::Create(*key);
+  if (!csr.ok()) return Fail("x509 mint", csr.error().message);
+  auto channel = ConnectAdmin(f.admin_socket);
+  if (!channel.ok()) return Fail("x509 mint", channel.error().message);
+  v1::MintX509SVIDRequest request;
+  request.set_csr(csr->ToDer());
+  request.set_spiffe_id(f.spiffe_id);
+  request.set_ttl(*ttl);
+  for (const auto& d : f.dns_names) request.add_dns_names(d);
+  v1::MintX509SVIDResponse response;
+  auto status =
+      v1::SvidService::NewStub(*channel)->MintX509SVID(AdminContext().get(), request, &response);
+  if (!status.ok()) return Fail("x509 mint", Describe(status, f.admin_socket));
+  crypto::CertificateChain chain, roots;
+  for (const auto& der : response.svid().cert_chain()) {
+    auto cert = crypto::Certificate::FromDer(der);
+    if (!cert.ok()) return Fail("x509 mint", cert.error().message);
+    chain.push_back(std::move(*cert));
+  }
+  for (const auto& der : response.root_cas()) {
+    auto cert = crypto::Certificate::FromDer(der);
+    if (!cert.ok()) return Fail("x509 mint", cert.error().message);
+    roots.push_back(std::move(*cert));
+  }
+  auto key_pem = key->ToPkcs8Pem();
+  if (!key_pem.ok()) return Fail("x509 mint", key_pem.error().message);
+  std::string svid_pem = crypto::CertificatesToPem(chain);
+  std::string roots_pem = crypto::CertificatesToPem(roots);
+  if (!f.write.empty()) {
+    for (auto [name, content, mode] :
+         {std::tuple{"svid.pem", &svid_pem, 0644}, std::tuple{"key.pem", &*key_pem, 0600},
+          std::tuple{"bundle.pem", &roots_pem, 0644}}) {
+      auto written = WriteFileAtomic(f.write + "/" + name, *content, static_cast<mode_t>(mode));
+      if (!written.ok()) return Fail("x509 mint", written.error().message);
+    }
+    std::cout << "X509-SVID written to " << f.write << "/svid.pem\nPrivate key written to "
+              << f.write << "/key.pem\nRoot CAs written to " << f.write << "/bundle.pem\n";
+    return 0;
+  }
+  std::cout << "X509-SVID:\n"
+            << svid_pem << "\nPrivate key:\n"
+            << *key_pem << "\nRoot CAs:\n"
+            << roots_pem;
+  return 0;
+}
+
+int JwtMint(const Flags& f) {
+  if (f.spiffe_id.empty()) return Fail("jwt mint", "--spiffe-id is required");
+  if (f.audience.empty()) return Fail("jwt mint", "at least one --audience is required");
+  auto ttl = TtlSeconds(f.ttl);
+  if (!ttl.ok()) return Fail("jwt mint", ttl.error().message);
+  auto channel = ConnectAdmin(f.admin_socket);
+  if (!channel.ok()) return Fail("jwt mint", channel.error().message);
+  v1::MintJWTSVIDRequest request;
+  request.set_spiffe_id(f.spiffe_id);
+  request.set_ttl(*ttl);
+  for (const auto& a : f.audience) request.add_audience(a);
+  v1::MintJWTSVIDResponse response;
+  auto status =
+      v1::SvidService::NewStub(*channel)->MintJWTSVID(AdminContext().get(), request, &response);
+  if (!status.ok()) return Fail("jwt mint", Describe(status, f.admin_socket));
+  if (!f.write.empty()) {
+    auto written = WriteFileAtomic(f.write, response.svid().token() + "\n", 0600);
+    if (!written.ok()) return Fail("jwt mint", written.error().message);
+    std::cout << "JWT-SVID written to " << f.write << "\n";
+    return 0;
+  }
+  std::cout << response.svid().token() << "\n";
+  return 0;
+}
+
+int Healthcheck(const Flags& f) {
+  auto channel = ConnectAdmin(f.admin_socket);
+  if (!channel.ok()) return Fail("healthcheck", "Server is unhealthy: " + channel.error().message);
+  v1::HealthCheckResponse response;
+  auto status = v1::HealthService::NewStub(*channel)->Check(AdminContext().get(), {}, &response);
+  if (!status.ok() || !response.ready()) {
+    return Fail("healthcheck", "Server is unhealthy: " + Describe(status, f.admin_socket));
+  }
+  if (f.output == "json") {
+    std::cout << Json(response);
+  } else {
+    std::cout << "Server is healthy.\n";
+  }
+  return 0;
+}
+
+using Runner = int (*)(const Flags&);
+
+CLI::App* Command(CLI::App* parent, const char* name, const char* help, Runner run, int& exit_code,
+                  std::shared_ptr<Flags>& flags) {
+  flags = std::make_shared<Flags>();
+  auto* cmd = parent->add_subcommand(name, help);
+  AddCommon(cmd, *flags);
+  cmd->callback([flags, run, &exit_code] { exit_code = run(*flags); });
+  return cmd;
+}
+
+}  // namespace
+
+void AddBundleCommands(CLI::App& app, int& exit_code) {
+  auto* bundle = app.add_subcommand("bundle", "Show the trust bundle; manage federated bundles");
+  bundle->require_subcommand(1);
+  std::shared_ptr<Flags> f;
+  auto* show =
+      Command(bundle, "show", "Print this trust domain's bundle", BundleShow, exit_code, f);
+  show->add_option("--format", f->format, "pem or spiffe")
+      ->check(CLI::IsMember({"pem", "spiffe"}))
+      ->capture_default_str();
+  auto* list = Command(bundle, "list", "Print federated bundles", BundleList, exit_code, f);
+  list->add_option("--id", f->id, "Only this trust domain");
+  list->add_option("--format", f->format, "pem or spiffe")
+      ->check(CLI::IsMember({"pem", "spiffe"}))
+      ->capture_default_str();
+  auto* set = Command(bundle, "set", "Set a federated bundle", BundleSet, exit_code, f);
+  set->add_option("--id", f->id, "The federated trust domain");
+  set->add_option("--path", f->path, "File with the bundle (default: standard input)");
+  set->add_option("--format", f->format, "pem or spiffe")
+      ->check(CLI::IsMember({"pem", "spiffe"}))
+      ->capture_default_str();
+  auto* del = Command(bundle, "delete", "Delete a federated bundle", BundleDelete, exit_code, f);
+  del->add_option("--id", f->id, "The federated trust domain");
+}
+
+void AddMintCommands(CLI::App& app, int& exit_code) {
+  std::shared_ptr<Flags> f;
+  auto* x509 = app.add_subcommand("x509", "X.509-SVIDs");
+  x509->require_subcommand(1);
+  auto* mint =
+      Command(x509, "mint", "Mint an X.509-SVID (the key is made locally)", X509Mint, exit_code, f);
+  mint->add_option("--spiffe-id", f->spiffe_id, "SPIFFE ID of the SVID");
+  mint->add_option("--ttl", f->ttl, "Lifetime (default: the server's X.509-SVID TTL)");
+  mint->add_option("--dns-name", f->dns_names, "DNS name (repeatable)");
+  mint->add_option("--write", f->write, "Directory for svid.pem, key.pem (0600), bundle.pem");
+  auto* jwt = app.add_subcommand("jwt", "JWT-SVIDs");
+  jwt->require_subcommand(1);
+  auto* jmint = Command(jwt, "mint", "Mint a JWT-SVID", JwtMint, exit_code, f);
+  jmint->add_option("--spiffe-id", f->spiffe_id, "SPIFFE ID of the SVID");
+  jmint->add_option("--audience", f->audience, "Audience (repeatable)");
+  jmint->add_option("--ttl", f->ttl, "Lifetime (default: the server's JWT-SVID TTL)");
+  jmint->add_option("--write", f->write, "File for the token (0600)");
+}
+
+void AddHealthcheckCommand(CLI::App& app, int& exit_code) {
+  std::shared_ptr<Flags> f;
+  Command(&app, "healthcheck", "Check that the server answers on its admin socket", Healthcheck,
+          exit_code, f);
+}
+
+}  // namespace edgeid::server::cli

@@ -1,0 +1,29 @@
+#include "server/endpoints/agent_endpoint.h"
+
+#include <chrono>
+
+namespace edgeid::server {
+
+Result<std::unique_ptr<AgentEndpoint>> AgentEndpoint::Start(
+    const std::string& address, uint16_t port, const grpctls::ServerTlsOptions& tls,
+    grpc::Service* service, const std::shared_ptr<spdlog::logger>& log) {
+  std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+  std::string target = host + ":" + std::to_string(port);
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(target, grpctls::ServerCredentials(tls), &bound_port);
+  builder.SetMaxReceiveMessageSize(kMaxAgentMessageBytes);
+  builder.RegisterService(service);
+  auto server = builder.BuildAndStart();
+  if (!server || bound_port == 0) {
+    return Unavailable("cannot listen on " + target + " for the agent API (in use?)");
+  }
+  log->info("agent API listening on {}:{} (TLS)", host, bound_port);
+  return std::unique_ptr<AgentEndpoint>(new AgentEndpoint(std::move(server), bound_port));
+}
+
+AgentEndpoint::~AgentEndpoint() {
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+}
+
+}  // namespace edgeid::server

@@ -1,0 +1,519 @@
+// The agent API of a real edgeid-server process over TLS on loopback: node attestation with
+// join tokens and x509pop (its CA and node certificate made with the openssl CLI, as in the
+// paper), entry sync, signing, renewal, ban and evict, and every refusal.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "agent/client/server_client.h"
+#include "common/atomic_file.h"
+#include "crypto/csr.h"
+#include "crypto/digest.h"
+#include "crypto/encoding.h"
+#include "grpctls/spiffe_tls.h"
+#include "nodeattestor/x509pop/x509pop.h"
+#include "spiffe/jwt_svid.h"
+#include "spiffe/spiffe_bundle.h"
+#include "testing/command.h"
+#include "testing/process.h"
+#include "testing/temp_dir.h"
+#include "testing/test_pki.h"
+
+namespace edgeid {
+namespace {
+
+using agent::ServerClient;
+using edgeid::testing::ChildProcess;
+using edgeid::testing::CommandResult;
+using edgeid::testing::ReadTestFile;
+using edgeid::testing::RunCommand;
+using edgeid::testing::TempDir;
+using edgeid::testing::Unwrap;
+using edgeid::testing::WriteTestFile;
+namespace v1 = server::v1;
+
+constexpr char kTd[] = "example.org";
+
+crypto::PrivateKey NewKey() {
+  return Unwrap(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+}
+
+class AgentApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pki_ = new TempDir();
+    // The node PKI of the paper: a root CA and a node certificate, made with openssl.
+    const std::string d = pki_->path();
+    WriteTestFile(pki_->File("node.ext"),
+                  "keyUsage=critical,digitalSignature\nsubjectAltName=DNS:edge-node-1.local\n");
+    for (const std::string& cmd :
+         {"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + d +
+              "/ca.key -out " + d +
+              "/ca.pem -days 2 -subj /CN=edge-root -addext "
+              "basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign",
+          "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + d +
+              "/node.key -out " + d + "/node.csr -subj /CN=edge-node-1",
+          "openssl x509 -req -in " + d + "/node.csr -CA " + d + "/ca.pem -CAkey " + d +
+              "/ca.key -set_serial 4660 -out " + d + "/node.pem -days 2 -extfile " + d +
+              "/node.ext",
+          // A look-alike from a CA the server does not trust.
+          "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + d +
+              "/rogue.key -out " + d +
+              "/rogue.pem -days 2 -subj /CN=edge-node-1 -addext "
+              "keyUsage=critical,digitalSignature -addext basicConstraints=critical,CA:FALSE"}) {
+      auto r = RunCommand(cmd + " 2>&1");
+      ASSERT_EQ(r.exit_code, 0) << cmd << "\n" << r.output;
+    }
+  }
+  static void TearDownTestSuite() {
+    delete pki_;
+    pki_ = nullptr;
+  }
+
+  void SetUp() override { StartServer(); }
+
+  void StartServer(const std::string& extra_toml = "[server.ratelimit]\nattestation = 1000\n") {
+    WriteTestFile(dir_.File("server.toml"),
+                  extra_toml +
+                      "\n[plugins.node_attestor.join_token]\n"
+                      "[plugins.node_attestor.x509pop]\nca_bundle_path = \"" +
+                      pki_->File("ca.pem") + "\"\n");
+    server_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{EDGEID_SERVER_BINARY, "run", "--config", dir_.File("server.toml"),
+                                 "--trust-domain", kTd, "--data-dir", dir_.File("data"),
+                                 "--admin-socket", Socket(), "--bind-port", "0"},
+        dir_.File("server-" + std::to_string(++starts_) + ".log"));
+    ASSERT_TRUE(server_->WaitForOutput("edgeid-server ready")) << server_->Output();
+    std::smatch m;
+    std::string log = server_->Output();
+    ASSERT_TRUE(std::regex_search(log, m, std::regex("agent API listening on 127.0.0.1:(\\d+)")));
+    port_ = std::stoi(m[1]);
+    auto pem = Cli("bundle show");
+    ASSERT_EQ(pem.exit_code, 0) << pem.output;
+    bundle_pem_ = pem.output;
+    WriteTestFile(dir_.File("bundle.pem"), bundle_pem_);
+  }
+  void StopServer() {
+    server_->Signal(SIGTERM);
+    ASSERT_EQ(server_->Wait(), 0) << server_->Output();
+  }
+
+  std::string Socket() const { return dir_.File("admin/api.sock"); }
+  CommandResult Cli(const std::string& args) {
+    return RunCommand(std::string(EDGEID_SERVER_BINARY) + " " + args + " --admin-socket " +
+                      Socket() + " 2>&1");
+  }
+  std::string Token(const std::string& ttl = "600") {
+    auto r = Cli("token generate --ttl " + ttl + " --output json");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return nlohmann::json::parse(r.output)["value"];
+  }
+  std::string CreateEntry(const std::string& spiffe_id, const std::string& parent,
+                          const std::string& more = "--selector unix:uid:1000") {
+    auto r = Cli("entry create --spiffe-id " + spiffe_id + " --parent-id " + parent + " " + more +
+                 " --output json");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return nlohmann::json::parse(r.output)["results"][0]["entry"]["id"];
+  }
+
+  std::shared_ptr<const spiffe::X509BundleSource> Bundles() const {
+    auto td = Unwrap(spiffe::TrustDomain::Parse(kTd));
+    return std::make_shared<grpctls::StaticX509BundleSource>(
+        Unwrap(spiffe::X509Bundle::FromPem(td, bundle_pem_)));
+  }
+  std::unique_ptr<ServerClient> Client() const {
+    return std::make_unique<ServerClient>("127.0.0.1:" + std::to_string(port_),
+                                          Unwrap(spiffe::TrustDomain::Parse(kTd)), Bundles(),
+                                          std::chrono::seconds(10));
+  }
+  // An attested agent (join token) with its client authenticated.
+  std::unique_ptr<ServerClient> JoinedAgent(std::optional<spiffe::X509Svid>* svid_out = nullptr) {
+    auto client = Client();
+    auto result = Unwrap(client->AttestJoinToken(Token(), NewKey()));
+    EXPECT_TRUE(client->UseIdentity(result.svid).ok());
+    if (svid_out != nullptr) *svid_out = result.svid;
+    return client;
+  }
+  crypto::CertificateChain NodeChain() const {
+    return Unwrap(crypto::ParseCertificatesPem(ReadTestFile(pki_->File("node.pem"))));
+  }
+  crypto::PrivateKey NodeKey() const {
+    return Unwrap(crypto::PrivateKey::FromPem(ReadTestFile(pki_->File("node.key"))));
+  }
+  // `openssl verify` of a chain against the server's bundle, as an independent check.
+  void ExpectOpensslVerifies(const crypto::CertificateChain& chain) {
+    WriteTestFile(dir_.File("leaf.pem"), chain.front().ToPem());
+    crypto::CertificateChain rest(chain.begin() + 1, chain.end());
+    std::string untrusted;
+    if (!rest.empty()) {
+      WriteTestFile(dir_.File("chain.pem"), crypto::CertificatesToPem(rest));
+      untrusted = " -untrusted " + dir_.File("chain.pem");
+    }
+    auto r = RunCommand("openssl verify -CAfile " + dir_.File("bundle.pem") + untrusted + " " +
+                        dir_.File("leaf.pem") + " 2>&1");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+  }
+
+  static TempDir* pki_;
+  TempDir dir_;
+  int starts_ = 0;
+  int port_ = 0;
+  std::string bundle_pem_;
+  std::unique_ptr<ChildProcess> server_;
+};
+
+TempDir* AgentApiTest::pki_ = nullptr;
+
+TEST_F(AgentApiTest, JoinTokenAttestsOnceAndIssuesTheAgentSvid) {
+  std::string token = Token();
+  auto client = Client();
+  auto key = NewKey();
+  auto result = Unwrap(client->AttestJoinToken(token, key));
+  EXPECT_EQ(result.svid.id.str(), "spiffe://example.org/edgeid/agent/join_token/" + token);
+  EXPECT_FALSE(result.reattestable);
+  EXPECT_TRUE(result.svid.leaf().public_key() == key.public_key());
+  ExpectOpensslVerifies(result.svid.chain);
+
+  auto again = Client()->AttestJoinToken(token, NewKey());
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_NE(again.error().message.find("unknown or already used"), std::string::npos);
+
+  auto unknown = Client()->AttestJoinToken("00000000-0000-4000-8000-000000000000", NewKey());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kPermissionDenied);
+
+  std::string short_lived = Token("1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  auto expired = Client()->AttestJoinToken(short_lived, NewKey());
+  ASSERT_FALSE(expired.ok());
+  EXPECT_NE(expired.error().message.find("expired"), std::string::npos);
+
+  auto shown = Cli("agent show --spiffe-id " + result.svid.id.str());
+  EXPECT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_NE(shown.output.find("Attestation type  : join_token"), std::string::npos);
+  EXPECT_NE(server_->Output().find("join_token: token is unknown or already used"),
+            std::string::npos)
+      << "refusals are logged";
+}
+
+TEST_F(AgentApiTest, MalformedCsrIsRefusedWithoutUsingTheToken) {
+  std::string token = Token();
+  auto stub = v1::NodeService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port_),
+      Unwrap(grpctls::ChannelCredentials({std::nullopt, Bundles(),
+                                          grpctls::AuthorizeId(Unwrap(spiffe::SpiffeId::Parse(
+                                              "spiffe://example.org/edgeid/server")))}))));
+  grpc::ClientContext context;
+  auto stream = stub->AttestAgent(&context);
+  v1::AttestAgentRequest request;
+  request.mutable_params()->mutable_data()->set_type("join_token");
+  request.mutable_params()->mutable_data()->set_payload(token);
+  request.mutable_params()->set_csr("not a CSR");
+  stream->Write(request);
+  stream->WritesDone();
+  v1::AttestAgentResponse response;
+  while (stream->Read(&response)) {
+  }
+  auto status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_TRUE(Client()->AttestJoinToken(token, NewKey()).ok()) << "the token is still usable";
+}
+
+TEST_F(AgentApiTest, X509PopDerivesIdAndSelectorsFromTheCertificate) {
+  auto chain = NodeChain();
+  auto result = Unwrap(Client()->AttestX509Pop(chain, NodeKey(), NewKey()));
+  std::string fingerprint = crypto::HexEncode(crypto::Sha1(chain.front().ToDer()));
+  EXPECT_EQ(result.svid.id.str(), "spiffe://example.org/edgeid/agent/x509pop/" + fingerprint);
+  EXPECT_TRUE(result.reattestable);
+
+  auto shown = Cli("agent show --output json --spiffe-id " + result.svid.id.str());
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  std::set<std::string> selectors;
+  const auto doc = nlohmann::json::parse(shown.output);
+  for (const auto& s : doc["selectors"]) {
+    selectors.insert(s["type"].get<std::string>() + ":" + s["value"].get<std::string>());
+  }
+  auto ca = Unwrap(crypto::Certificate::FromPem(ReadTestFile(pki_->File("ca.pem"))));
+  EXPECT_TRUE(selectors.contains("x509pop:subject:cn:edge-node-1")) << shown.output;
+  EXPECT_TRUE(selectors.contains("x509pop:serialnumber:" + chain.front().serial_hex()));
+  EXPECT_TRUE(selectors.contains("x509pop:san:dns:edge-node-1.local"));
+  EXPECT_TRUE(
+      selectors.contains("x509pop:ca:fingerprint:" + crypto::HexEncode(crypto::Sha1(ca.ToDer()))));
+
+  // The same node attests again (a new agent key), keeping its ID.
+  auto again = Unwrap(Client()->AttestX509Pop(chain, NodeKey(), NewKey()));
+  EXPECT_EQ(again.svid.id, result.svid.id);
+}
+
+TEST_F(AgentApiTest, X509PopRefusesWrongKeyUntrustedCaAndReplayedResponse) {
+  auto wrong_key = Client()->AttestX509Pop(NodeChain(), NewKey(), NewKey());
+  ASSERT_FALSE(wrong_key.ok());
+  EXPECT_EQ(wrong_key.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_NE(wrong_key.error().message.find("does not match"), std::string::npos);
+
+  auto rogue = Unwrap(crypto::ParseCertificatesPem(ReadTestFile(pki_->File("rogue.pem"))));
+  auto rogue_key = Unwrap(crypto::PrivateKey::FromPem(ReadTestFile(pki_->File("rogue.key"))));
+  auto untrusted = Client()->AttestX509Pop(rogue, rogue_key, NewKey());
+  ASSERT_FALSE(untrusted.ok());
+  EXPECT_EQ(untrusted.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_NE(untrusted.error().message.find("not trusted"), std::string::npos);
+
+  // Replay: a response recorded in one attestation, sent back in another.
+  auto creds =
+      Unwrap(grpctls::ChannelCredentials({std::nullopt, Bundles(),
+                                          grpctls::AuthorizeId(Unwrap(spiffe::SpiffeId::Parse(
+                                              "spiffe://example.org/edgeid/server")))}));
+  auto stub =
+      v1::NodeService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), creds));
+  auto params = [&] {
+    v1::X509PopAttestationData data;
+    for (const auto& c : NodeChain()) data.add_chain(c.ToDer());
+    v1::AttestAgentRequest r;
+    r.mutable_params()->mutable_data()->set_type("x509pop");
+    r.mutable_params()->mutable_data()->set_payload(data.SerializeAsString());
+    r.mutable_params()->set_csr(Unwrap(crypto::CertificateRequest::Create(NewKey())).ToDer());
+    return r;
+  };
+  std::string recorded;
+  {
+    grpc::ClientContext context;
+    auto stream = stub->AttestAgent(&context);
+    stream->Write(params());
+    v1::AttestAgentResponse challenge;
+    ASSERT_TRUE(stream->Read(&challenge));
+    v1::X509PopChallenge parsed;
+    ASSERT_TRUE(parsed.ParseFromString(challenge.challenge()));
+    auto answer = Unwrap(nodeattestor::x509pop::RespondToChallenge(NodeKey(), parsed.nonce()));
+    v1::X509PopResponse out;
+    out.set_nonce(answer.nonce);
+    out.set_signature(answer.signature);
+    recorded = out.SerializeAsString();
+    v1::AttestAgentRequest reply;
+    reply.set_challenge_response(recorded);
+    stream->Write(reply);
+    stream->WritesDone();
+    while (stream->Read(&challenge)) {
+    }
+    ASSERT_TRUE(stream->Finish().ok());
+  }
+  grpc::ClientContext context;
+  auto stream = stub->AttestAgent(&context);
+  stream->Write(params());
+  v1::AttestAgentResponse challenge;
+  ASSERT_TRUE(stream->Read(&challenge));
+  v1::AttestAgentRequest reply;
+  reply.set_challenge_response(recorded);
+  stream->Write(reply);
+  stream->WritesDone();
+  while (stream->Read(&challenge)) {
+  }
+  auto status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+}
+
+TEST_F(AgentApiTest, SyncSendsAuthorisedEntriesAndThenOnlyDiffs) {
+  std::optional<spiffe::X509Svid> agent_svid;
+  auto client = JoinedAgent(&agent_svid);
+  const std::string agent_id = agent_svid->id.str();
+  std::string web = CreateEntry("spiffe://example.org/web", agent_id);
+  std::string child = CreateEntry("spiffe://example.org/web/child", "spiffe://example.org/web");
+  CreateEntry("spiffe://example.org/other", "spiffe://example.org/edgeid/agent/someone-else");
+
+  auto full = Unwrap(client->SyncEntries({}));
+  std::set<std::string> ids;
+  std::map<std::string, int64_t> known;
+  for (const auto& e : full.changed) {
+    ids.insert(e.id());
+    known[e.id()] = e.revision_number();
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{web, child}));
+  EXPECT_EQ(full.total, 2);
+
+  auto none = Unwrap(client->SyncEntries(known));
+  EXPECT_TRUE(none.changed.empty());
+  EXPECT_TRUE(none.removed_ids.empty());
+
+  auto updated = Cli("entry update --entry-id " + web +
+                     " --spiffe-id spiffe://example.org/web"
+                     " --parent-id " +
+                     agent_id + " --selector unix:uid:1001");
+  ASSERT_EQ(updated.exit_code, 0) << updated.output;
+  ASSERT_EQ(Cli("entry delete --entry-id " + child).exit_code, 0);
+  auto diff = Unwrap(client->SyncEntries(known));
+  ASSERT_EQ(diff.changed.size(), 1u);
+  EXPECT_EQ(diff.changed[0].id(), web);
+  EXPECT_EQ(diff.changed[0].selectors(0).value(), "uid:1001");
+  EXPECT_EQ(diff.removed_ids, std::vector<std::string>{child});
+  EXPECT_EQ(diff.total, 1);
+}
+
+TEST_F(AgentApiTest, NodeAliasGivesMatchingAgentsItsEntries) {
+  ASSERT_EQ(Cli("entry create --node --spiffe-id spiffe://example.org/cluster/edge"
+                " --selector x509pop:subject:cn:edge-node-1")
+                .exit_code,
+            0);
+  std::string sensor =
+      CreateEntry("spiffe://example.org/sensor", "spiffe://example.org/cluster/edge");
+
+  auto pop = Client();
+  auto attested = Unwrap(pop->AttestX509Pop(NodeChain(), NodeKey(), NewKey()));
+  ASSERT_TRUE(pop->UseIdentity(attested.svid).ok());
+  auto synced = Unwrap(pop->SyncEntries({}));
+  ASSERT_EQ(synced.changed.size(), 1u);
+  EXPECT_EQ(synced.changed[0].id(), sensor);
+
+  auto joined = JoinedAgent();
+  EXPECT_TRUE(Unwrap(joined->SyncEntries({})).changed.empty()) << "no x509pop selectors";
+  auto refused = Unwrap(joined->BatchNewX509Svid(
+      {{sensor, Unwrap(crypto::CertificateRequest::Create(NewKey())).ToDer()}}));
+  ASSERT_FALSE(refused[0].ok());
+  EXPECT_EQ(refused[0].error().code, ErrorCode::kPermissionDenied);
+}
+
+TEST_F(AgentApiTest, BatchSigningTakesTheIdFromTheEntryAndChecksEachCsr) {
+  std::optional<spiffe::X509Svid> agent_svid;
+  auto client = JoinedAgent(&agent_svid);
+  std::string web =
+      CreateEntry("spiffe://example.org/web", agent_svid->id.str(),
+                  "--selector unix:uid:1000 --dns-name web.local --x509-svid-ttl 10m");
+  std::string foreign =
+      CreateEntry("spiffe://example.org/other", "spiffe://example.org/edgeid/agent/someone-else");
+
+  auto key = NewKey();
+  // The CSR asks for another identity; the server must ignore it.
+  auto evil_csr = Unwrap(crypto::CertificateRequest::Create(
+      key, {"", {"spiffe://example.org/admin"}, {"evil.example"}}));
+  std::string tampered = Unwrap(crypto::CertificateRequest::Create(NewKey())).ToDer();
+  tampered[tampered.size() - 5] ^= 0x55;  // inside the signature
+
+  auto results = Unwrap(client->BatchNewX509Svid({{web, evil_csr.ToDer()},
+                                                  {foreign, evil_csr.ToDer()},
+                                                  {web, "garbage"},
+                                                  {web, tampered},
+                                                  {"no-such-entry", evil_csr.ToDer()}}));
+  ASSERT_EQ(results.size(), 5u);
+  ASSERT_TRUE(results[0].ok()) << results[0].error().message;
+  const auto& leaf = results[0]->chain.front();
+  EXPECT_EQ(leaf.uri_sans(), std::vector<std::string>{"spiffe://example.org/web"});
+  EXPECT_EQ(leaf.dns_sans(), std::vector<std::string>{"web.local"});
+  EXPECT_TRUE(leaf.public_key() == key.public_key());
+  EXPECT_LE(leaf.not_after() - leaf.not_before(), std::chrono::minutes(11));
+  ExpectOpensslVerifies(results[0]->chain);
+  EXPECT_EQ(results[1].error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(results[2].error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(results[3].error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(results[4].error().code, ErrorCode::kPermissionDenied);
+
+  auto jwt = Unwrap(client->NewJwtSvid(web, {"mqtt-broker"}));
+  EXPECT_EQ(jwt.id(), "spiffe://example.org/web");
+  auto bundles = Unwrap(client->GetBundles());
+  ASSERT_FALSE(bundles.empty());
+  auto td = Unwrap(spiffe::TrustDomain::Parse(kTd));
+  auto bundle = Unwrap(spiffe::SpiffeBundle::Parse(td, bundles[0].spiffe_bundle_json()));
+  struct Source : spiffe::JwtBundleSource {
+    spiffe::JwtBundle b;
+    explicit Source(spiffe::JwtBundle bundle) : b(std::move(bundle)) {}
+    Result<spiffe::JwtBundle> GetJwtBundle(const spiffe::TrustDomain&) const override { return b; }
+  } source(bundle.jwt());
+  auto validated =
+      spiffe::ValidateJwtSvid(jwt.token(), source, "mqtt-broker", std::chrono::system_clock::now());
+  ASSERT_TRUE(validated.ok()) << validated.error().message;
+  EXPECT_EQ(validated->id.str(), "spiffe://example.org/web");
+
+  EXPECT_EQ(client->NewJwtSvid(foreign, {"a"}).error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(client->NewJwtSvid(web, {}).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(AgentApiTest, RenewalKeepsTheOldSvidUntilTheNewOneIsUsed) {
+  std::optional<spiffe::X509Svid> first;
+  auto client = JoinedAgent(&first);
+  auto renewed = Unwrap(client->RenewAgent(NewKey()));
+  EXPECT_EQ(renewed.id, first->id);
+  EXPECT_NE(renewed.leaf().serial_hex(), first->leaf().serial_hex());
+  EXPECT_TRUE(client->SyncEntries({}).ok()) << "old SVID still good before the new one is used";
+
+  auto fresh = Client();
+  ASSERT_TRUE(fresh->UseIdentity(renewed).ok());
+  EXPECT_TRUE(fresh->SyncEntries({}).ok());
+  auto stale = client->SyncEntries({});
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_NE(stale.error().message.find("not its current one"), std::string::npos);
+}
+
+TEST_F(AgentApiTest, BannedAgentsAreRefusedAndEvictedOnesMustAttestAgain) {
+  auto pop = Client();
+  auto attested = Unwrap(pop->AttestX509Pop(NodeChain(), NodeKey(), NewKey()));
+  ASSERT_TRUE(pop->UseIdentity(attested.svid).ok());
+  const std::string id = attested.svid.id.str();
+  ASSERT_TRUE(pop->SyncEntries({}).ok());
+
+  auto banned = Cli("agent ban --spiffe-id " + id);
+  ASSERT_EQ(banned.exit_code, 0) << banned.output;
+  EXPECT_EQ(pop->SyncEntries({}).error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(pop->RenewAgent(NewKey()).error().code, ErrorCode::kPermissionDenied);
+  auto reattest = Client()->AttestX509Pop(NodeChain(), NodeKey(), NewKey());
+  ASSERT_FALSE(reattest.ok());
+  EXPECT_NE(reattest.error().message.find("banned"), std::string::npos);
+  EXPECT_NE(Cli("agent list --banned").output.find(id), std::string::npos);
+
+  auto evicted = Cli("agent evict --spiffe-id " + id);
+  ASSERT_EQ(evicted.exit_code, 0) << evicted.output;
+  auto gone = pop->SyncEntries({});
+  ASSERT_FALSE(gone.ok());
+  EXPECT_NE(gone.error().message.find("not an attested agent"), std::string::npos);
+  auto back = Unwrap(Client()->AttestX509Pop(NodeChain(), NodeKey(), NewKey()));
+  EXPECT_EQ(back.svid.id.str(), id);
+  EXPECT_EQ(Cli("agent count").output, "1 attested agent\n");
+}
+
+TEST_F(AgentApiTest, CallersWithoutAnAgentSvidAreRefused) {
+  auto anonymous = Client();
+  auto sync = anonymous->SyncEntries({});
+  EXPECT_EQ(sync.error().code, ErrorCode::kFailedPrecondition) << "client refuses without SVID";
+
+  // A valid SVID of the trust domain that is not an agent's.
+  ASSERT_EQ(
+      Cli("x509 mint --spiffe-id spiffe://example.org/workload --write " + dir_.path()).exit_code,
+      0);
+  auto svid = Unwrap(spiffe::X509Svid::FromPem(ReadTestFile(dir_.File("svid.pem")),
+                                               ReadTestFile(dir_.File("key.pem"))));
+  auto workload = Client();
+  ASSERT_TRUE(workload->UseIdentity(svid).ok());
+  auto refused = workload->SyncEntries({});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_NE(refused.error().message.find("not an attested agent"), std::string::npos);
+}
+
+TEST_F(AgentApiTest, AgentsSurviveAServerRestart) {
+  std::optional<spiffe::X509Svid> svid;
+  auto client = JoinedAgent(&svid);
+  std::string web = CreateEntry("spiffe://example.org/web", svid->id.str());
+  StopServer();
+  StartServer();
+  auto again = Client();
+  ASSERT_TRUE(again->UseIdentity(*svid).ok());
+  auto synced = Unwrap(again->SyncEntries({}));
+  ASSERT_EQ(synced.changed.size(), 1u);
+  EXPECT_EQ(synced.changed[0].id(), web);
+}
+
+TEST_F(AgentApiTest, AttestationIsRateLimitedPerAddress) {
+  StopServer();
+  StartServer("[server.ratelimit]\nattestation = 1\n");
+  std::string a = Token(), b = Token();
+  EXPECT_TRUE(Client()->AttestJoinToken(a, NewKey()).ok());
+  auto limited = Client()->AttestJoinToken(b, NewKey());
+  ASSERT_FALSE(limited.ok());
+  EXPECT_EQ(limited.error().code, ErrorCode::kResourceExhausted);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_TRUE(Client()->AttestJoinToken(b, NewKey()).ok()) << "the token was not used up";
+}
+
+}  // namespace
+}  // namespace edgeid

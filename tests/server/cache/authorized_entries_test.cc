@@ -1,0 +1,84 @@
+#include "server/cache/authorized_entries.h"
+
+#include <gtest/gtest.h>
+
+#include "server/datastore/sqlite/sqlite_datastore.h"
+#include "testing/temp_dir.h"
+#include "testing/test_pki.h"
+
+namespace edgeid::server {
+namespace {
+
+using edgeid::testing::TempDir;
+using edgeid::testing::Unwrap;
+
+constexpr char kServer[] = "spiffe://td/edgeid/server";
+constexpr char kAgent[] = "spiffe://td/edgeid/agent/x509pop/aa";
+
+class AuthorizedEntriesTest : public ::testing::Test {
+ protected:
+  std::string Add(const std::string& id, const std::string& parent, std::vector<Selector> sel,
+                  int64_t expires_at = 0) {
+    RegistrationEntry e;
+    e.spiffe_id = id;
+    e.parent_id = parent;
+    e.selectors = std::move(sel);
+    e.expires_at = expires_at;
+    auto created = Unwrap(ds_->CreateRegistrationEntry(e));
+    entries_.Invalidate();
+    return created.entry_id;
+  }
+  std::set<std::string> For(const std::vector<Selector>& node_selectors, int64_t now = 1000) {
+    auto set = Unwrap(entries_.For(kAgent, node_selectors, now));
+    std::set<std::string> ids;
+    for (const auto& [id, e] : set->entries) ids.insert(e->spiffe_id);
+    return ids;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<SqliteDataStore> ds_ = Unwrap(SqliteDataStore::Open(dir_.File("db")));
+  AuthorizedEntries entries_{*ds_, kServer, std::chrono::hours(1)};
+};
+
+TEST_F(AuthorizedEntriesTest, ChildrenAliasesAndDescendants) {
+  Add("spiffe://td/web", kAgent, {{"unix", "uid:1"}});
+  Add("spiffe://td/web/child", "spiffe://td/web", {{"unix", "uid:2"}});
+  Add("spiffe://td/web/child/grandchild", "spiffe://td/web/child", {{"unix", "uid:3"}});
+  Add("spiffe://td/cluster", kServer, {{"x509pop", "subject:cn:a"}, {"x509pop", "x:1"}});
+  Add("spiffe://td/sensor", "spiffe://td/cluster", {{"unix", "uid:4"}});
+  Add("spiffe://td/elsewhere", "spiffe://td/edgeid/agent/other", {{"unix", "uid:5"}});
+
+  EXPECT_EQ(For({}), (std::set<std::string>{"spiffe://td/web", "spiffe://td/web/child",
+                                            "spiffe://td/web/child/grandchild"}));
+  EXPECT_EQ(For({{"x509pop", "subject:cn:a"}}).count("spiffe://td/sensor"), 0u)
+      << "an alias needs all of its selectors";
+  EXPECT_EQ(For({{"x509pop", "subject:cn:a"}, {"x509pop", "x:1"}, {"x509pop", "y:2"}})
+                .count("spiffe://td/sensor"),
+            1u);
+}
+
+TEST_F(AuthorizedEntriesTest, CyclesEndAndExpiredEntriesAreLeftOut) {
+  Add("spiffe://td/a", kAgent, {{"unix", "uid:1"}});
+  Add("spiffe://td/b", "spiffe://td/a", {{"unix", "uid:1"}});
+  Add("spiffe://td/a", "spiffe://td/b", {{"unix", "uid:2"}});  // b -> a again
+  Add("spiffe://td/old", kAgent, {{"unix", "uid:9"}}, /*expires_at=*/500);
+  auto ids = For({}, 1000);
+  EXPECT_EQ(ids, (std::set<std::string>{"spiffe://td/a", "spiffe://td/b"}));
+  EXPECT_EQ(For({}, 100).count("spiffe://td/old"), 1u);
+}
+
+TEST_F(AuthorizedEntriesTest, InvalidateReloadsAndStaleSnapshotsStay) {
+  Add("spiffe://td/a", kAgent, {{"unix", "uid:1"}});
+  EXPECT_EQ(For({}).size(), 1u);
+  RegistrationEntry e;
+  e.spiffe_id = "spiffe://td/b";
+  e.parent_id = kAgent;
+  e.selectors = {{"unix", "uid:2"}};
+  ASSERT_TRUE(ds_->CreateRegistrationEntry(e).ok());
+  EXPECT_EQ(For({}).size(), 1u) << "not reloaded before the interval or an invalidation";
+  entries_.Invalidate();
+  EXPECT_EQ(For({}).size(), 2u);
+}
+
+}  // namespace
+}  // namespace edgeid::server
