@@ -98,7 +98,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
   node_options.attestation_rate_limit = config.attestation_rate_limit;
   node_options.signing_rate_limit = config.signing_rate_limit;
   s.node_service_ = std::make_unique<NodeService>(std::move(node_options), *s.datastore_, ca,
-                                                  *s.authorized_entries_, s.log_);
+                                                  *s.authorized_entries_, s.log_, s.metrics_);
+  s.AddGauges();
 
   auto admin =
       AdminEndpoint::Start(config.admin_socket,
@@ -118,7 +119,45 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
                                              s.node_service_.get(), s.log_);
   if (!agent_endpoint.ok()) return agent_endpoint.error();
   s.agent_endpoint_ = std::move(*agent_endpoint);
+
+  if (config.health_port) {
+    auto health = HealthEndpoint::Start(
+        config.bind_address, *config.health_port, [&s] { return s.Ready(); }, s.metrics_, s.log_);
+    if (!health.ok()) return health.error();
+    s.health_endpoint_ = std::move(*health);
+  }
   return server;
+}
+
+Status Server::Ready() const {
+  auto count = datastore_->CountRegistrationEntries();
+  if (!count.ok()) return count.error().Wrap("datastore");
+  auto ca = authority_->ca().current_x509_ca();
+  if (!ca || ca->certificate.not_after() <= Clock::now()) {
+    return FailedPrecondition("no valid X.509 CA");
+  }
+  return OkStatus();
+}
+
+void Server::AddGauges() {
+  auto seconds = [](Clock::time_point t) {
+    return static_cast<double>(
+        std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+  };
+  metrics_.AddGauge("edgeid_server_registration_entries", "Registration entries stored.", [this] {
+    auto n = datastore_->CountRegistrationEntries();
+    return n.ok() ? static_cast<double>(*n) : -1.0;
+  });
+  metrics_.AddGauge("edgeid_server_attested_agents", "Attested agents stored.", [this] {
+    auto n = datastore_->CountAttestedNodes();
+    return n.ok() ? static_cast<double>(*n) : -1.0;
+  });
+  metrics_.AddGauge("edgeid_server_x509_ca_expiry_timestamp_seconds",
+                    "When the active X.509 CA expires (Unix seconds).", [this, seconds] {
+                      return seconds(authority_->ca().current_x509_ca()->certificate.not_after());
+                    });
+  metrics_.AddGauge("process_resident_memory_bytes", "Resident memory of the server.",
+                    [] { return ResidentMemoryBytes(); });
 }
 
 Status Server::Run() {

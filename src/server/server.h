@@ -18,6 +18,7 @@
 #include "server/datastore/datastore.h"
 #include "server/endpoints/admin_endpoint.h"
 #include "server/endpoints/agent_endpoint.h"
+#include "server/endpoints/health_endpoint.h"
 
 namespace edgeid::server {
 
@@ -26,6 +27,8 @@ class Server {
   // Creates the data directory (0700) if needed, opens the datastore and starts the CA.
   static Result<std::unique_ptr<Server>> Start(const ServerConfig& config,
                                                std::shared_ptr<spdlog::logger> log);
+  // /ready: the datastore answers and the active CA is valid.
+  Status Ready() const;
   // Serves until SIGTERM or SIGINT arrives; the caller must have blocked both in every thread
   // (BlockTerminationSignals) so that they are received here and nowhere else.
   Status Run();
@@ -33,13 +36,16 @@ class Server {
   DataStore& datastore() { return *datastore_; }
   ServerAuthority& authority() { return *authority_; }
   int agent_port() const { return agent_endpoint_->port(); }
+  const Metrics& metrics() const { return metrics_; }
 
  private:
+  void AddGauges();
   Server(ServerConfig config, std::shared_ptr<spdlog::logger> log)
       : config_(std::move(config)), log_(std::move(log)) {}
 
   ServerConfig config_;
   std::shared_ptr<spdlog::logger> log_;
+  Metrics metrics_;
   std::unique_ptr<DataStore> datastore_;
   std::unique_ptr<ServerAuthority> authority_;
   std::unique_ptr<ServerSvid> server_svid_;
@@ -53,6 +59,7 @@ class Server {
   // Declared last so they stop first, before the services and stores they use go away.
   std::unique_ptr<AdminEndpoint> admin_endpoint_;
   std::unique_ptr<AgentEndpoint> agent_endpoint_;
+  std::unique_ptr<HealthEndpoint> health_endpoint_;
 };
 
 // Blocks SIGTERM and SIGINT in the calling thread and every thread it starts afterwards.

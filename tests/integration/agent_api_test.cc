@@ -2,6 +2,7 @@
 // join tokens and x509pop (its CA and node certificate made with the openssl CLI, as in the
 // paper), entry sync, signing, renewal, ban and evict, and every refusal.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
@@ -84,13 +85,17 @@ class AgentApiTest : public ::testing::Test {
     server_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{EDGEID_SERVER_BINARY, "run", "--config", dir_.File("server.toml"),
                                  "--trust-domain", kTd, "--data-dir", dir_.File("data"),
-                                 "--admin-socket", Socket(), "--bind-port", "0"},
+                                 "--admin-socket", Socket(), "--bind-port", "0", "--health-port",
+                                 "0"},
         dir_.File("server-" + std::to_string(++starts_) + ".log"));
     ASSERT_TRUE(server_->WaitForOutput("edgeid-server ready")) << server_->Output();
     std::smatch m;
     std::string log = server_->Output();
     ASSERT_TRUE(std::regex_search(log, m, std::regex("agent API listening on 127.0.0.1:(\\d+)")));
     port_ = std::stoi(m[1]);
+    ASSERT_TRUE(
+        std::regex_search(log, m, std::regex("metrics listening on http://127.0.0.1:(\\d+)")));
+    health_port_ = std::stoi(m[1]);
     auto pem = Cli("bundle show");
     ASSERT_EQ(pem.exit_code, 0) << pem.output;
     bundle_pem_ = pem.output;
@@ -161,6 +166,7 @@ class AgentApiTest : public ::testing::Test {
   TempDir dir_;
   int starts_ = 0;
   int port_ = 0;
+  int health_port_ = 0;
   std::string bundle_pem_;
   std::unique_ptr<ChildProcess> server_;
 };
@@ -501,6 +507,39 @@ TEST_F(AgentApiTest, AgentsSurviveAServerRestart) {
   auto synced = Unwrap(again->SyncEntries({}));
   ASSERT_EQ(synced.changed.size(), 1u);
   EXPECT_EQ(synced.changed[0].id(), web);
+}
+
+TEST_F(AgentApiTest, HealthAndMetricsOverHttp) {
+  httplib::Client http("127.0.0.1", health_port_);
+  auto live = http.Get("/live");
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->status, 200);
+  auto ready = http.Get("/ready");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+
+  std::optional<spiffe::X509Svid> svid;
+  auto client = JoinedAgent(&svid);
+  std::string web = CreateEntry("spiffe://example.org/web", svid->id.str());
+  auto csr = Unwrap(crypto::CertificateRequest::Create(NewKey())).ToDer();
+  auto signed_svids = Unwrap(client->BatchNewX509Svid({{web, csr}, {web, csr}, {"nope", csr}}));
+  EXPECT_FALSE(Client()->AttestJoinToken("unknown-token", NewKey()).ok());
+
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  const std::string& body = metrics->body;
+  EXPECT_NE(body.find("edgeid_server_agent_attestations_total{type=\"join_token\"} 1\n"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("edgeid_server_x509_svids_signed_total 2\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("edgeid_server_requests_refused_total{rpc=\"BatchNewX509SVID\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(body.find("edgeid_server_requests_refused_total{rpc=\"AttestAgent\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(body.find("edgeid_server_registration_entries 1\n"), std::string::npos);
+  EXPECT_NE(body.find("edgeid_server_attested_agents 1\n"), std::string::npos);
+  EXPECT_NE(body.find("# TYPE process_resident_memory_bytes gauge"), std::string::npos);
 }
 
 TEST_F(AgentApiTest, AttestationIsRateLimitedPerAddress) {

@@ -1,8 +1,15 @@
 // Real edgeid-server processes on a temporary data directory.
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "edgeid/server/v1/entry.grpc.pb.h"
 #include "server/datastore/sqlite/sqlite_datastore.h"
 #include "spiffe/spiffe_bundle.h"
 #include "testing/process.h"
@@ -75,6 +82,61 @@ TEST(ServerProcessTest, RestartResumesTheSameCa) {
   third.Signal(SIGTERM);
   ASSERT_EQ(third.Wait(), 0);
   EXPECT_TRUE(StoredBundle(dir) == first) << "same CA, same JWT key, same sequence";
+}
+
+TEST(ServerProcessTest, KillDuringBatchCreatesLosesNothingAcknowledged) {
+  TempDir dir;
+  std::set<std::string> acknowledged;
+  {
+    ChildProcess server(ServerArgs(dir), dir.File("first.log"));
+    ASSERT_TRUE(server.WaitForOutput("edgeid-server ready")) << server.Output();
+    auto stub = server::v1::EntryService::NewStub(
+        grpc::CreateChannel("unix:" + dir.File("admin.sock"), grpc::InsecureChannelCredentials()));
+    std::atomic<bool> stop{false};
+    std::mutex mu;
+    std::thread writer([&] {
+      for (int batch = 0; !stop; ++batch) {
+        server::v1::BatchCreateEntryRequest request;
+        for (int i = 0; i < 50; ++i) {
+          auto* e = request.add_entries();
+          e->set_spiffe_id("spiffe://example.org/w/" + std::to_string(batch) + "-" +
+                           std::to_string(i));
+          e->set_parent_id("spiffe://example.org/edgeid/agent/a");
+          auto* sel = e->add_selectors();
+          sel->set_type("unix");
+          sel->set_value("uid:1");
+        }
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+        server::v1::BatchCreateEntryResponse response;
+        if (!stub->BatchCreateEntry(&context, request, &response).ok()) break;
+        std::lock_guard lock(mu);
+        for (const auto& r : response.results()) {
+          if (r.status().code() == 0) acknowledged.insert(r.entry().id());
+        }
+      }
+    });
+    // Kill while batches are in flight.
+    while (true) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::lock_guard lock(mu);
+      if (acknowledged.size() >= 500) break;
+    }
+    server.Signal(SIGKILL);
+    server.Wait();
+    stop = true;
+    writer.join();
+  }
+  ASSERT_GE(acknowledged.size(), 500u);
+  ChildProcess restarted(ServerArgs(dir), dir.File("second.log"));
+  ASSERT_TRUE(restarted.WaitForOutput("edgeid-server ready")) << restarted.Output();
+  restarted.Signal(SIGTERM);
+  ASSERT_EQ(restarted.Wait(), 0);
+  auto ds = Unwrap(server::SqliteDataStore::Open(dir.File("data/datastore.sqlite3")));
+  auto stored = Unwrap(ds->ListRegistrationEntries({}));
+  std::set<std::string> ids;
+  for (const auto& e : stored) ids.insert(e.entry_id);
+  for (const auto& id : acknowledged) EXPECT_TRUE(ids.contains(id)) << "lost " << id;
 }
 
 TEST(ServerProcessTest, BadStartupInputIsAClearError) {

@@ -37,6 +37,7 @@ std::string PeerAddress(const std::string& grpc_peer) {
 grpc::Status NodeService::Refuse(const grpc::ServerContext& context, const char* rpc,
                                  const Error& error) {
   log_->warn("{} refused for {}: {}", rpc, PeerAddress(context.peer()), error.message);
+  metrics_.Increment(kMetricRefused, {{"rpc", rpc}});
   return ToGrpc(error);
 }
 
@@ -194,6 +195,7 @@ grpc::Status NodeService::AttestAgent(
   if (!stored.ok()) return Refuse(*context, kRpc, stored.error());
   log_->info("agent {} attested ({}) from {}", node.spiffe_id, node.attestation_type,
              PeerAddress(context->peer()));
+  metrics_.Increment(kMetricAttestations, {{"type", node.attestation_type}});
 
   v1::AttestAgentResponse result;
   *result.mutable_result()->mutable_svid() = std::move(*svid);

@@ -19,6 +19,23 @@ int64_t NowUnix() {
 
 }  // namespace
 
+NodeService::NodeService(NodeServiceOptions options, DataStore& datastore, const ca::CaManager& ca,
+                         AuthorizedEntries& entries, std::shared_ptr<spdlog::logger> log,
+                         Metrics& metrics)
+    : options_(std::move(options)),
+      datastore_(datastore),
+      ca_(ca),
+      entries_(entries),
+      log_(std::move(log)),
+      metrics_(metrics),
+      attestation_limiter_(options_.attestation_rate_limit),
+      signing_limiter_(options_.signing_rate_limit) {
+  metrics_.DescribeCounter(kMetricRefused, "Agent API requests refused, by RPC.");
+  metrics_.DescribeCounter(kMetricAttestations, "Successful node attestations, by attestor.");
+  metrics_.DescribeCounter(kMetricX509Signed, "X.509-SVIDs signed for agents' workloads.");
+  metrics_.DescribeCounter(kMetricJwtSigned, "JWT-SVIDs signed for agents' workloads.");
+}
+
 Result<AttestedNode> NodeService::Authenticate(grpc::ServerContext& context) {
   auto peer = grpctls::PeerSvidOf(context);
   if (!peer.ok()) return peer.error();
@@ -146,6 +163,10 @@ grpc::Status NodeService::BatchNewX509SVID(grpc::ServerContext* context,
       log_->warn("{} for {}: {}", kRpc, agent->node.spiffe_id, svid.error().message);
     }
   }
+  metrics_.Increment(kMetricX509Signed, {},
+                     static_cast<uint64_t>(request->params_size() - refused));
+  if (refused > 0)
+    metrics_.Increment(kMetricRefused, {{"rpc", kRpc}}, static_cast<uint64_t>(refused));
   log_->debug("{}: {} SVIDs for {} ({} refused)", kRpc, request->params_size() - refused,
               agent->node.spiffe_id, refused);
   return grpc::Status::OK;
@@ -186,6 +207,7 @@ grpc::Status NodeService::NewJWTSVID(grpc::ServerContext* context,
   auto token = ca_.SignJwtSvid(*id, audience, ttl, now);
   if (!token.ok()) return Refuse(*context, kRpc, token.error());
   auto issued = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  metrics_.Increment(kMetricJwtSigned);
   response->set_id(entry.spiffe_id);
   response->set_token(std::move(*token));
   response->set_issued_at(issued);

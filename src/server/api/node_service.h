@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "ca/ca_manager.h"
+#include "common/metrics.h"
 #include "common/rate_limiter.h"
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
@@ -37,15 +38,9 @@ struct NodeServiceOptions {
 
 class NodeService final : public v1::NodeService::Service {
  public:
+  // `metrics` must outlive the service.
   NodeService(NodeServiceOptions options, DataStore& datastore, const ca::CaManager& ca,
-              AuthorizedEntries& entries, std::shared_ptr<spdlog::logger> log)
-      : options_(std::move(options)),
-        datastore_(datastore),
-        ca_(ca),
-        entries_(entries),
-        log_(std::move(log)),
-        attestation_limiter_(options_.attestation_rate_limit),
-        signing_limiter_(options_.signing_rate_limit) {}
+              AuthorizedEntries& entries, std::shared_ptr<spdlog::logger> log, Metrics& metrics);
 
   grpc::Status AttestAgent(
       grpc::ServerContext* context,
@@ -91,9 +86,15 @@ class NodeService final : public v1::NodeService::Service {
   const ca::CaManager& ca_;
   AuthorizedEntries& entries_;
   std::shared_ptr<spdlog::logger> log_;
+  Metrics& metrics_;
   RateLimiter attestation_limiter_;
   RateLimiter signing_limiter_;
 };
+
+inline constexpr char kMetricRefused[] = "edgeid_server_requests_refused_total";
+inline constexpr char kMetricAttestations[] = "edgeid_server_agent_attestations_total";
+inline constexpr char kMetricX509Signed[] = "edgeid_server_x509_svids_signed_total";
+inline constexpr char kMetricJwtSigned[] = "edgeid_server_jwt_svids_signed_total";
 
 // A CSR from an agent: present, at most kMaxCsrBytes, well formed (CheckCsr: and signed by
 // its key). Errors are InvalidArgument.

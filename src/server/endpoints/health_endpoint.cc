@@ -1,0 +1,45 @@
+#include "server/endpoints/health_endpoint.h"
+
+#include <httplib.h>
+
+namespace edgeid::server {
+
+Result<std::unique_ptr<HealthEndpoint>> HealthEndpoint::Start(
+    const std::string& address, uint16_t port, std::function<Status()> ready,
+    const Metrics& metrics, const std::shared_ptr<spdlog::logger>& log) {
+  std::unique_ptr<HealthEndpoint> endpoint(new HealthEndpoint());
+  endpoint->http_ = std::make_unique<httplib::Server>();
+  auto& http = *endpoint->http_;
+  http.Get("/live", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  http.Get("/ready", [ready = std::move(ready)](const httplib::Request&, httplib::Response& res) {
+    auto status = ready();
+    if (status.ok()) {
+      res.set_content("ready\n", "text/plain");
+    } else {
+      res.status = 503;
+      res.set_content("not ready: " + status.error().message + "\n", "text/plain");
+    }
+  });
+  http.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics.Render(), "text/plain; version=0.0.4");
+  });
+  int bound =
+      port == 0 ? http.bind_to_any_port(address) : (http.bind_to_port(address, port) ? port : -1);
+  if (bound <= 0) {
+    return Unavailable("cannot listen on " + address + ":" + std::to_string(port) +
+                       " for health and metrics (in use?)");
+  }
+  endpoint->port_ = bound;
+  endpoint->thread_ = std::thread([&http] { http.listen_after_bind(); });
+  log->info("health and metrics listening on http://{}:{}", address, bound);
+  return endpoint;
+}
+
+HealthEndpoint::~HealthEndpoint() {
+  http_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace edgeid::server
