@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmarks in bench/ and prints every figure beside the raw OpenSSL sign and verify
 # rates measured in the same run. Extra arguments go to Google Benchmark
-# (e.g. --benchmark_filter=Mint). Results: build/release/bench/results/.
+# (e.g. --benchmark_filter=Mint). Then a real edgeid-server is loaded by bench/server_bench
+# (EDGEID_BENCH_SKIP_SERVER=1 skips it). Results: build/release/bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,7 @@ scripts/deps.sh
 # Paths relative to the checkout let ccache reuse objects across clones (CI builds a fresh one).
 export CCACHE_BASEDIR="$PWD"
 cmake --preset release >/dev/null
-cmake --build --preset release --target spiffe_bench | tail -n 1
+cmake --build --preset release --target spiffe_bench server_bench edgeid-server | tail -n 1
 
 results=build/release/bench/results
 mkdir -p "$results"
@@ -17,3 +18,9 @@ build/release/bench/spiffe_bench --benchmark_min_time="${EDGEID_BENCH_MIN_TIME:-
   --benchmark_repetitions="${EDGEID_BENCH_REPETITIONS:-5}" --benchmark_report_aggregates_only=true \
   --benchmark_out="$results/spiffe.json" --benchmark_out_format=json "$@"
 /usr/bin/python3 bench/report.py "$results/spiffe.json"
+
+# A real edgeid-server process under load over its admin socket and TLS agent API.
+if [[ -z "${EDGEID_BENCH_SKIP_SERVER:-}" ]]; then
+  build/release/bench/server_bench build/release/cmd/edgeid-server/edgeid-server \
+    "${EDGEID_BENCH_SERVER_SECONDS:-5}" | tee "$results/server.txt"
+fi

@@ -3,7 +3,10 @@
 # builds it and runs the demo on embedded defaults:
 #   an upstream CA is made with the openssl CLI (the paper's "disk" upstream authority),
 #   edgeid's signing CA is chained to it, a workload's X.509-SVID and a JWT-SVID are minted
-#   and verified, and openssl verifies the SVID independently.
+#   and verified, and openssl verifies the SVID independently;
+#   then edgeid-server runs on the same upstream CA: node alias and workload entries are
+#   registered with its CLI, a join token is made, and an SVID minted by the server is verified
+#   by openssl. The server is stopped at the end (and on any failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +15,7 @@ scripts/deps.sh
 export CCACHE_BASEDIR="$PWD"
 echo "== Building edgeid (release preset)"
 cmake --preset release >/dev/null
-cmake --build --preset release --target edgeid-libdemo | tail -n 1
+cmake --build --preset release --target edgeid-libdemo edgeid-server | tail -n 1
 
 work=build/demo
 rm -rf "$work"
@@ -34,5 +37,82 @@ echo "== Independent check: openssl verifies the X.509-SVID against the trust bu
 openssl verify -purpose sslclient -CAfile "$work/out/bundle.0.pem" \
   -untrusted "$work/out/svid.0.pem" "$work/out/svid.0.pem"
 openssl x509 -noout -ext subjectAltName -in "$work/out/svid.0.pem"
+
 echo
-echo "Done. Keys, SVID and bundles are in $work/out (keys mode 0600)."
+echo "== edgeid-server on the same upstream CA, with x509pop node attestation"
+# The node PKI of the paper: a CA for the edge nodes and node-1's certificate, made with openssl.
+mkdir -p "$work/nodes" "$work/server" "$work/minted"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+  -subj "/O=Example Corp/CN=Edge Node CA" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  -keyout "$work/nodes/ca.key" -out "$work/nodes/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=edge-node-1" \
+  -keyout "$work/nodes/node-1.key" -out "$work/nodes/node-1.csr" 2>/dev/null
+printf 'keyUsage=critical,digitalSignature\n' >"$work/nodes/node.ext"
+openssl x509 -req -in "$work/nodes/node-1.csr" -CA "$work/nodes/ca.pem" \
+  -CAkey "$work/nodes/ca.key" -CAcreateserial -days 30 -extfile "$work/nodes/node.ext" \
+  -out "$work/nodes/node-1.pem" 2>/dev/null
+chmod 600 "$work/nodes/"*.key
+echo "   $work/nodes/node-1.pem: $(openssl x509 -noout -subject -in "$work/nodes/node-1.pem")"
+
+admin="$PWD/$work/server/admin.sock"
+{
+  echo '[server]'
+  echo 'trust_domain = "example.org"'
+  echo "data_dir = \"$work/server/data\""
+  echo "socket_path = \"$admin\""
+  echo 'bind_port = 0  # any free port: the demo must not collide with a running server'
+  echo
+  echo '[plugins.upstream_authority.disk]'
+  echo "cert_file_path = \"$work/upstream/ca.pem\""
+  echo "key_file_path = \"$work/upstream/ca.key\""
+  echo
+  echo '[plugins.node_attestor.x509pop]'
+  echo "ca_bundle_path = \"$work/nodes/ca.pem\""
+} >"$work/server.toml"
+server=build/release/cmd/edgeid-server/edgeid-server
+echo "\$ edgeid-server run --config $work/server.toml"
+"$server" run --config "$work/server.toml" >"$work/server.log" 2>&1 &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  grep -q "edgeid-server ready" "$work/server.log" && break
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    cat "$work/server.log"
+    exit 1
+  fi
+  sleep 0.1
+done
+sed 's/^/   server| /' "$work/server.log"
+cli() { "$server" "$@" --admin-socket "$admin"; }
+show() {
+  echo "\$ edgeid-server $*"
+  cli "$@"
+}
+echo
+show healthcheck
+echo
+show entry create --node --spiffe-id spiffe://example.org/edge/node-1 \
+  --selector x509pop:subject:cn:edge-node-1
+show entry create --parent-id spiffe://example.org/edge/node-1 \
+  --spiffe-id spiffe://example.org/sensor/mapper --selector unix:uid:1000 --x509-svid-ttl 30m
+show entry count
+echo
+show token generate --ttl 10m
+echo
+show x509 mint --spiffe-id spiffe://example.org/sensor/mapper --ttl 10m --write "$work/minted"
+echo
+echo "== Independent check: openssl verifies the server's SVID up to the upstream root"
+openssl verify -purpose sslclient -CAfile "$work/minted/bundle.pem" \
+  -untrusted "$work/minted/svid.pem" "$work/minted/svid.pem"
+openssl x509 -noout -ext subjectAltName -in "$work/minted/svid.pem"
+echo
+echo "\$ edgeid-server jwt mint --spiffe-id spiffe://example.org/sensor/mapper --audience mqtt-broker"
+token=$(cli jwt mint --spiffe-id spiffe://example.org/sensor/mapper --audience mqtt-broker)
+echo "${token:0:60}..."
+kill "$server_pid"
+wait "$server_pid" || true
+trap - EXIT
+echo "   server| $(tail -n 1 "$work/server.log")"
+echo
+echo "Done. Keys, SVIDs and bundles are in $work/out and $work/minted (keys mode 0600)."

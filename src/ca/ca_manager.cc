@@ -384,12 +384,16 @@ Result<crypto::CertificateChain> CaManager::SignX509Svid(
   return chain;
 }
 
-Result<std::vector<std::string>> CaManager::SignX509SvidDer(
-    const crypto::CertificateRequest& csr, const spiffe::X509SvidParams& params) const {
+Result<std::vector<std::string>> CaManager::SignX509SvidDer(const crypto::CertificateRequest& csr,
+                                                            const spiffe::X509SvidParams& params,
+                                                            TimePoint* not_after) const {
   EDGEID_RETURN_IF_ERROR(CheckMember(params.id));
   auto ca = current_x509_ca();
   if (!ca) return FailedPrecondition("the CA is not initialised");
   auto leaf = EDGEID_TRY(spiffe::MintX509SvidDerFromCsr(params, csr, ca->certificate, ca->key));
+  // The rule MintX509Svid applies; the CA slot is the one that signed.
+  if (not_after != nullptr)
+    *not_after = std::min(params.now + params.ttl, ca->certificate.not_after());
   std::vector<std::string> chain{std::move(leaf), ca->certificate.ToDer()};
   for (const auto& cert : ca->upstream_chain) chain.push_back(cert.ToDer());
   return chain;

@@ -92,9 +92,11 @@ class CaManager {
   Result<crypto::CertificateChain> SignX509Svid(const crypto::CertificateRequest& csr,
                                                 const spiffe::X509SvidParams& params) const;
   // The same chain as DER, leaf first, without building certificate objects: what a server
-  // sends per request.
+  // sends per request. `not_after`, when given, receives the leaf's expiry (clamped to the CA's),
+  // so that callers need not parse the leaf again.
   Result<std::vector<std::string>> SignX509SvidDer(const crypto::CertificateRequest& csr,
-                                                   const spiffe::X509SvidParams& params) const;
+                                                   const spiffe::X509SvidParams& params,
+                                                   TimePoint* not_after = nullptr) const;
   Result<crypto::CertificateChain> SignX509SvidForKey(const crypto::PublicKey& key,
                                                       const spiffe::X509SvidParams& params) const;
   Result<std::string> SignJwtSvid(const spiffe::SpiffeId& id,

@@ -81,6 +81,25 @@ PublicKey& PublicKey::operator=(const PublicKey& other) {
 }
 
 Result<PublicKey> PublicKey::FromDer(std::string_view spki_der) {
+  // The two encodings every SPIFFE CSR carries (P-256 and P-384 named curves, uncompressed
+  // point) take the coordinate path: OpenSSL 3.0's d2i_PUBKEY runs its decoder search, which
+  // costs more than a signature and serialises threads on its locks.
+  static constexpr std::string_view kP256Prefix(
+      "\x30\x59\x30\x13\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x08\x2a\x86\x48\xce\x3d"
+      "\x03\x01\x07\x03\x42\x00\x04",
+      27);
+  static constexpr std::string_view kP384Prefix(
+      "\x30\x76\x30\x10\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x05\x2b\x81\x04\x00\x22"
+      "\x03\x62\x00\x04",
+      24);
+  for (auto [prefix, size, curve] : {std::tuple{kP256Prefix, size_t{32}, "P-256"},
+                                     std::tuple{kP384Prefix, size_t{48}, "P-384"}}) {
+    if (spki_der.size() == prefix.size() + 2 * size && spki_der.starts_with(prefix)) {
+      auto xy = spki_der.substr(prefix.size());
+      return FromEcCoordinates(
+          {curve, std::string(xy.substr(0, size)), std::string(xy.substr(size))});
+    }
+  }
   const auto* p = reinterpret_cast<const unsigned char*>(spki_der.data());
   EvpPkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
   if (!pkey) return OpenSslError(ErrorCode::kInvalidArgument, "malformed SubjectPublicKeyInfo");

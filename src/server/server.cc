@@ -171,6 +171,10 @@ Status Server::Run() {
       log_->info("received {}, shutting down", received == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
+    // Reloads the entry snapshot here when it is stale, so that agents' calls find it ready.
+    if (auto snapshot = authorized_entries_->Snapshot(); !snapshot.ok()) {
+      log_->error("loading registration entries: {}", snapshot.error().message);
+    }
     if (Clock::now() >= next_rotation) {
       auto ticked = authority_->Tick(Clock::now());
       // A failed rotation is retried at the next check; the active CA keeps serving.

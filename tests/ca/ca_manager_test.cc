@@ -265,9 +265,12 @@ TEST(CaManagerTest, ChainsToAnUpstreamCaMadeWithOpensslCli) {
   // The DER path a server uses gives the same chain shape, checked by openssl too.
   auto key = Unwrap(crypto::PrivateKey::Generate(crypto::KeyType::kEcP384));
   auto csr = Unwrap(crypto::CertificateRequest::Create(key));
-  auto der_chain = Unwrap(ca.SignX509SvidDer(csr, Params("spiffe://example.org/db", now)));
+  TimePoint reported_not_after;
+  auto der_chain =
+      Unwrap(ca.SignX509SvidDer(csr, Params("spiffe://example.org/db", now), &reported_not_after));
   ASSERT_EQ(der_chain.size(), 2u);
   auto der_leaf = Unwrap(crypto::Certificate::FromDer(der_chain[0]));
+  EXPECT_EQ(std::chrono::floor<seconds>(reported_not_after), der_leaf.not_after());
   EXPECT_TRUE(der_leaf.public_key() == key.public_key());
   EXPECT_EQ(der_chain[1], current->certificate.ToDer());
   edgeid::testing::WriteTestFile(dir.File("der-leaf.pem"), der_leaf.ToPem());

@@ -142,15 +142,13 @@ grpc::Status NodeService::BatchNewX509SVID(grpc::ServerContext* context,
       auto id = EDGEID_TRY(spiffe::SpiffeId::Parse(entry.spiffe_id));
       auto ttl = entry.x509_svid_ttl > 0 ? std::chrono::seconds(entry.x509_svid_ttl)
                                          : options_.default_x509_svid_ttl;
-      auto chain = ca_.SignX509SvidDer(csr, {id, entry.dns_names, ttl, now});
+      Clock::time_point not_after;
+      auto chain = ca_.SignX509SvidDer(csr, {id, entry.dns_names, ttl, now}, &not_after);
       if (!chain.ok()) return chain.error().Wrap("entry " + entry.entry_id);
       v1::X509SVID svid;
       svid.set_id(entry.spiffe_id);
-      // The lifetime is clamped to the CA's, so it is read back rather than computed.
-      auto leaf = EDGEID_TRY(crypto::Certificate::FromDer(chain->front()));
       svid.set_expires_at(
-          std::chrono::duration_cast<std::chrono::seconds>(leaf.not_after().time_since_epoch())
-              .count());
+          std::chrono::duration_cast<std::chrono::seconds>(not_after.time_since_epoch()).count());
       for (auto& der : *chain) svid.add_cert_chain(std::move(der));
       return svid;
     };

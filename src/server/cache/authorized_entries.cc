@@ -15,10 +15,10 @@ void AuthorizedEntries::Invalidate() {
   stale_ = true;
 }
 
-Result<std::shared_ptr<const EntrySnapshot>> AuthorizedEntries::Load() {
+Result<std::shared_ptr<const EntrySnapshot>> AuthorizedEntries::Load(uint64_t generation) {
   auto entries = EDGEID_TRY(datastore_.ListRegistrationEntries({}));
   auto snapshot = std::make_shared<EntrySnapshot>();
-  snapshot->generation = ++generation_;
+  snapshot->generation = generation;
   snapshot->by_id.reserve(entries.size());
   for (auto& e : entries) {
     auto entry = std::make_shared<const RegistrationEntry>(std::move(e));
@@ -33,22 +33,40 @@ Result<std::shared_ptr<const EntrySnapshot>> AuthorizedEntries::Load() {
 }
 
 Result<std::shared_ptr<const EntrySnapshot>> AuthorizedEntries::Snapshot() {
-  std::lock_guard lock(mu_);
-  auto now = std::chrono::steady_clock::now();
-  if (stale_ || !snapshot_ || now - loaded_at_ >= reload_interval_) {
-    // Cleared first: a change made while loading marks it stale again.
-    stale_ = false;
-    auto loaded = Load();
-    if (!loaded.ok()) {
-      stale_ = true;
-      // The last good snapshot keeps serving while the datastore is unavailable.
-      if (snapshot_) return snapshot_;
-      return loaded.error();
+  std::unique_lock reload(reload_mu_, std::defer_lock);
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(mu_);
+    bool expired = std::chrono::steady_clock::now() - loaded_at_ >= reload_interval_;
+    if (snapshot_ && !stale_ && !expired) return snapshot_;
+    if (snapshot_ && !stale_) {
+      // Only the periodic refresh is due: if another caller is already loading, this one
+      // serves the current snapshot instead of waiting.
+      if (!reload.try_lock()) return snapshot_;
     }
-    snapshot_ = std::move(*loaded);
-    loaded_at_ = now;
-    per_agent_.clear();
   }
+  // After a local change (stale) every caller waits for a snapshot that includes it.
+  if (!reload.owns_lock()) reload.lock();
+  {
+    std::lock_guard lock(mu_);
+    bool expired = std::chrono::steady_clock::now() - loaded_at_ >= reload_interval_;
+    if (snapshot_ && !stale_ && !expired) return snapshot_;  // loaded while this one waited
+    // Cleared before loading: a change made during the load marks it stale again.
+    stale_ = false;
+    generation = ++generation_;
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto loaded = Load(generation);  // without mu_: agents keep using the current snapshot
+  std::lock_guard lock(mu_);
+  if (!loaded.ok()) {
+    stale_ = true;
+    // The last good snapshot keeps serving while the datastore is unavailable.
+    if (snapshot_) return snapshot_;
+    return loaded.error();
+  }
+  snapshot_ = std::move(*loaded);
+  loaded_at_ = started;
+  per_agent_.clear();
   return snapshot_;
 }
 

@@ -52,12 +52,13 @@ class AuthorizedEntries {
                                                    int64_t now_unix);
 
  private:
-  Result<std::shared_ptr<const EntrySnapshot>> Load();
+  Result<std::shared_ptr<const EntrySnapshot>> Load(uint64_t generation);
 
   DataStore& datastore_;
   std::string server_id_;
   std::chrono::milliseconds reload_interval_;
 
+  std::mutex reload_mu_;  // one load at a time; taken before mu_
   std::mutex mu_;
   std::shared_ptr<const EntrySnapshot> snapshot_;
   std::chrono::steady_clock::time_point loaded_at_;

@@ -219,8 +219,10 @@ Result<std::vector<RegistrationEntry>> SqliteDataStore::LoadEntriesLocked(
 
   // One query per child table for the whole result, not one per entry.
   auto children = [&](const std::string& sql, auto add) -> Status {
-    auto stmt = EDGEID_TRY(Statement::Prepare(
-        db_.get(), sql + " WHERE entry_id IN (" + matching + ") ORDER BY entry_id, 2, 3"));
+    // Unfiltered (the server's entry snapshot) reads each child table straight through.
+    std::string restrict = where.empty() ? "" : " WHERE entry_id IN (" + matching + ")";
+    auto stmt =
+        EDGEID_TRY(Statement::Prepare(db_.get(), sql + restrict + " ORDER BY entry_id, 2, 3"));
     bind_all(stmt);
     while (EDGEID_TRY(stmt.Step())) {
       auto it = index.find(stmt.Text(0));

@@ -1,0 +1,337 @@
+// Load generator for a real edgeid-server process: entry creation over the admin socket,
+// X.509-SVID issuance over the TLS agent API in batches of CSRs, a full sync of 10,000 entries
+// to one agent, and the server's memory with 100,000 entries. Raw P-256 sign and verify rates
+// are measured in the same run as the limits. Usage: server_bench EDGEID_SERVER_BINARY [seconds]
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "agent/client/server_client.h"
+#include "crypto/csr.h"
+#include "crypto/digest.h"
+#include "crypto/ossl.h"
+#include "edgeid/server/v1/agent.grpc.pb.h"
+#include "edgeid/server/v1/entry.grpc.pb.h"
+#include "grpctls/spiffe_tls.h"
+#include "spiffe/x509_bundle.h"
+
+extern char** environ;
+
+namespace edgeid::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace v1 = server::v1;
+
+[[noreturn]] void Die(const std::string& what) {
+  std::cerr << "server_bench: " << what << "\n";
+  std::exit(1);
+}
+
+template <typename T>
+T Must(Result<T> r, const char* what) {
+  if (!r.ok()) Die(std::string(what) + ": " + r.error().message);
+  return std::move(r).value();
+}
+
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+// Raw ECDSA P-256 sign or verify of a digest on `threads` threads for `seconds`: the limit.
+double RawRate(bool sign, int threads, double seconds) {
+  auto key = Must(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256), "key");
+  std::string digest = crypto::Sha256("limit");
+  unsigned char sig[128];
+  size_t sig_len = sizeof sig;
+  crypto::EvpPkeyCtxPtr sctx(EVP_PKEY_CTX_new(key.get(), nullptr));
+  EVP_PKEY_sign_init(sctx.get());
+  EVP_PKEY_sign(sctx.get(), sig, &sig_len, reinterpret_cast<const unsigned char*>(digest.data()),
+                digest.size());
+  std::atomic<long> total{0};
+  auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
+      sign ? EVP_PKEY_sign_init(ctx.get()) : EVP_PKEY_verify_init(ctx.get());
+      long n = 0;
+      unsigned char out[128];
+      while (Clock::now() < deadline) {
+        for (int i = 0; i < 64; ++i, ++n) {
+          size_t len = sizeof out;
+          const auto* d = reinterpret_cast<const unsigned char*>(digest.data());
+          if (sign) {
+            EVP_PKEY_sign(ctx.get(), out, &len, d, digest.size());
+          } else {
+            EVP_PKEY_verify(ctx.get(), sig, sig_len, d, digest.size());
+          }
+        }
+      }
+      total += n;
+    });
+  }
+  for (auto& w : workers) w.join();
+  return static_cast<double>(total) / seconds;
+}
+
+class ServerProcess {
+ public:
+  ServerProcess(const std::string& binary, const std::string& dir) {
+    std::ofstream(dir + "/server.toml")
+        << "[server]\ntrust_domain = \"bench.example\"\ndata_dir = \"" << dir
+        << "/data\"\nbind_port = 0\nsocket_path = \"" << dir
+        << "/admin.sock\"\nlog_level = \"warn\"\n[server.ratelimit]\nattestation = 0\n"
+           "signing = 0\n";
+    log_ = dir + "/server.log";
+    std::vector<std::string> args = {binary,        "run", "--config", dir + "/server.toml",
+                                     "--log-level", "info"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    if (posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
+      Die("cannot start " + binary);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    std::regex port_line("agent API listening on 127.0.0.1:(\\d+)");
+    for (int i = 0; i < 300 && port_ == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::ifstream in(log_);
+      std::stringstream text;
+      text << in.rdbuf();
+      std::smatch m;
+      std::string s = text.str();
+      if (std::regex_search(s, m, port_line) &&
+          s.find("edgeid-server ready") != std::string::npos) {
+        port_ = std::stoi(m[1]);
+      }
+    }
+    if (port_ == 0) Die("server did not start; see " + log_);
+  }
+  ~ServerProcess() {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+  int port() const { return port_; }
+  double ResidentBytes() const {
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) * 1024;
+    }
+    return 0;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string log_;
+};
+
+std::vector<std::string> CreateEntries(v1::EntryService::Stub& stub, const std::string& parent,
+                                       int count, int offset) {
+  std::vector<std::string> ids;
+  for (int done = 0; done < count;) {
+    v1::BatchCreateEntryRequest request;
+    for (int i = 0; i < 500 && done < count; ++i, ++done) {
+      auto* e = request.add_entries();
+      e->set_spiffe_id("spiffe://bench.example/w/" + std::to_string(offset + done));
+      e->set_parent_id(parent);
+      auto* s = e->add_selectors();
+      s->set_type("unix");
+      s->set_value("uid:" + std::to_string(offset + done));
+    }
+    grpc::ClientContext context;
+    v1::BatchCreateEntryResponse response;
+    if (!stub.BatchCreateEntry(&context, request, &response).ok()) Die("batch create failed");
+    for (const auto& r : response.results()) {
+      if (r.status().code() != 0) Die("entry refused: " + r.status().message());
+      ids.push_back(r.entry().id());
+    }
+  }
+  return ids;
+}
+
+std::string Rate(double r) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, r >= 1e6 ? "%.2fM/s" : "%.1fk/s", r >= 1e6 ? r / 1e6 : r / 1e3);
+  return buf;
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 2) Die("usage: server_bench EDGEID_SERVER_BINARY [seconds]");
+  double seconds = argc > 2 ? std::stod(argv[2]) : 3.0;
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  char dir_template[] = "/tmp/edgeid-server-bench-XXXXXX";
+  if (mkdtemp(dir_template) == nullptr) Die("mkdtemp");
+  std::string dir = dir_template;
+
+  double sign1 = RawRate(true, 1, 1.0), verify1 = RawRate(false, 1, 1.0);
+  double ceiling1 = 1 / (1 / sign1 + 1 / verify1);
+  double sign_all = RawRate(true, cores, 1.0), verify_all = RawRate(false, cores, 1.0);
+  double ceiling_all = 1 / (1 / sign_all + 1 / verify_all);
+  std::cout << "\nRaw OpenSSL P-256, this run: 1 core sign " << Rate(sign1) << ", verify "
+            << Rate(verify1) << " (verify+sign " << Rate(ceiling1) << "); " << cores
+            << " cores: verify+sign " << Rate(ceiling_all) << "\n";
+
+  ServerProcess server(argv[1], dir);
+  double rss_empty = server.ResidentBytes();
+  auto admin =
+      grpc::CreateChannel("unix:" + dir + "/admin.sock", grpc::InsecureChannelCredentials());
+  auto entries = v1::EntryService::NewStub(admin);
+  auto agents = v1::AgentService::NewStub(admin);
+
+  // An agent, attested with a join token over TLS.
+  v1::CreateJoinTokenRequest token_request;
+  token_request.set_ttl(600);
+  v1::JoinToken token;
+  {
+    grpc::ClientContext context;
+    if (!agents->CreateJoinToken(&context, token_request, &token).ok()) Die("token");
+  }
+  auto td = Must(spiffe::TrustDomain::Parse("bench.example"), "td");
+  // Trust the bundle the server publishes, read with its own CLI as an operator would.
+  auto bundle_pem = [&] {
+    FILE* p = popen(
+        (std::string(argv[1]) + " bundle show --admin-socket " + dir + "/admin.sock").c_str(), "r");
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+    return out;
+  }();
+  auto bundles = std::make_shared<grpctls::StaticX509BundleSource>(
+      Must(spiffe::X509Bundle::FromPem(td, bundle_pem), "bundle"));
+  std::string target = "127.0.0.1:" + std::to_string(server.port());
+  agent::ServerClient client(target, td, bundles);
+  auto agent_key = Must(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256), "key");
+  auto attested = Must(client.AttestJoinToken(token.value(), agent_key), "attest");
+  (void)client.UseIdentity(attested.svid);
+  const std::string agent_id = attested.svid.id.str();
+
+  // 1. Entry creation over the admin socket, batches of 500.
+  auto t0 = Clock::now();
+  auto ids = CreateEntries(*entries, agent_id, 10000, 0);
+  double create_rate = 10000 / Seconds(Clock::now() - t0);
+
+  // 2. Sync of the 10,000 authorised entries: first (loads the server's entry snapshot), then warm.
+  t0 = Clock::now();
+  auto first = Must(client.SyncEntries({}), "sync");
+  double sync_cold_ms = Seconds(Clock::now() - t0) * 1e3;
+  if (first.changed.size() != 10000) Die("sync returned " + std::to_string(first.changed.size()));
+  std::vector<double> warm;
+  for (int i = 0; i < 5; ++i) {
+    t0 = Clock::now();
+    auto again = Must(client.SyncEntries({}), "sync");
+    warm.push_back(Seconds(Clock::now() - t0) * 1e3);
+  }
+  std::sort(warm.begin(), warm.end());
+  std::map<std::string, int64_t> known;
+  for (const auto& e : first.changed) known[e.id()] = e.revision_number();
+  t0 = Clock::now();
+  auto diff = Must(client.SyncEntries(known), "sync diff");
+  double sync_nochange_ms = Seconds(Clock::now() - t0) * 1e3;
+
+  // 3. Issuance over TLS: `cores` client streams, batches of 100 CSRs (made beforehand; the
+  // server does not care that they repeat).
+  std::vector<std::string> csrs;
+  for (int i = 0; i < 100; ++i) {
+    auto key = Must(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256), "key");
+    csrs.push_back(Must(crypto::CertificateRequest::Create(key), "csr").ToDer());
+  }
+  auto creds = Must(
+      grpctls::ChannelCredentials(
+          {attested.svid, bundles,
+           grpctls::AuthorizeId(Must(spiffe::SpiffeId::FromPath(td, "/edgeid/server"), "id"))}),
+      "creds");
+  std::atomic<long> issued{0};
+  std::atomic<bool> failed{false};
+  auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  std::vector<std::thread> streams;
+  t0 = Clock::now();
+  // Twice as many streams as cores, so the server always has a batch waiting.
+  for (int t = 0; t < 2 * cores; ++t) {
+    streams.emplace_back([&, t] {
+      grpc::ChannelArguments args;
+      args.SetInt("bench_channel", t);  // one connection per stream
+      auto stub = v1::NodeService::NewStub(grpc::CreateCustomChannel(target, creds, args));
+      v1::BatchNewX509SVIDRequest request;
+      for (int i = 0; i < 100; ++i) {
+        auto* p = request.add_params();
+        p->set_entry_id(ids[static_cast<size_t>(t * 100 + i)]);
+        p->set_csr(csrs[static_cast<size_t>(i)]);
+      }
+      while (Clock::now() < deadline) {
+        grpc::ClientContext context;
+        v1::BatchNewX509SVIDResponse response;
+        if (!stub->BatchNewX509SVID(&context, request, &response).ok()) {
+          failed = true;
+          return;
+        }
+        for (const auto& r : response.results()) {
+          if (r.status().code() != 0) failed = true;
+        }
+        issued += response.results_size();
+      }
+    });
+  }
+  for (auto& s : streams) s.join();
+  double issue_rate = static_cast<double>(issued) / Seconds(Clock::now() - t0);
+  if (failed) Die("issuance failed");
+
+  // 4. Memory with 100,000 entries (90,000 more for other agents), snapshot loaded.
+  double rss_10k = server.ResidentBytes();
+  CreateEntries(*entries, "spiffe://bench.example/edgeid/agent/other", 90000, 10000);
+  Must(client.SyncEntries(known), "sync");
+  double rss_100k = server.ResidentBytes();
+
+  std::printf("%-46s %10s  %s\n", "server benchmark", "result", "against the limit");
+  std::printf("%-46s %10s\n", "entry creation (admin API, batches of 500)",
+              Rate(create_rate).c_str());
+  std::printf("%-46s %10s  %3.0f%% of %d x verify+sign (goal 50%%)\n",
+              "X.509-SVID issuance over TLS (batches of 100)", Rate(issue_rate).c_str(),
+              100 * issue_rate / ceiling_all, cores);
+  std::printf("%-46s %7.1f ms  (goal < 50 ms)\n", "sync 10,000 entries, first (loads snapshot)",
+              sync_cold_ms);
+  std::printf("%-46s %7.1f ms  (goal < 50 ms)\n", "sync 10,000 entries, warm (median of 5)",
+              warm[2]);
+  std::printf("%-46s %7.1f ms  (%zu changed)\n", "sync 10,000 entries, agent up to date",
+              sync_nochange_ms, diff.changed.size());
+  std::printf("%-46s %7.1f MB\n", "server RSS, empty", rss_empty / 1e6);
+  std::printf("%-46s %7.1f MB\n", "server RSS, 10,000 entries", rss_10k / 1e6);
+  std::printf("%-46s %7.1f MB  (%.0f bytes per entry)\n", "server RSS, 100,000 entries",
+              rss_100k / 1e6, (rss_100k - rss_empty) / 100000);
+  std::printf("\nGoal: issuance >= 50%% of %d x (verify+sign): %s (%.0f%%)\n", cores,
+              issue_rate >= 0.5 * ceiling_all ? "met" : "NOT met", 100 * issue_rate / ceiling_all);
+  std::printf("Goal: sync of 10,000 entries < 50 ms: %s (warm %.1f ms, first %.1f ms)\n",
+              warm[2] < 50 ? "met" : "NOT met", warm[2], sync_cold_ms);
+  std::string rm = "rm -rf " + dir;
+  return std::system(rm.c_str()) == 0 ? 0 : 0;
+}
+
+}  // namespace
+}  // namespace edgeid::bench
+
+int main(int argc, char** argv) {
+  return edgeid::bench::Main(argc, argv);
+}
