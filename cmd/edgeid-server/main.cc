@@ -24,6 +24,21 @@ void AddConfigFlags(CLI::App* cmd, ServerFlags& flags) {
   cmd->add_option("--log-level", flags.log_level, "trace, debug, info, warn or error");
   cmd->add_option("--log-format", flags.log_format, "text or json");
   cmd->add_option("--health-port", flags.health_port, "Port for /live, /ready and /metrics");
+  cmd->add_option("--ca-ttl", flags.ca_ttl, "Signing CA lifetime (e.g. 24h)");
+  cmd->add_option("--default-x509-svid-ttl", flags.default_x509_svid_ttl, "e.g. 1h");
+  cmd->add_option("--default-jwt-svid-ttl", flags.default_jwt_svid_ttl, "e.g. 5m");
+  cmd->add_option("--agent-ttl", flags.agent_ttl, "Agent SVID lifetime");
+  cmd->add_option("--ca-key-type", flags.ca_key_type, "ec-p256, ec-p384, rsa-2048, ...");
+  cmd->add_option("--jwt-key-type", flags.jwt_key_type, "ec-p256, ec-p384, rsa-2048, ...");
+  cmd->add_option("--jwt-issuer", flags.jwt_issuer, "iss claim of JWT-SVIDs");
+  cmd->add_option("--datastore", flags.datastore_path, "SQLite datastore file");
+  cmd->add_option("--keys-path", flags.keys_path, "Directory of the disk key manager");
+  cmd->add_option("--x509pop-ca-bundle", flags.x509pop_ca_bundle_path,
+                  "CA certificates (PEM) trusted for x509pop node attestation");
+  cmd->add_option("--attestation-rate-limit", flags.attestation_rate_limit,
+                  "Attestations per second per address (0: off)");
+  cmd->add_option("--signing-rate-limit", flags.signing_rate_limit,
+                  "SVIDs signed per second per agent (0: off)");
 }
 
 int Fail(const edgeid::Error& error) {

@@ -41,8 +41,12 @@ TEST_F(DiskUpstreamTest, MintsIntermediateUnderSelfSignedRoot) {
   auto root = edgeid::testing::MakeTestCa("corp.example");
   auto upstream = Unwrap(DiskUpstreamAuthority::Load(Write(root), now_));
   auto key = Unwrap(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+  // Asks for more than the root's remaining day, so the clamp decides (not a race between now_
+  // and the root's own clock reading).
+  auto params = Params();
+  params.ttl = hours(48);
   auto minted =
-      Unwrap(upstream->MintX509Ca(Unwrap(crypto::CertificateRequest::Create(key)), Params()));
+      Unwrap(upstream->MintX509Ca(Unwrap(crypto::CertificateRequest::Create(key)), params));
   ASSERT_EQ(minted.chain.size(), 1u);
   EXPECT_EQ(minted.roots, crypto::CertificateChain{root.cert});
   const auto& ca = minted.chain[0];

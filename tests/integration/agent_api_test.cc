@@ -542,6 +542,27 @@ TEST_F(AgentApiTest, HealthAndMetricsOverHttp) {
   EXPECT_NE(body.find("# TYPE process_resident_memory_bytes gauge"), std::string::npos);
 }
 
+TEST_F(AgentApiTest, SigningIsRateLimitedPerAgent) {
+  StopServer();
+  StartServer("[server.ratelimit]\nattestation = 100\nsigning = 2\n");
+  std::optional<spiffe::X509Svid> svid;
+  auto client = JoinedAgent(&svid);
+  std::string web = CreateEntry("spiffe://example.org/web", svid->id.str());
+  auto csr = Unwrap(crypto::CertificateRequest::Create(NewKey())).ToDer();
+  ASSERT_TRUE(client->BatchNewX509Svid({{web, csr}, {web, csr}}).ok());
+  auto limited = client->BatchNewX509Svid({{web, csr}});
+  ASSERT_FALSE(limited.ok());
+  EXPECT_EQ(limited.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_EQ(client->NewJwtSvid(web, {"a"}).error().code, ErrorCode::kResourceExhausted);
+  std::optional<spiffe::X509Svid> other_svid;
+  auto other = JoinedAgent(&other_svid);
+  std::string other_entry = CreateEntry("spiffe://example.org/other", other_svid->id.str());
+  EXPECT_TRUE(other->BatchNewX509Svid({{other_entry, csr}}).ok())
+      << "each agent has its own budget";
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_TRUE(client->BatchNewX509Svid({{web, csr}}).ok()) << "refilled";
+}
+
 TEST_F(AgentApiTest, AttestationIsRateLimitedPerAddress) {
   StopServer();
   StartServer("[server.ratelimit]\nattestation = 1\n");

@@ -34,11 +34,7 @@ v1::Agent ToProto(const AttestedNode& node) {
   a.set_attestation_type(node.attestation_type);
   a.set_x509_svid_serial_number(node.cert_serial);
   a.set_x509_svid_expires_at(node.cert_not_after);
-  for (const auto& s : node.selectors) {
-    auto* sel = a.add_selectors();
-    sel->set_type(s.type);
-    sel->set_value(s.value);
-  }
+  AddSelectors(node.selectors, a.mutable_selectors());
   a.set_banned(node.banned);
   a.set_can_reattest(node.can_reattest);
   a.set_created_at(node.created_at);

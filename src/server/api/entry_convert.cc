@@ -2,16 +2,21 @@
 
 namespace edgeid::server {
 
+void AddSelectors(const std::vector<Selector>& selectors,
+                  google::protobuf::RepeatedPtrField<v1::Selector>* out) {
+  for (const auto& s : selectors) {
+    auto* sel = out->Add();
+    sel->set_type(s.type);
+    sel->set_value(s.value);
+  }
+}
+
 v1::Entry ToProto(const RegistrationEntry& e) {
   v1::Entry out;
   out.set_id(e.entry_id);
   out.set_spiffe_id(e.spiffe_id);
   out.set_parent_id(e.parent_id);
-  for (const auto& s : e.selectors) {
-    auto* sel = out.add_selectors();
-    sel->set_type(s.type);
-    sel->set_value(s.value);
-  }
+  AddSelectors(e.selectors, out.mutable_selectors());
   out.set_x509_svid_ttl(e.x509_svid_ttl);
   out.set_jwt_svid_ttl(e.jwt_svid_ttl);
   for (const auto& d : e.dns_names) out.add_dns_names(d);

@@ -10,6 +10,8 @@
 namespace edgeid::server {
 
 v1::Entry ToProto(const RegistrationEntry& entry);
+void AddSelectors(const std::vector<Selector>& selectors,
+                  google::protobuf::RepeatedPtrField<v1::Selector>* out);
 RegistrationEntry FromProto(const v1::Entry& entry);
 
 // Refuses entries that must not be stored: SPIFFE and parent IDs that are invalid or outside

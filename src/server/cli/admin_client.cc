@@ -2,6 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <iostream>
+
+#include "common/duration.h"
+#include "server/api/entry_convert.h"
+
 namespace edgeid::server::cli {
 
 Result<std::shared_ptr<grpc::Channel>> ConnectAdmin(const std::string& socket_path) {
@@ -24,6 +29,33 @@ std::string Describe(const grpc::Status& status, const std::string& socket_path)
     return "cannot reach the server on " + socket_path + ": " + status.error_message();
   }
   return status.error_message();
+}
+
+int CommandFailed(const std::string& command, const std::string& message) {
+  std::cerr << "edgeid-server " << command << ": " << message << "\n";
+  return 1;
+}
+
+Result<int32_t> ParseTtlFlag(const std::string& text, const std::string& flag) {
+  if (text.empty()) return int32_t{0};
+  bool digits = text.find_first_not_of("0123456789") == std::string::npos;
+  auto seconds = digits && text.size() <= 10
+                     ? Result<std::chrono::seconds>(std::chrono::seconds(std::stoll(text)))
+                     : ParseDuration(text);
+  if (!seconds.ok()) return InvalidArgument(flag + ": " + seconds.error().message);
+  if (seconds->count() > INT32_MAX) return InvalidArgument(flag + ": too long");
+  return static_cast<int32_t>(seconds->count());
+}
+
+Status AddSelectorFlags(const std::vector<std::string>& texts,
+                        google::protobuf::RepeatedPtrField<v1::Selector>* out) {
+  for (const auto& text : texts) {
+    auto s = EDGEID_TRY(ParseSelector(text));
+    auto* sel = out->Add();
+    sel->set_type(s.type);
+    sel->set_value(s.value);
+  }
+  return OkStatus();
 }
 
 }  // namespace edgeid::server::cli

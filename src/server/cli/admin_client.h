@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "edgeid/server/v1/types.pb.h"
 
 namespace edgeid::server::cli {
 
@@ -18,6 +19,16 @@ Result<std::shared_ptr<grpc::Channel>> ConnectAdmin(const std::string& socket_pa
 std::unique_ptr<grpc::ClientContext> AdminContext();
 // "Unavailable: cannot reach ..." for a failed call.
 std::string Describe(const grpc::Status& status, const std::string& socket_path);
+
+// Prints "edgeid-server <command>: <message>" to stderr; returns the exit status 1.
+int CommandFailed(const std::string& command, const std::string& message);
+
+// A TTL flag: whole seconds ("600") or a duration ("10m"); empty gives 0 (the server's default).
+Result<int32_t> ParseTtlFlag(const std::string& text, const std::string& flag);
+
+// "type:value" flags to selectors in `out`.
+Status AddSelectorFlags(const std::vector<std::string>& texts,
+                        google::protobuf::RepeatedPtrField<v1::Selector>* out);
 
 // A message as JSON with the proto field names, for `--output json`.
 template <typename Message>

@@ -23,8 +23,7 @@ struct AgentFlags {
 };
 
 int Fail(const std::string& command, const std::string& message) {
-  std::cerr << "edgeid-server " << command << ": " << message << "\n";
-  return 1;
+  return CommandFailed(command, message);
 }
 
 std::string Time(int64_t unix_seconds) {
@@ -60,13 +59,8 @@ int List(const AgentFlags& f) {
   v1::ListAgentsRequest request;
   request.mutable_filter()->set_by_attestation_type(f.attestation_type);
   request.mutable_filter()->set_only_banned(f.banned);
-  for (const auto& text : f.selectors) {
-    auto s = ParseSelector(text);
-    if (!s.ok()) return Fail("agent list", s.error().message);
-    auto* sel = request.mutable_filter()->add_by_selectors();
-    sel->set_type(s->type);
-    sel->set_value(s->value);
-  }
+  auto added = AddSelectorFlags(f.selectors, request.mutable_filter()->mutable_by_selectors());
+  if (!added.ok()) return Fail("agent list", added.error().message);
   v1::ListAgentsResponse response;
   auto status = (*stub)->ListAgents(AdminContext().get(), request, &response);
   if (!status.ok()) return Fail("agent list", Describe(status, f.admin_socket));
@@ -147,17 +141,13 @@ int Count(const AgentFlags& f) {
 }
 
 int Generate(const AgentFlags& f) {
-  bool digits = !f.ttl.empty() && f.ttl.find_first_not_of("0123456789") == std::string::npos;
-  auto ttl = digits ? Result<std::chrono::seconds>(std::chrono::seconds(std::stoll(f.ttl)))
-                    : ParseDuration(f.ttl);
-  if (!ttl.ok()) return Fail("token generate", "--ttl: " + ttl.error().message);
-  if (ttl->count() <= 0 || ttl->count() > INT32_MAX) {
-    return Fail("token generate", "--ttl must be positive");
-  }
+  auto ttl = ParseTtlFlag(f.ttl, "--ttl");
+  if (!ttl.ok()) return Fail("token generate", ttl.error().message);
+  if (*ttl <= 0) return Fail("token generate", "--ttl must be positive");
   auto stub = Connect(f);
   if (!stub.ok()) return Fail("token generate", stub.error().message);
   v1::CreateJoinTokenRequest request;
-  request.set_ttl(static_cast<int32_t>(ttl->count()));
+  request.set_ttl(*ttl);
   request.set_agent_id(f.spiffe_id);
   v1::JoinToken token;
   auto status = (*stub)->CreateJoinToken(AdminContext().get(), request, &token);

@@ -28,8 +28,7 @@ struct Flags {
 };
 
 int Fail(const std::string& command, const std::string& message) {
-  std::cerr << "edgeid-server " << command << ": " << message << "\n";
-  return 1;
+  return CommandFailed(command, message);
 }
 
 void AddCommon(CLI::App* cmd, Flags& f) {
@@ -40,15 +39,9 @@ void AddCommon(CLI::App* cmd, Flags& f) {
 }
 
 Result<int32_t> TtlSeconds(const std::string& text) {
-  if (text.empty()) return int32_t{0};
-  bool digits = text.find_first_not_of("0123456789") == std::string::npos;
-  auto ttl = digits ? Result<std::chrono::seconds>(std::chrono::seconds(std::stoll(text)))
-                    : ParseDuration(text);
-  if (!ttl.ok()) return InvalidArgument("--ttl: " + ttl.error().message);
-  if (ttl->count() <= 0 || ttl->count() > INT32_MAX) {
-    return InvalidArgument("--ttl must be positive");
-  }
-  return static_cast<int32_t>(ttl->count());
+  auto ttl = EDGEID_TRY(ParseTtlFlag(text, "--ttl"));
+  if (ttl < 0 || (!text.empty() && ttl == 0)) return InvalidArgument("--ttl must be positive");
+  return ttl;
 }
 
 // The bundle in the requested format: PEM certificates, or the SPIFFE bundle document.

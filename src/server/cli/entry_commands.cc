@@ -47,18 +47,7 @@ void AddEntryFields(CLI::App* cmd, EntryFlags& f) {
 }
 
 int Error(const std::string& command, const std::string& message) {
-  std::cerr << "edgeid-server entry " << command << ": " << message << "\n";
-  return 1;
-}
-
-Result<int32_t> Ttl(const std::string& text, const char* flag) {
-  if (text.empty()) return int32_t{0};
-  bool digits = text.find_first_not_of("0123456789") == std::string::npos;
-  auto seconds = digits ? Result<std::chrono::seconds>(std::chrono::seconds(std::stoll(text)))
-                        : ParseDuration(text);
-  if (!seconds.ok()) return InvalidArgument(std::string(flag) + ": " + seconds.error().message);
-  if (seconds->count() > INT32_MAX) return InvalidArgument(std::string(flag) + ": too long");
-  return static_cast<int32_t>(seconds->count());
+  return CommandFailed("entry " + command, message);
 }
 
 Result<v1::Entry> BuildEntry(const EntryFlags& f, bool need_id) {
@@ -77,15 +66,9 @@ Result<v1::Entry> BuildEntry(const EntryFlags& f, bool need_id) {
     e.set_parent_id(f.parent_id);
   }
   if (f.selectors.empty()) return InvalidArgument("at least one --selector is required");
-  for (const auto& text : f.selectors) {
-    auto s = ParseSelector(text);
-    if (!s.ok()) return s.error();
-    auto* sel = e.add_selectors();
-    sel->set_type(s->type);
-    sel->set_value(s->value);
-  }
-  e.set_x509_svid_ttl(EDGEID_TRY(Ttl(f.x509_ttl, "--x509-svid-ttl")));
-  e.set_jwt_svid_ttl(EDGEID_TRY(Ttl(f.jwt_ttl, "--jwt-svid-ttl")));
+  EDGEID_RETURN_IF_ERROR(AddSelectorFlags(f.selectors, e.mutable_selectors()));
+  e.set_x509_svid_ttl(EDGEID_TRY(ParseTtlFlag(f.x509_ttl, "--x509-svid-ttl")));
+  e.set_jwt_svid_ttl(EDGEID_TRY(ParseTtlFlag(f.jwt_ttl, "--jwt-svid-ttl")));
   for (const auto& d : f.dns_names) e.add_dns_names(d);
   for (const auto& t : f.federates_with) e.add_federates_with(t);
   e.set_admin(f.admin);
@@ -205,12 +188,8 @@ int Show(const EntryFlags& f) {
     filter->set_by_parent_id(f.parent_id);
     filter->set_by_federates_with(f.federates_filter);
     filter->set_selectors_superset(f.match_superset);
-    for (const auto& text : f.selectors) {
-      auto s = ParseSelector(text);
-      if (!s.ok()) return Error("show", s.error().message);
-      auto* sel = filter->add_by_selectors();
-      sel->set_type(s->type);
-      sel->set_value(s->value);
+    if (auto added = AddSelectorFlags(f.selectors, filter->mutable_by_selectors()); !added.ok()) {
+      return Error("show", added.error().message);
     }
     auto status = stub->ListEntries(AdminContext().get(), request, &response);
     if (!status.ok()) return Error("show", Describe(status, f.admin_socket));

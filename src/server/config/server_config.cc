@@ -215,6 +215,34 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerF
   Override(raw.log_level, flags.log_level);
   Override(raw.log_format, flags.log_format);
   if (flags.health_port) raw.health_port = *flags.health_port;
+  for (auto [flag, target, name] :
+       {std::tuple{&flags.ca_ttl, &raw.ca_ttl, "--ca-ttl"},
+        std::tuple{&flags.default_x509_svid_ttl, &raw.x509_ttl, "--default-x509-svid-ttl"},
+        std::tuple{&flags.default_jwt_svid_ttl, &raw.jwt_ttl, "--default-jwt-svid-ttl"},
+        std::tuple{&flags.agent_ttl, &raw.agent_ttl, "--agent-ttl"}}) {
+    if (!*flag) continue;
+    auto d = ParseDuration(**flag);
+    if (!d.ok()) return Bad(name, d.error().message);
+    if (d->count() <= 0) return Bad(name, "must be positive");
+    *target = *d;
+  }
+  Override(raw.ca_key_type, flags.ca_key_type);
+  Override(raw.jwt_key_type, flags.jwt_key_type);
+  Override(raw.jwt_issuer, flags.jwt_issuer);
+  Override(raw.datastore_path, flags.datastore_path);
+  if (flags.keys_path) {
+    raw.keys_path = flags.keys_path;
+    if (!raw.key_manager) raw.key_manager = KeyManagerKind::kDisk;
+  }
+  Override(raw.x509pop_ca_bundle_path, flags.x509pop_ca_bundle_path);
+  for (auto [flag, target, name] :
+       {std::tuple{&flags.attestation_rate_limit, &raw.attestation_rate,
+                   "--attestation-rate-limit"},
+        std::tuple{&flags.signing_rate_limit, &raw.signing_rate, "--signing-rate-limit"}}) {
+    if (!*flag) continue;
+    if (**flag < 0) return Bad(name, "must be a number of requests per second, 0 to turn it off");
+    *target = **flag;
+  }
 
   if (!raw.trust_domain || raw.trust_domain->empty()) {
     return Bad("server.trust_domain", "is required (or --trust-domain)");

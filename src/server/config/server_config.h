@@ -59,6 +59,11 @@ struct ServerFlags {
   std::optional<std::string> log_level;
   std::optional<std::string> log_format;
   std::optional<uint16_t> health_port;
+  // Durations as in the file ("90s", "1h"); parsed and checked like the file's values.
+  std::optional<std::string> ca_ttl, default_x509_svid_ttl, default_jwt_svid_ttl, agent_ttl;
+  std::optional<std::string> ca_key_type, jwt_key_type, jwt_issuer;
+  std::optional<std::string> datastore_path, keys_path, x509pop_ca_bundle_path;
+  std::optional<double> attestation_rate_limit, signing_rate_limit;
 };
 
 // Reads the TOML file named by the flags (if any), applies the flags, fills defaults and checks

@@ -144,6 +144,45 @@ TEST(ServerConfigTest, FlagsOverrideTheFile) {
   EXPECT_EQ(c.log_format, LogFormat::kJson);
 }
 
+TEST(ServerConfigTest, EveryServerKeyIsAlsoAFlag) {
+  edgeid::testing::TempDir dir;
+  edgeid::testing::WriteTestFile(dir.File("roots.pem"),
+                                 edgeid::testing::MakeTestCa("x509pop-ca").cert.ToPem());
+  ServerFlags flags = Minimal();
+  flags.ca_ttl = "48h";
+  flags.default_x509_svid_ttl = "20m";
+  flags.default_jwt_svid_ttl = "1m";
+  flags.agent_ttl = "30m";
+  flags.ca_key_type = "ec-p384";
+  flags.jwt_key_type = "rsa-2048";
+  flags.jwt_issuer = "https://oidc.example.org";
+  flags.datastore_path = "/srv/db";
+  flags.keys_path = "/srv/keys";
+  flags.x509pop_ca_bundle_path = dir.File("roots.pem");
+  flags.attestation_rate_limit = 5;
+  flags.signing_rate_limit = 0;
+  auto c = Unwrap(ParseServerConfig("[server]\nca_ttl = \"12h\"\n", flags));
+  EXPECT_EQ(c.ca_ttl, std::chrono::hours(48)) << "the flag wins over the file";
+  EXPECT_EQ(c.default_x509_svid_ttl, std::chrono::minutes(20));
+  EXPECT_EQ(c.default_jwt_svid_ttl, std::chrono::minutes(1));
+  EXPECT_EQ(c.agent_ttl, std::chrono::minutes(30));
+  EXPECT_EQ(c.ca_key_type, crypto::KeyType::kEcP384);
+  EXPECT_EQ(c.jwt_key_type, crypto::KeyType::kRsa2048);
+  EXPECT_EQ(c.jwt_issuer, "https://oidc.example.org");
+  EXPECT_EQ(c.datastore_path, "/srv/db");
+  EXPECT_EQ(c.keys_path, "/srv/keys");
+  EXPECT_EQ(c.x509pop_ca_bundle_path, dir.File("roots.pem"));
+  EXPECT_EQ(c.attestation_rate_limit, 5);
+  EXPECT_EQ(c.signing_rate_limit, 0);
+
+  ServerFlags bad = Minimal();
+  bad.agent_ttl = "soon";
+  EXPECT_NE(ErrorOf("", bad).find("--agent-ttl"), std::string::npos);
+  bad = Minimal();
+  bad.signing_rate_limit = -2;
+  EXPECT_NE(ErrorOf("", bad).find("--signing-rate-limit"), std::string::npos);
+}
+
 TEST(ServerConfigTest, ErrorsNameTheKey) {
   EXPECT_NE(ErrorOf("", {}).find("server.trust_domain: is required"), std::string::npos);
   ServerFlags no_dir;
