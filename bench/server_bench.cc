@@ -132,6 +132,18 @@ class ServerProcess {
     waitpid(pid_, &status, 0);
   }
   int port() const { return port_; }
+  // CPU seconds the server has used (user + system), from /proc/<pid>/stat.
+  double CpuSeconds() const {
+    std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::stod(field);
+    }
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
   double ResidentBytes() const {
     std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
     std::string line;
@@ -228,13 +240,20 @@ int Main(int argc, char** argv) {
   auto attested = Must(client.AttestJoinToken(token.value(), agent_key), "attest");
   (void)client.UseIdentity(attested.svid);
   const std::string agent_id = attested.svid.id.str();
+  auto t0 = Clock::now();
+
+  // The channel is connected first, so that the TLS handshake is not counted as sync.
+  t0 = Clock::now();
+  Must(client.GetBundles(), "bundles");
+  double connect_ms = Seconds(Clock::now() - t0) * 1e3;
 
   // 1. Entry creation over the admin socket, batches of 500.
-  auto t0 = Clock::now();
+  t0 = Clock::now();
   auto ids = CreateEntries(*entries, agent_id, 10000, 0);
   double create_rate = 10000 / Seconds(Clock::now() - t0);
 
-  // 2. Sync of the 10,000 authorised entries: first (loads the server's entry snapshot), then warm.
+  // 2. Sync of the 10,000 authorised entries right after they were created (the server reloads
+  // its entry snapshot for it, or has just done so in the background), then warm.
   t0 = Clock::now();
   auto first = Must(client.SyncEntries({}), "sync");
   double sync_cold_ms = Seconds(Clock::now() - t0) * 1e3;
@@ -299,11 +318,17 @@ int Main(int argc, char** argv) {
   double issue_rate = static_cast<double>(issued) / Seconds(Clock::now() - t0);
   if (failed) Die("issuance failed");
 
-  // 4. Memory with 100,000 entries (90,000 more for other agents), snapshot loaded.
+  // 4. Memory with 100,000 entries (90,000 more for other agents), snapshot loaded, read after
+  // the server's background reload has settled.
   double rss_10k = server.ResidentBytes();
   CreateEntries(*entries, "spiffe://bench.example/edgeid/agent/other", 90000, 10000);
   Must(client.SyncEntries(known), "sync");
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   double rss_100k = server.ResidentBytes();
+  // 5. What 100,000 entries cost an idle server (no agent calls): its periodic work.
+  double cpu_before = server.CpuSeconds();
+  std::this_thread::sleep_for(std::chrono::seconds(10));
+  double idle_cpu = (server.CpuSeconds() - cpu_before) / 10;
 
   std::printf("%-46s %10s  %s\n", "server benchmark", "result", "against the limit");
   std::printf("%-46s %10s\n", "entry creation (admin API, batches of 500)",
@@ -311,7 +336,8 @@ int Main(int argc, char** argv) {
   std::printf("%-46s %10s  %3.0f%% of %d x verify+sign (goal 50%%)\n",
               "X.509-SVID issuance over TLS (batches of 100)", Rate(issue_rate).c_str(),
               100 * issue_rate / ceiling_all, cores);
-  std::printf("%-46s %7.1f ms  (goal < 50 ms)\n", "sync 10,000 entries, first (loads snapshot)",
+  std::printf("%-46s %7.1f ms\n", "TLS connection and first call (GetBundles)", connect_ms);
+  std::printf("%-46s %7.1f ms  (goal < 50 ms)\n", "sync 10,000 entries, just after creating them",
               sync_cold_ms);
   std::printf("%-46s %7.1f ms  (goal < 50 ms)\n", "sync 10,000 entries, warm (median of 5)",
               warm[2]);
@@ -321,10 +347,16 @@ int Main(int argc, char** argv) {
   std::printf("%-46s %7.1f MB\n", "server RSS, 10,000 entries", rss_10k / 1e6);
   std::printf("%-46s %7.1f MB  (%.0f bytes per entry)\n", "server RSS, 100,000 entries",
               rss_100k / 1e6, (rss_100k - rss_empty) / 100000);
+  std::printf("%-46s %7.1f %% of one core\n", "server CPU when idle, 100,000 entries",
+              100 * idle_cpu);
   std::printf("\nGoal: issuance >= 50%% of %d x (verify+sign): %s (%.0f%%)\n", cores,
               issue_rate >= 0.5 * ceiling_all ? "met" : "NOT met", 100 * issue_rate / ceiling_all);
   std::printf("Goal: sync of 10,000 entries < 50 ms: %s (warm %.1f ms, first %.1f ms)\n",
               warm[2] < 50 ? "met" : "NOT met", warm[2], sync_cold_ms);
+  if (std::getenv("EDGEID_BENCH_KEEP") != nullptr) {
+    std::printf("kept %s\n", dir.c_str());
+    return 0;
+  }
   std::string rm = "rm -rf " + dir;
   return std::system(rm.c_str()) == 0 ? 0 : 0;
 }

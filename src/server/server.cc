@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -164,6 +165,7 @@ Status Server::Run() {
   log_->info("edgeid-server ready: trust domain {}", config_.trust_domain.name());
   sigset_t signals = TerminationSignals();
   auto next_rotation = Clock::now() + kRotationCheckInterval;
+  uint64_t last_generation = 0;
   for (;;) {
     timespec wait{1, 0};
     int received = sigtimedwait(&signals, nullptr, &wait);
@@ -174,6 +176,13 @@ Status Server::Run() {
     // Reloads the entry snapshot here when it is stale, so that agents' calls find it ready.
     if (auto snapshot = authorized_entries_->Snapshot(); !snapshot.ok()) {
       log_->error("loading registration entries: {}", snapshot.error().message);
+    } else if ((*snapshot)->generation != last_generation) {
+      last_generation = (*snapshot)->generation;
+      log_->debug("registration entries in memory: {} (loaded in {} ms)", (*snapshot)->by_id.size(),
+                  (*snapshot)->load_time.count() / 1000);
+      // The previous snapshot is freed by now (or soon); hand its pages back to the system
+      // rather than keep the peak of two snapshots for good.
+      malloc_trim(0);
     }
     if (Clock::now() >= next_rotation) {
       auto ticked = authority_->Tick(Clock::now());

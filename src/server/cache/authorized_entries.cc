@@ -16,6 +16,7 @@ void AuthorizedEntries::Invalidate() {
 }
 
 Result<std::shared_ptr<const EntrySnapshot>> AuthorizedEntries::Load(uint64_t generation) {
+  auto started = std::chrono::steady_clock::now();
   auto entries = EDGEID_TRY(datastore_.ListRegistrationEntries({}));
   auto snapshot = std::make_shared<EntrySnapshot>();
   snapshot->generation = generation;
@@ -29,28 +30,34 @@ Result<std::shared_ptr<const EntrySnapshot>> AuthorizedEntries::Load(uint64_t ge
       snapshot->by_parent[entry->parent_id].push_back(entry);
     }
   }
+  snapshot->load_time = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
   return std::shared_ptr<const EntrySnapshot>(std::move(snapshot));
 }
 
 Result<std::shared_ptr<const EntrySnapshot>> AuthorizedEntries::Snapshot() {
-  std::unique_lock reload(reload_mu_, std::defer_lock);
-  uint64_t generation = 0;
+  auto usable = [this] {
+    bool expired = std::chrono::steady_clock::now() - loaded_at_ >= reload_interval_;
+    // A load started after a change must be waited for; a periodic one need not be.
+    return snapshot_ && !stale_ && !loading_fresh_ && (!expired || loading_);
+  };
   {
     std::lock_guard lock(mu_);
-    bool expired = std::chrono::steady_clock::now() - loaded_at_ >= reload_interval_;
-    if (snapshot_ && !stale_ && !expired) return snapshot_;
-    if (snapshot_ && !stale_) {
-      // Only the periodic refresh is due: if another caller is already loading, this one
-      // serves the current snapshot instead of waiting.
-      if (!reload.try_lock()) return snapshot_;
-    }
+    if (usable()) return snapshot_;
   }
-  // After a local change (stale) every caller waits for a snapshot that includes it.
-  if (!reload.owns_lock()) reload.lock();
+  std::lock_guard reload(reload_mu_);
+  uint64_t generation = 0;
+  // A periodic refresh is skipped when the store says nobody else changed it.
+  auto marker = datastore_.ExternalChangeMarker();
   {
     std::lock_guard lock(mu_);
-    bool expired = std::chrono::steady_clock::now() - loaded_at_ >= reload_interval_;
-    if (snapshot_ && !stale_ && !expired) return snapshot_;  // loaded while this one waited
+    if (usable()) return snapshot_;  // loaded while this caller waited
+    if (snapshot_ && !stale_ && marker.ok() && loaded_marker_ && *loaded_marker_ == *marker) {
+      loaded_at_ = std::chrono::steady_clock::now();
+      return snapshot_;
+    }
+    loading_fresh_ = stale_ || !snapshot_;
+    loading_ = true;
     // Cleared before loading: a change made during the load marks it stale again.
     stale_ = false;
     generation = ++generation_;
@@ -58,6 +65,8 @@ Result<std::shared_ptr<const EntrySnapshot>> AuthorizedEntries::Snapshot() {
   auto started = std::chrono::steady_clock::now();
   auto loaded = Load(generation);  // without mu_: agents keep using the current snapshot
   std::lock_guard lock(mu_);
+  loading_ = false;
+  loading_fresh_ = false;
   if (!loaded.ok()) {
     stale_ = true;
     // The last good snapshot keeps serving while the datastore is unavailable.
@@ -66,6 +75,8 @@ Result<std::shared_ptr<const EntrySnapshot>> AuthorizedEntries::Snapshot() {
   }
   snapshot_ = std::move(*loaded);
   loaded_at_ = started;
+  // Read before the load, so a change committed during it still differs next time.
+  loaded_marker_ = marker.ok() ? std::optional<int64_t>(*marker) : std::nullopt;
   per_agent_.clear();
   return snapshot_;
 }

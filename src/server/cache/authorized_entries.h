@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -21,6 +22,7 @@ using EntryPtr = std::shared_ptr<const RegistrationEntry>;
 
 struct EntrySnapshot {
   uint64_t generation = 0;
+  std::chrono::microseconds load_time{0};  // reading and indexing every entry
   std::unordered_map<std::string, EntryPtr> by_id;
   std::unordered_map<std::string, std::vector<EntryPtr>> by_parent;
   std::vector<EntryPtr> aliases;  // parented to the server: node aliases
@@ -62,7 +64,10 @@ class AuthorizedEntries {
   std::mutex mu_;
   std::shared_ptr<const EntrySnapshot> snapshot_;
   std::chrono::steady_clock::time_point loaded_at_;
-  bool stale_ = true;
+  std::optional<int64_t> loaded_marker_;  // the store's change marker at the last load
+  bool stale_ = true;                     // changed since the last load began
+  bool loading_ = false;                  // a load is running
+  bool loading_fresh_ = false;            // ... and it began after a change: callers wait for it
   uint64_t generation_ = 0;
   struct CachedSet {
     std::vector<Selector> node_selectors;

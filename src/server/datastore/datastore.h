@@ -50,6 +50,13 @@ class DataStore {
   virtual Result<std::vector<std::string>> ListBundleTrustDomains() = 0;
   virtual Status DeleteBundle(const std::string& trust_domain) = 0;
 
+  // A number that changes whenever another connection or process changed the store, so that
+  // caches of it reload only when they must. Unimplemented when the store cannot tell (callers
+  // then reload on a timer).
+  virtual Result<int64_t> ExternalChangeMarker() {
+    return Error{ErrorCode::kFailedPrecondition, "no change marker"};
+  }
+
   // The CA journal: an opaque document the CA writes so a restarted server resumes its keys.
   virtual Status SetCaJournal(const std::string& data) = 0;
   virtual Result<std::string> FetchCaJournal() = 0;

@@ -80,5 +80,24 @@ TEST_F(AuthorizedEntriesTest, InvalidateReloadsAndStaleSnapshotsStay) {
   EXPECT_EQ(For({}).size(), 2u);
 }
 
+TEST_F(AuthorizedEntriesTest, PeriodicRefreshReloadsOnlyAfterAnotherWriter) {
+  AuthorizedEntries quick(*ds_, kServer, std::chrono::milliseconds(0));
+  Add("spiffe://td/a", kAgent, {{"unix", "uid:1"}});
+  auto first = Unwrap(quick.Snapshot());
+  EXPECT_EQ(Unwrap(quick.Snapshot())->generation, first->generation)
+      << "nothing changed: the due refresh keeps the snapshot";
+
+  // Another process (here: another connection) writes to the same file.
+  auto other = Unwrap(SqliteDataStore::Open(dir_.File("db")));
+  RegistrationEntry e;
+  e.spiffe_id = "spiffe://td/b";
+  e.parent_id = kAgent;
+  e.selectors = {{"unix", "uid:2"}};
+  ASSERT_TRUE(other->CreateRegistrationEntry(e).ok());
+  auto second = Unwrap(quick.Snapshot());
+  EXPECT_GT(second->generation, first->generation);
+  EXPECT_EQ(second->by_id.size(), 2u);
+}
+
 }  // namespace
 }  // namespace edgeid::server

@@ -564,4 +564,11 @@ Result<std::string> SqliteDataStore::FetchCaJournal() {
   return stmt.Text(0);
 }
 
+Result<int64_t> SqliteDataStore::ExternalChangeMarker() {
+  std::lock_guard lock(mu_);
+  auto stmt = EDGEID_TRY(Statement::Prepare(db_.get(), "PRAGMA data_version"));
+  EDGEID_TRY(stmt.Step());
+  return stmt.Int(0);
+}
+
 }  // namespace edgeid::server

@@ -44,6 +44,8 @@ class SqliteDataStore final : public DataStore {
 
   Status SetCaJournal(const std::string& data) override;
   Result<std::string> FetchCaJournal() override;
+  // SQLite's data_version: it changes when another connection commits to the file.
+  Result<int64_t> ExternalChangeMarker() override;
 
  private:
   explicit SqliteDataStore(sqlite::DbPtr db) : db_(std::move(db)) {}
