@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <regex>
@@ -65,6 +66,7 @@ double RawRate(bool sign, int threads, double seconds) {
   std::atomic<long> total{0};
   auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
   std::vector<std::thread> workers;
+  workers.reserve(static_cast<size_t>(threads));
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
       crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
@@ -101,6 +103,7 @@ class ServerProcess {
     std::vector<std::string> args = {binary,        "run", "--config", dir + "/server.toml",
                                      "--log-level", "info"};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
@@ -287,6 +290,7 @@ int Main(int argc, char** argv) {
   std::atomic<bool> failed{false};
   auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
   std::vector<std::thread> streams;
+  streams.reserve(2 * static_cast<size_t>(cores));
   t0 = Clock::now();
   // Twice as many streams as cores, so the server always has a batch waiting.
   for (int t = 0; t < 2 * cores; ++t) {
@@ -297,7 +301,7 @@ int Main(int argc, char** argv) {
       v1::BatchNewX509SVIDRequest request;
       for (int i = 0; i < 100; ++i) {
         auto* p = request.add_params();
-        p->set_entry_id(ids[static_cast<size_t>(t * 100 + i)]);
+        p->set_entry_id(ids[static_cast<size_t>(t) * 100 + static_cast<size_t>(i)]);
         p->set_csr(csrs[static_cast<size_t>(i)]);
       }
       while (Clock::now() < deadline) {
@@ -357,13 +361,19 @@ int Main(int argc, char** argv) {
     std::printf("kept %s\n", dir.c_str());
     return 0;
   }
-  std::string rm = "rm -rf " + dir;
-  return std::system(rm.c_str()) == 0 ? 0 : 0;
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  return 0;
 }
 
 }  // namespace
 }  // namespace edgeid::bench
 
 int main(int argc, char** argv) {
-  return edgeid::bench::Main(argc, argv);
+  try {
+    return edgeid::bench::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "server_bench: " << e.what() << "\n";
+    return 1;
+  }
 }

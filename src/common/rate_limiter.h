@@ -24,8 +24,8 @@ class RateLimiter {
 
  private:
   struct Bucket {
-    double tokens;
-    Clock::time_point updated;
+    double tokens = 0;
+    Clock::time_point updated{};
   };
   void PruneLocked(Clock::time_point now);
 

@@ -93,7 +93,7 @@ Result<NodeService::AttestationOutcome> NodeService::AttestJoinToken(const std::
 
 Result<NodeService::AttestationOutcome> NodeService::AttestX509Pop(
     const std::string& payload,
-    grpc::ServerReaderWriter<v1::AttestAgentResponse, v1::AttestAgentRequest>& stream) {
+    grpc::ServerReaderWriter<v1::AttestAgentResponse, v1::AttestAgentRequest>& stream) const {
   if (options_.x509pop_roots.empty()) {
     return PermissionDenied("x509pop attestation is not configured on this server");
   }

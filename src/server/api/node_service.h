@@ -21,7 +21,7 @@ namespace edgeid::server {
 
 // Request limits beyond gRPC's message size.
 inline constexpr int kMaxCsrsPerBatch = 1000;
-inline constexpr size_t kMaxCsrBytes = 16 * 1024;
+inline constexpr size_t kMaxCsrBytes = size_t{16} * 1024;
 inline constexpr size_t kMaxKnownRevisions = 1'000'000;
 inline constexpr int kEntriesPerSyncPage = 1000;
 inline constexpr int kMaxAudiences = 32;
@@ -77,7 +77,7 @@ class NodeService final : public v1::NodeService::Service {
   Result<AttestationOutcome> AttestJoinToken(const std::string& token);
   Result<AttestationOutcome> AttestX509Pop(
       const std::string& payload,
-      grpc::ServerReaderWriter<v1::AttestAgentResponse, v1::AttestAgentRequest>& stream);
+      grpc::ServerReaderWriter<v1::AttestAgentResponse, v1::AttestAgentRequest>& stream) const;
   Result<v1::X509SVID> SignAgentSvid(const spiffe::SpiffeId& id, const std::string& csr_der);
   grpc::Status Refuse(const grpc::ServerContext& context, const char* rpc, const Error& error);
 
