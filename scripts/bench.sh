@@ -10,7 +10,7 @@ scripts/deps.sh
 # Paths relative to the checkout let ccache reuse objects across clones (CI builds a fresh one).
 export CCACHE_BASEDIR="$PWD"
 cmake --preset release >/dev/null
-cmake --build --preset release --target spiffe_bench server_bench edgeid-server | tail -n 1
+cmake --build --preset release --target spiffe_bench datastore_bench server_bench edgeid-server | tail -n 1
 
 results=build/release/bench/results
 mkdir -p "$results"
@@ -18,6 +18,10 @@ build/release/bench/spiffe_bench --benchmark_min_time="${EDGEID_BENCH_MIN_TIME:-
   --benchmark_repetitions="${EDGEID_BENCH_REPETITIONS:-5}" --benchmark_report_aggregates_only=true \
   --benchmark_out="$results/spiffe.json" --benchmark_out_format=json "$@"
 /usr/bin/python3 bench/report.py "$results/spiffe.json"
+
+# The server's entry snapshot over SQLite with 10,000 entries.
+build/release/bench/datastore_bench --benchmark_min_time="${EDGEID_BENCH_MIN_TIME:-0.5}" \
+  --benchmark_out="$results/datastore.json" --benchmark_out_format=json
 
 # A real edgeid-server process under load over its admin socket and TLS agent API.
 if [[ -z "${EDGEID_BENCH_SKIP_SERVER:-}" ]]; then
