@@ -22,10 +22,9 @@ bool RateLimiter::Allow(const std::string& caller, double cost, Clock::time_poin
     bucket.tokens = std::min(burst_, bucket.tokens + std::max(0.0, elapsed) * rate_);
     bucket.updated = now;
   }
-  // A request larger than the burst could never pass; it is admitted when the bucket is full.
-  double needed = std::min(cost, burst_);
-  if (bucket.tokens < needed) return false;
-  bucket.tokens -= needed;
+  // A request larger than the burst never passes: callers split it.
+  if (bucket.tokens < cost) return false;
+  bucket.tokens -= cost;
   return true;
 }
 

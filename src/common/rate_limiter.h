@@ -17,7 +17,7 @@ class RateLimiter {
   explicit RateLimiter(double rate, double burst = 0);
 
   // Takes `cost` tokens from `caller`'s bucket; false (and nothing taken) when there are not
-  // enough.
+  // enough. A cost above the burst is always refused.
   bool Allow(const std::string& caller, double cost = 1, Clock::time_point now = Clock::now());
 
   bool enabled() const { return rate_ > 0; }

@@ -36,6 +36,13 @@ TEST(RateLimiterTest, CostCountsAndRefusalTakesNothing) {
   EXPECT_FALSE(limiter.Allow("a", 1, t));
 }
 
+TEST(RateLimiterTest, CostAboveTheBurstIsAlwaysRefused) {
+  RateLimiter limiter(10);
+  auto t = Clock::now();
+  EXPECT_FALSE(limiter.Allow("a", 11, t));
+  EXPECT_TRUE(limiter.Allow("a", 10, t)) << "the refusal took nothing";
+}
+
 TEST(RateLimiterTest, ZeroRateIsOff) {
   RateLimiter limiter(0);
   EXPECT_FALSE(limiter.enabled());

@@ -355,6 +355,10 @@ TEST_F(AgentApiTest, SyncSendsAuthorisedEntriesAndThenOnlyDiffs) {
   EXPECT_EQ(diff.changed[0].selectors(0).value(), "uid:1001");
   EXPECT_EQ(diff.removed_ids, std::vector<std::string>{child});
   EXPECT_EQ(diff.total, 1);
+
+  auto malformed = client->SyncEntries({{std::string(300, 'x'), 1}});
+  ASSERT_FALSE(malformed.ok());
+  EXPECT_EQ(malformed.error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST_F(AgentApiTest, NodeAliasGivesMatchingAgentsItsEntries) {
@@ -475,6 +479,18 @@ TEST_F(AgentApiTest, BannedAgentsAreRefusedAndEvictedOnesMustAttestAgain) {
   auto back = Unwrap(Client()->AttestX509Pop(NodeChain(), NodeKey(), NewKey()));
   EXPECT_EQ(back.svid.id.str(), id);
   EXPECT_EQ(Cli("agent count").output, "1 attested agent\n");
+}
+
+TEST_F(AgentApiTest, NoEntryMayClaimTheServerOrAnAgentId) {
+  for (const char* id :
+       {"spiffe://example.org/edgeid/server", "spiffe://example.org/edgeid/agent/x509pop/abc"}) {
+    auto r = Cli(std::string("entry create --spiffe-id ") + id +
+                 " --parent-id spiffe://example.org/edgeid/agent/a --selector unix:uid:0");
+    EXPECT_NE(r.exit_code, 0) << id;
+    EXPECT_NE(r.output.find("reserved"), std::string::npos) << r.output;
+  }
+  auto alias = Cli("token generate --ttl 60 --spiffe-id spiffe://example.org/edgeid/server");
+  EXPECT_NE(alias.exit_code, 0);
 }
 
 TEST_F(AgentApiTest, CallersWithoutAnAgentSvidAreRefused) {

@@ -82,11 +82,10 @@ grpc::Status AgentService::GetAgent(grpc::ServerContext*, const v1::GetAgentRequ
 
 grpc::Status AgentService::BanAgent(grpc::ServerContext*, const v1::BanAgentRequest* request,
                                     v1::Agent* response) {
+  auto status = datastore_.BanAttestedNode(request->id());
+  if (!status.ok()) return ToGrpc(status.error());
   auto node = datastore_.FetchAttestedNode(request->id());
   if (!node.ok()) return ToGrpc(node.error());
-  node->banned = true;
-  auto status = datastore_.UpdateAttestedNode(*node);
-  if (!status.ok()) return ToGrpc(status.error());
   log_->warn("agent {} banned", node->spiffe_id);
   *response = ToProto(*node);
   return grpc::Status::OK;
@@ -105,6 +104,9 @@ grpc::Status AgentService::CreateJoinToken(grpc::ServerContext*,
                                            v1::JoinToken* response) {
   if (request->ttl() <= 0) return ToGrpc(InvalidArgument("a positive TTL is required"));
   std::string token = request->token();
+  if (token.find('/') != std::string::npos || token.size() > 128) {
+    return ToGrpc(InvalidArgument("a join token is at most 128 characters, without '/'"));
+  }
   if (token.empty()) {
     auto uuid = NewUuid();
     if (!uuid.ok()) return ToGrpc(uuid.error());

@@ -49,6 +49,11 @@ RegistrationEntry FromProto(const v1::Entry& p) {
   return e;
 }
 
+bool IsReservedPath(std::string_view path) {
+  return path == "/edgeid/server" || path.starts_with("/edgeid/server/") ||
+         path == "/edgeid/agent" || path.starts_with("/edgeid/agent/");
+}
+
 Status ValidateEntry(const RegistrationEntry& entry, const spiffe::TrustDomain& td) {
   auto id = spiffe::SpiffeId::Parse(entry.spiffe_id);
   if (!id.ok()) return id.error().Wrap("spiffe_id");
@@ -56,6 +61,11 @@ Status ValidateEntry(const RegistrationEntry& entry, const spiffe::TrustDomain& 
     return InvalidArgument("spiffe_id " + entry.spiffe_id + " is not in trust domain " + td.name());
   }
   if (id->path().empty()) return InvalidArgument("spiffe_id " + entry.spiffe_id + " has no path");
+  if (IsReservedPath(id->path())) {
+    return InvalidArgument("spiffe_id " + entry.spiffe_id +
+                           " is reserved for the server and its agents (/edgeid/server, "
+                           "/edgeid/agent/...)");
+  }
   auto parent = spiffe::SpiffeId::Parse(entry.parent_id);
   if (!parent.ok()) return parent.error().Wrap("parent_id");
   if (!parent->MemberOf(td)) {

@@ -21,6 +21,10 @@ Status ValidateEntry(const RegistrationEntry& entry, const spiffe::TrustDomain& 
 // "unix:uid:1000" -> {"unix", "uid:1000"}: the type is everything before the first colon.
 Result<Selector> ParseSelector(std::string_view text);
 
+// Paths of the server's own ID and of agent IDs, which no entry may claim: an entry for the
+// server's ID would let an agent impersonate the server to the others.
+bool IsReservedPath(std::string_view path);
+
 // The server's own SPIFFE ID: the parent of node alias entries.
 std::string ServerSpiffeId(const spiffe::TrustDomain& td);
 

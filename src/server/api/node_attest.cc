@@ -75,6 +75,9 @@ Result<v1::X509SVID> NodeService::SignAgentSvid(const spiffe::SpiffeId& id,
 
 Result<NodeService::AttestationOutcome> NodeService::AttestJoinToken(const std::string& token) {
   if (token.empty()) return InvalidArgument("join_token: empty token");
+  if (token.size() > 128 || token.find('/') != std::string::npos) {
+    return InvalidArgument("join_token: malformed token");
+  }
   auto id = spiffe::SpiffeId::FromPath(options_.trust_domain, "/edgeid/agent/join_token/" + token);
   if (!id.ok()) return InvalidArgument("join_token: token is not a valid path segment");
   // Taken (deleted) before anything else, so a token can never be used twice.
@@ -157,7 +160,9 @@ grpc::Status NodeService::AttestAgent(
   } else if (params.data().type() == x509pop::kType) {
     outcome = AttestX509Pop(params.data().payload(), *stream);
   } else {
-    outcome = InvalidArgument("unknown attestation type \"" + params.data().type() + "\"");
+    const auto& type = params.data().type();
+    outcome = InvalidArgument(type.size() <= 32 ? "unknown attestation type \"" + type + "\""
+                                                : "unknown attestation type");
   }
   if (!outcome.ok()) return Refuse(*context, kRpc, outcome.error());
 
@@ -192,7 +197,14 @@ grpc::Status NodeService::AttestAgent(
   node.selectors = outcome->selectors;
   auto stored =
       existing.ok() ? datastore_.UpdateAttestedNode(node) : datastore_.CreateAttestedNode(node);
-  if (!stored.ok()) return Refuse(*context, kRpc, stored.error());
+  if (!stored.ok()) {
+    // Banned (or attested by a concurrent call) while this attestation ran.
+    if (stored.error().code == ErrorCode::kFailedPrecondition ||
+        stored.error().code == ErrorCode::kAlreadyExists) {
+      return Refuse(*context, kRpc, PermissionDenied(stored.error().message));
+    }
+    return Refuse(*context, kRpc, stored.error());
+  }
   log_->info("agent {} attested ({}) from {}", node.spiffe_id, node.attestation_type,
              PeerAddress(context->peer()));
   metrics_.Increment(kMetricAttestations, {{"type", node.attestation_type}});
@@ -200,7 +212,9 @@ grpc::Status NodeService::AttestAgent(
   v1::AttestAgentResponse result;
   *result.mutable_result()->mutable_svid() = std::move(*svid);
   result.mutable_result()->set_reattestable(node.can_reattest);
-  stream->Write(result);
+  if (!stream->Write(result)) {
+    log_->warn("agent {} attested but went away before receiving its SVID", node.spiffe_id);
+  }
   return grpc::Status::OK;
 }
 
@@ -219,11 +233,16 @@ grpc::Status NodeService::RenewAgent(grpc::ServerContext* context,
   if (!svid.ok()) return Refuse(*context, kRpc, svid.error());
   auto leaf = crypto::Certificate::FromDer(svid->cert_chain(0));
   if (!leaf.ok()) return Refuse(*context, kRpc, leaf.error());
-  // The current SVID stays valid until the agent first presents the new one.
-  node->new_cert_serial = leaf->serial_hex();
-  node->new_cert_not_after = svid->expires_at();
-  auto stored = datastore_.UpdateAttestedNode(*node);
-  if (!stored.ok()) return Refuse(*context, kRpc, stored.error());
+  // The current SVID stays valid until the agent first presents the new one; recorded only if
+  // the agent is still not banned and still on the serial it authenticated with.
+  auto stored = datastore_.StageAgentSvid(node->spiffe_id, node->cert_serial, leaf->serial_hex(),
+                                          svid->expires_at());
+  if (!stored.ok()) {
+    if (stored.error().code == ErrorCode::kFailedPrecondition) {
+      return Refuse(*context, kRpc, PermissionDenied(stored.error().message));
+    }
+    return Refuse(*context, kRpc, stored.error());
+  }
   *response->mutable_svid() = std::move(*svid);
   return grpc::Status::OK;
 }

@@ -1,6 +1,7 @@
 // NodeService: what attested agents call.
 #include "server/api/node_service.h"
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 
@@ -51,11 +52,17 @@ Result<AttestedNode> NodeService::Authenticate(grpc::ServerContext& context) {
   if (serial == node->cert_serial) return node;
   if (!node->new_cert_serial.empty() && serial == node->new_cert_serial) {
     // First use of the renewed SVID: it becomes the only valid one.
+    auto activated = datastore_.ActivateAgentSvid(node->spiffe_id, serial);
+    if (!activated.ok()) {
+      if (activated.error().code == ErrorCode::kFailedPrecondition) {
+        return PermissionDenied(activated.error().message);
+      }
+      return activated.error();
+    }
     node->cert_serial = node->new_cert_serial;
     node->cert_not_after = node->new_cert_not_after;
     node->new_cert_serial.clear();
     node->new_cert_not_after = 0;
-    EDGEID_RETURN_IF_ERROR(datastore_.UpdateAttestedNode(*node));
     return node;
   }
   return PermissionDenied("agent " + node->spiffe_id + " presented SVID serial " + serial +
@@ -77,13 +84,23 @@ grpc::Status NodeService::SyncAuthorizedEntries(
   auto agent = AuthenticateWithEntries(*context);
   if (!agent.ok()) return Refuse(*context, kRpc, agent.error());
 
+  // An agent cannot know many more entries than it is authorised for (the rest are ones it
+  // should drop), so that bounds what a caller can make the server hold.
+  const size_t max_known =
+      std::min(kMaxKnownRevisions, agent->entries->entries.size() + kMaxStaleRevisions);
   std::unordered_map<std::string, int64_t> known;
   v1::SyncAuthorizedEntriesRequest page;
   while (stream->Read(&page)) {
-    if (known.size() + static_cast<size_t>(page.known_size()) > kMaxKnownRevisions) {
-      return Refuse(*context, kRpc, InvalidArgument("more than 1000000 known revisions"));
+    if (known.size() + static_cast<size_t>(page.known_size()) > max_known) {
+      return Refuse(*context, kRpc,
+                    InvalidArgument("more known revisions than entries the agent could hold"));
     }
-    for (const auto& rev : page.known()) known[rev.id()] = rev.revision_number();
+    for (const auto& rev : page.known()) {
+      if (rev.id().empty() || rev.id().size() > kMaxEntryIdBytes) {
+        return Refuse(*context, kRpc, InvalidArgument("malformed entry ID in known revisions"));
+      }
+      known[rev.id()] = rev.revision_number();
+    }
   }
 
   const auto& authorized = agent->entries->entries;
@@ -134,12 +151,13 @@ grpc::Status NodeService::BatchNewX509SVID(grpc::ServerContext* context,
     auto sign = [&]() -> Result<v1::X509SVID> {
       auto it = agent->entries->entries.find(params.entry_id());
       if (it == agent->entries->entries.end()) {
-        return PermissionDenied("entry \"" + params.entry_id() +
+        return PermissionDenied("entry \"" + params.entry_id().substr(0, 64) +
                                 "\" does not exist or is not authorised for this agent");
       }
       const RegistrationEntry& entry = *it->second;
       auto csr = EDGEID_TRY(ParseCsr(params.csr()));
       auto id = EDGEID_TRY(spiffe::SpiffeId::Parse(entry.spiffe_id));
+      if (IsReservedPath(id.path())) return PermissionDenied("entry claims a reserved SPIFFE ID");
       auto ttl = entry.x509_svid_ttl > 0 ? std::chrono::seconds(entry.x509_svid_ttl)
                                          : options_.default_x509_svid_ttl;
       Clock::time_point not_after;
@@ -193,12 +211,15 @@ grpc::Status NodeService::NewJWTSVID(grpc::ServerContext* context,
   auto it = agent->entries->entries.find(request->entry_id());
   if (it == agent->entries->entries.end()) {
     return Refuse(*context, kRpc,
-                  PermissionDenied("entry \"" + request->entry_id() +
+                  PermissionDenied("entry \"" + request->entry_id().substr(0, 64) +
                                    "\" does not exist or is not authorised for this agent"));
   }
   const RegistrationEntry& entry = *it->second;
   auto id = spiffe::SpiffeId::Parse(entry.spiffe_id);
   if (!id.ok()) return Refuse(*context, kRpc, id.error());
+  if (IsReservedPath(id->path())) {
+    return Refuse(*context, kRpc, PermissionDenied("entry claims a reserved SPIFFE ID"));
+  }
   auto ttl = entry.jwt_svid_ttl > 0 ? std::chrono::seconds(entry.jwt_svid_ttl)
                                     : options_.default_jwt_svid_ttl;
   auto now = Clock::now();

@@ -23,6 +23,8 @@ namespace edgeid::server {
 inline constexpr int kMaxCsrsPerBatch = 1000;
 inline constexpr size_t kMaxCsrBytes = size_t{16} * 1024;
 inline constexpr size_t kMaxKnownRevisions = 1'000'000;
+inline constexpr size_t kMaxStaleRevisions = 100'000;  // beyond the authorised set
+inline constexpr size_t kMaxEntryIdBytes = 255;
 inline constexpr int kEntriesPerSyncPage = 1000;
 inline constexpr int kMaxAudiences = 32;
 

@@ -99,6 +99,7 @@ Result<std::shared_ptr<const AuthorizedSet>> AuthorizedEntries::For(
   set->generation = snapshot->generation;
   std::deque<std::string> parents{agent_id};
   for (const auto& alias : snapshot->aliases) {
+    if (alias->expires_at != 0 && alias->expires_at <= now_unix) continue;
     if (IncludesAll(node_selectors, alias->selectors)) parents.push_back(alias->spiffe_id);
   }
   std::unordered_set<std::string> visited(parents.begin(), parents.end());

@@ -34,8 +34,18 @@ class DataStore {
   virtual Result<AttestedNode> FetchAttestedNode(const std::string& spiffe_id) = 0;
   virtual Result<std::vector<AttestedNode>> ListAttestedNodes() = 0;
   virtual Result<int64_t> CountAttestedNodes() = 0;
-  // Replaces attestation type, serials, expiries, ban state, re-attestation flag and selectors.
+  // Re-attestation: replaces attestation type, serials, expiries, re-attestation flag and
+  // selectors of an agent that is not banned (FailedPrecondition if it is). The ban state is
+  // changed only by BanAttestedNode, so no read-modify-write can undo a ban.
   virtual Status UpdateAttestedNode(const AttestedNode& node) = 0;
+  virtual Status BanAttestedNode(const std::string& spiffe_id) = 0;
+  // Renewal, as compare-and-set steps so that concurrent calls cannot bring back an old serial:
+  // records `new_serial` only while the agent is not banned and its current serial is
+  // `current_serial`; then, on the agent's first use of it, makes it the current one. Each is
+  // FailedPrecondition when its condition no longer holds.
+  virtual Status StageAgentSvid(const std::string& spiffe_id, const std::string& current_serial,
+                                const std::string& new_serial, int64_t new_not_after) = 0;
+  virtual Status ActivateAgentSvid(const std::string& spiffe_id, const std::string& new_serial) = 0;
   virtual Status DeleteAttestedNode(const std::string& spiffe_id) = 0;
 
   // Join tokens are single use: TakeJoinToken deletes and returns it in one step, so two

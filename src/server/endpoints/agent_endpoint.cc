@@ -13,6 +13,13 @@ Result<std::unique_ptr<AgentEndpoint>> AgentEndpoint::Start(
   int bound_port = 0;
   builder.AddListeningPort(target, grpctls::ServerCredentials(tls), &bound_port);
   builder.SetMaxReceiveMessageSize(kMaxAgentMessageBytes);
+  // Bounds what callers that open calls and then stall (node attestation needs no certificate)
+  // can hold: a thread cap, and connections recycled so a stalled call ends.
+  grpc::ResourceQuota quota("edgeid-agent-api");
+  quota.SetMaxThreads(kMaxAgentApiThreads);
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, kMaxConnectionAgeMs);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, kConnectionAgeGraceMs);
   builder.RegisterService(service);
   auto server = builder.BuildAndStart();
   if (!server || bound_port == 0) {

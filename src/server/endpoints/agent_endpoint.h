@@ -16,6 +16,9 @@ namespace edgeid::server {
 
 // gRPC's own limit, stated so that it is a decision: no agent message needs more.
 inline constexpr int kMaxAgentMessageBytes = 4 * 1024 * 1024;
+inline constexpr int kMaxAgentApiThreads = 256;
+inline constexpr int kMaxConnectionAgeMs = 30 * 60 * 1000;
+inline constexpr int kConnectionAgeGraceMs = 60 * 1000;
 
 class AgentEndpoint {
  public:

@@ -57,6 +57,13 @@ TEST_F(AuthorizedEntriesTest, ChildrenAliasesAndDescendants) {
             1u);
 }
 
+TEST_F(AuthorizedEntriesTest, ExpiredAliasesGrantNothing) {
+  Add("spiffe://td/cluster", kServer, {{"x509pop", "subject:cn:a"}}, /*expires_at=*/500);
+  Add("spiffe://td/sensor", "spiffe://td/cluster", {{"unix", "uid:4"}});
+  EXPECT_EQ(For({{"x509pop", "subject:cn:a"}}, 100).size(), 1u);
+  EXPECT_TRUE(For({{"x509pop", "subject:cn:a"}}, 1000).empty());
+}
+
 TEST_F(AuthorizedEntriesTest, CyclesEndAndExpiredEntriesAreLeftOut) {
   Add("spiffe://td/a", kAgent, {{"unix", "uid:1"}});
   Add("spiffe://td/b", "spiffe://td/a", {{"unix", "uid:1"}});

@@ -168,7 +168,6 @@ TEST_F(SqliteDataStoreTest, AttestedNodes) {
   EXPECT_EQ(fetched.selectors, node.selectors);
   EXPECT_GT(fetched.created_at, 0);
 
-  fetched.banned = true;
   fetched.cert_serial = "";
   fetched.new_cert_serial = "02CD";
   fetched.new_cert_not_after = 2000;
@@ -177,6 +176,27 @@ TEST_F(SqliteDataStoreTest, AttestedNodes) {
   EXPECT_EQ(Unwrap(ds_->FetchAttestedNode(node.spiffe_id)), fetched);
   EXPECT_EQ(Unwrap(ds_->CountAttestedNodes()), 1);
   EXPECT_EQ(Unwrap(ds_->ListAttestedNodes()).size(), 1u);
+
+  // Renewal as compare-and-set: staged only on the current serial, activated only once.
+  EXPECT_EQ(ds_->StageAgentSvid(node.spiffe_id, "not-current", "03", 3000).error().code,
+            ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(ds_->StageAgentSvid(node.spiffe_id, "", "03", 3000).ok());
+  ASSERT_TRUE(ds_->ActivateAgentSvid(node.spiffe_id, "03").ok());
+  auto renewed = Unwrap(ds_->FetchAttestedNode(node.spiffe_id));
+  EXPECT_EQ(renewed.cert_serial, "03");
+  EXPECT_EQ(renewed.cert_not_after, 3000);
+  EXPECT_EQ(renewed.new_cert_serial, "");
+  EXPECT_EQ(ds_->ActivateAgentSvid(node.spiffe_id, "03").error().code,
+            ErrorCode::kFailedPrecondition);
+
+  // A ban is its own write: no later update of the record undoes it.
+  ASSERT_TRUE(ds_->BanAttestedNode(node.spiffe_id).ok());
+  EXPECT_TRUE(Unwrap(ds_->FetchAttestedNode(node.spiffe_id)).banned);
+  EXPECT_EQ(ds_->UpdateAttestedNode(renewed).error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(ds_->StageAgentSvid(node.spiffe_id, "03", "04", 4000).error().code,
+            ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(Unwrap(ds_->FetchAttestedNode(node.spiffe_id)).banned);
+  EXPECT_EQ(ds_->BanAttestedNode("spiffe://example.org/nobody").error().code, ErrorCode::kNotFound);
 
   ASSERT_TRUE(ds_->DeleteAttestedNode(node.spiffe_id).ok());
   EXPECT_EQ(ds_->FetchAttestedNode(node.spiffe_id).error().code, ErrorCode::kNotFound);

@@ -449,21 +449,67 @@ Status SqliteDataStore::UpdateAttestedNode(const AttestedNode& node) {
   auto tx = EDGEID_TRY(Transaction::Begin(db_.get()));
   auto update = EDGEID_TRY(Statement::Prepare(
       db_.get(),
-      "UPDATE attested_nodes SET cert_serial = ?2, cert_not_after = ?3, banned = ?4,"
-      " can_reattest = ?5, new_cert_serial = ?6, new_cert_not_after = ?7, attestation_type = ?8"
-      " WHERE spiffe_id = ?1"));
+      "UPDATE attested_nodes SET cert_serial = ?2, cert_not_after = ?3,"
+      " can_reattest = ?4, new_cert_serial = ?5, new_cert_not_after = ?6, attestation_type = ?7"
+      " WHERE spiffe_id = ?1 AND banned = 0"));
   EDGEID_RETURN_IF_ERROR(update.Bind(1, node.spiffe_id)
                              .Bind(2, node.cert_serial)
                              .Bind(3, node.cert_not_after)
-                             .Bind(4, int64_t{node.banned})
-                             .Bind(5, int64_t{node.can_reattest})
-                             .Bind(6, node.new_cert_serial)
-                             .Bind(7, node.new_cert_not_after)
-                             .Bind(8, node.attestation_type)
+                             .Bind(4, int64_t{node.can_reattest})
+                             .Bind(5, node.new_cert_serial)
+                             .Bind(6, node.new_cert_not_after)
+                             .Bind(7, node.attestation_type)
                              .Run());
-  if (sqlite3_changes(db_.get()) == 0) return NotFound("no attested agent " + node.spiffe_id);
+  if (sqlite3_changes(db_.get()) == 0) {
+    auto exists = EDGEID_TRY(LoadNodesLocked(" WHERE spiffe_id = ?1", node.spiffe_id));
+    if (exists.empty()) return NotFound("no attested agent " + node.spiffe_id);
+    return FailedPrecondition("agent " + node.spiffe_id + " is banned");
+  }
   EDGEID_RETURN_IF_ERROR(WriteNodeSelectorsLocked(node));
   return tx.Commit();
+}
+
+Status SqliteDataStore::BanAttestedNode(const std::string& spiffe_id) {
+  std::lock_guard lock(mu_);
+  auto update = EDGEID_TRY(
+      Statement::Prepare(db_.get(), "UPDATE attested_nodes SET banned = 1 WHERE spiffe_id = ?1"));
+  EDGEID_RETURN_IF_ERROR(update.Bind(1, spiffe_id).Run());
+  if (sqlite3_changes(db_.get()) == 0) return NotFound("no attested agent " + spiffe_id);
+  return OkStatus();
+}
+
+Status SqliteDataStore::StageAgentSvid(const std::string& spiffe_id,
+                                       const std::string& current_serial,
+                                       const std::string& new_serial, int64_t new_not_after) {
+  std::lock_guard lock(mu_);
+  auto update = EDGEID_TRY(
+      Statement::Prepare(db_.get(),
+                         "UPDATE attested_nodes SET new_cert_serial = ?3, new_cert_not_after = ?4"
+                         " WHERE spiffe_id = ?1 AND cert_serial = ?2 AND banned = 0"));
+  EDGEID_RETURN_IF_ERROR(update.Bind(1, spiffe_id)
+                             .Bind(2, current_serial)
+                             .Bind(3, new_serial)
+                             .Bind(4, new_not_after)
+                             .Run());
+  if (sqlite3_changes(db_.get()) == 0) {
+    return FailedPrecondition("agent " + spiffe_id + " is gone, banned or renewed meanwhile");
+  }
+  return OkStatus();
+}
+
+Status SqliteDataStore::ActivateAgentSvid(const std::string& spiffe_id,
+                                          const std::string& new_serial) {
+  std::lock_guard lock(mu_);
+  auto update = EDGEID_TRY(Statement::Prepare(
+      db_.get(),
+      "UPDATE attested_nodes SET cert_serial = new_cert_serial,"
+      " cert_not_after = new_cert_not_after, new_cert_serial = '', new_cert_not_after = 0"
+      " WHERE spiffe_id = ?1 AND new_cert_serial = ?2 AND new_cert_serial != '' AND banned = 0"));
+  EDGEID_RETURN_IF_ERROR(update.Bind(1, spiffe_id).Bind(2, new_serial).Run());
+  if (sqlite3_changes(db_.get()) == 0) {
+    return FailedPrecondition("agent " + spiffe_id + " is gone, banned or renewed meanwhile");
+  }
+  return OkStatus();
 }
 
 Status SqliteDataStore::DeleteAttestedNode(const std::string& spiffe_id) {

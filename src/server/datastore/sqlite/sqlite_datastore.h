@@ -31,6 +31,10 @@ class SqliteDataStore final : public DataStore {
   Result<std::vector<AttestedNode>> ListAttestedNodes() override;
   Result<int64_t> CountAttestedNodes() override;
   Status UpdateAttestedNode(const AttestedNode& node) override;
+  Status BanAttestedNode(const std::string& spiffe_id) override;
+  Status StageAgentSvid(const std::string& spiffe_id, const std::string& current_serial,
+                        const std::string& new_serial, int64_t new_not_after) override;
+  Status ActivateAgentSvid(const std::string& spiffe_id, const std::string& new_serial) override;
   Status DeleteAttestedNode(const std::string& spiffe_id) override;
 
   Status CreateJoinToken(const JoinToken& token) override;
