@@ -9,7 +9,6 @@
 #include <cstring>
 #include <filesystem>
 
-#include "common/atomic_file.h"
 #include "server/api/entry_convert.h"
 #include "server/datastore/sqlite/sqlite_datastore.h"
 
@@ -86,15 +85,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
 
   NodeServiceOptions node_options{config.trust_domain, config.agent_ttl,
                                   config.default_x509_svid_ttl, config.default_jwt_svid_ttl};
-  if (!config.x509pop_ca_bundle_path.empty()) {
-    auto pem = ReadFile(config.x509pop_ca_bundle_path);
-    if (!pem.ok()) return pem.error().Wrap("x509pop CA bundle");
-    auto roots = crypto::ParseCertificatesPem(*pem);
-    if (!roots.ok())
-      return roots.error().Wrap("x509pop CA bundle " + config.x509pop_ca_bundle_path);
-    node_options.x509pop_roots = std::move(*roots);
+  node_options.x509pop_roots = config.x509pop_roots;
+  if (!config.x509pop_roots.empty()) {
     s.log_->info("node attestor x509pop: {} trusted CA certificate(s) from {}",
-                 node_options.x509pop_roots.size(), config.x509pop_ca_bundle_path);
+                 config.x509pop_roots.size(), config.x509pop_ca_bundle_path);
   }
   node_options.attestation_rate_limit = config.attestation_rate_limit;
   node_options.signing_rate_limit = config.signing_rate_limit;

@@ -56,8 +56,8 @@ Status CheckCsr(const std::string& csr_der) {
   return OkStatus();
 }
 
-Result<v1::X509SVID> NodeService::SignAgentSvid(const spiffe::SpiffeId& id,
-                                                const std::string& csr_der) {
+Result<NodeService::AgentSvid> NodeService::SignAgentSvid(const spiffe::SpiffeId& id,
+                                                          const std::string& csr_der) {
   auto csr = ParseCsr(csr_der);
   if (!csr.ok()) return csr.error();
   auto chain = ca_.SignX509SvidDer(*csr, {id, {}, options_.agent_ttl, Clock::now()});
@@ -65,12 +65,14 @@ Result<v1::X509SVID> NodeService::SignAgentSvid(const spiffe::SpiffeId& id,
     if (chain.error().code == ErrorCode::kInvalidArgument) return chain.error().Wrap("CSR");
     return chain.error();
   }
+  // Parsed once, for the serial the agent's record keeps.
   auto leaf = EDGEID_TRY(crypto::Certificate::FromDer(chain->front()));
-  v1::X509SVID svid;
-  svid.set_id(id.str());
-  for (auto& der : *chain) svid.add_cert_chain(std::move(der));
-  svid.set_expires_at(UnixSeconds(leaf.not_after()));
-  return svid;
+  AgentSvid out;
+  out.serial = leaf.serial_hex();
+  out.svid.set_id(id.str());
+  for (auto& der : *chain) out.svid.add_cert_chain(std::move(der));
+  out.svid.set_expires_at(UnixSeconds(leaf.not_after()));
+  return out;
 }
 
 Result<NodeService::AttestationOutcome> NodeService::AttestJoinToken(const std::string& token) {
@@ -181,15 +183,14 @@ grpc::Status NodeService::AttestAgent(
     return Refuse(*context, kRpc, existing.error());
   }
 
-  auto svid = SignAgentSvid(outcome->agent_id, params.csr());
-  if (!svid.ok()) return Refuse(*context, kRpc, svid.error());
-  auto leaf = crypto::Certificate::FromDer(svid->cert_chain(0));
-  if (!leaf.ok()) return Refuse(*context, kRpc, leaf.error());
+  auto issued = SignAgentSvid(outcome->agent_id, params.csr());
+  if (!issued.ok()) return Refuse(*context, kRpc, issued.error());
+  v1::X509SVID* svid = &issued->svid;
 
   AttestedNode node = existing.ok() ? *existing : AttestedNode{};
   node.spiffe_id = outcome->agent_id.str();
   node.attestation_type = outcome->type;
-  node.cert_serial = leaf->serial_hex();
+  node.cert_serial = issued->serial;
   node.cert_not_after = svid->expires_at();
   node.new_cert_serial.clear();
   node.new_cert_not_after = 0;
@@ -229,13 +230,12 @@ grpc::Status NodeService::RenewAgent(grpc::ServerContext* context,
   }
   auto id = spiffe::SpiffeId::Parse(node->spiffe_id);
   if (!id.ok()) return Refuse(*context, kRpc, id.error());
-  auto svid = SignAgentSvid(*id, request->csr());
-  if (!svid.ok()) return Refuse(*context, kRpc, svid.error());
-  auto leaf = crypto::Certificate::FromDer(svid->cert_chain(0));
-  if (!leaf.ok()) return Refuse(*context, kRpc, leaf.error());
+  auto issued = SignAgentSvid(*id, request->csr());
+  if (!issued.ok()) return Refuse(*context, kRpc, issued.error());
+  v1::X509SVID* svid = &issued->svid;
   // The current SVID stays valid until the agent first presents the new one; recorded only if
   // the agent is still not banned and still on the serial it authenticated with.
-  auto stored = datastore_.StageAgentSvid(node->spiffe_id, node->cert_serial, leaf->serial_hex(),
+  auto stored = datastore_.StageAgentSvid(node->spiffe_id, node->cert_serial, issued->serial,
                                           svid->expires_at());
   if (!stored.ok()) {
     if (stored.error().code == ErrorCode::kFailedPrecondition) {

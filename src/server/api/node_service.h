@@ -80,7 +80,11 @@ class NodeService final : public v1::NodeService::Service {
   Result<AttestationOutcome> AttestX509Pop(
       const std::string& payload,
       grpc::ServerReaderWriter<v1::AttestAgentResponse, v1::AttestAgentRequest>& stream) const;
-  Result<v1::X509SVID> SignAgentSvid(const spiffe::SpiffeId& id, const std::string& csr_der);
+  struct AgentSvid {
+    v1::X509SVID svid;
+    std::string serial;  // of the leaf, hex
+  };
+  Result<AgentSvid> SignAgentSvid(const spiffe::SpiffeId& id, const std::string& csr_der);
   grpc::Status Refuse(const grpc::ServerContext& context, const char* rpc, const Error& error);
 
   NodeServiceOptions options_;

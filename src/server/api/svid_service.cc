@@ -32,13 +32,12 @@ grpc::Status SvidService::MintX509SVID(grpc::ServerContext*, const v1::MintX509S
   if (!csr.ok()) return ToGrpc(csr.error());
   std::vector<std::string> dns(request->dns_names().begin(), request->dns_names().end());
   auto ttl = request->ttl() > 0 ? std::chrono::seconds(request->ttl()) : default_x509_ttl_;
-  auto chain = ca_.SignX509SvidDer(*csr, {*id, dns, ttl, Clock::now()});
+  Clock::time_point not_after;
+  auto chain = ca_.SignX509SvidDer(*csr, {*id, dns, ttl, Clock::now()}, &not_after);
   if (!chain.ok()) return ToGrpc(chain.error());
-  auto leaf = crypto::Certificate::FromDer(chain->front());
-  if (!leaf.ok()) return ToGrpc(leaf.error());
   auto* svid = response->mutable_svid();
   svid->set_id(id->str());
-  svid->set_expires_at(Unix(leaf->not_after()));
+  svid->set_expires_at(Unix(not_after));
   for (auto& der : *chain) svid->add_cert_chain(std::move(der));
   const auto bundle = ca_.bundle();
   for (const auto& root : bundle.x509().authorities()) response->add_root_cas(root.ToDer());

@@ -22,10 +22,6 @@ struct AgentFlags {
   bool banned = false;
 };
 
-int Fail(const std::string& command, const std::string& message) {
-  return CommandFailed(command, message);
-}
-
 std::string Time(int64_t unix_seconds) {
   std::time_t t = unix_seconds;
   char buf[32];
@@ -55,15 +51,15 @@ Result<Stub> Connect(const AgentFlags& f) {
 
 int List(const AgentFlags& f) {
   auto stub = Connect(f);
-  if (!stub.ok()) return Fail("agent list", stub.error().message);
+  if (!stub.ok()) return CommandFailed("agent list", stub.error().message);
   v1::ListAgentsRequest request;
   request.mutable_filter()->set_by_attestation_type(f.attestation_type);
   request.mutable_filter()->set_only_banned(f.banned);
   auto added = AddSelectorFlags(f.selectors, request.mutable_filter()->mutable_by_selectors());
-  if (!added.ok()) return Fail("agent list", added.error().message);
+  if (!added.ok()) return CommandFailed("agent list", added.error().message);
   v1::ListAgentsResponse response;
   auto status = (*stub)->ListAgents(AdminContext().get(), request, &response);
-  if (!status.ok()) return Fail("agent list", Describe(status, f.admin_socket));
+  if (!status.ok()) return CommandFailed("agent list", Describe(status, f.admin_socket));
   if (f.output == "json") {
     std::cout << Json(response);
     return 0;
@@ -75,14 +71,14 @@ int List(const AgentFlags& f) {
 }
 
 int Show(const AgentFlags& f) {
-  if (f.spiffe_id.empty()) return Fail("agent show", "--spiffe-id is required");
+  if (f.spiffe_id.empty()) return CommandFailed("agent show", "--spiffe-id is required");
   auto stub = Connect(f);
-  if (!stub.ok()) return Fail("agent show", stub.error().message);
+  if (!stub.ok()) return CommandFailed("agent show", stub.error().message);
   v1::GetAgentRequest request;
   request.set_id(f.spiffe_id);
   v1::Agent agent;
   auto status = (*stub)->GetAgent(AdminContext().get(), request, &agent);
-  if (!status.ok()) return Fail("agent show", Describe(status, f.admin_socket));
+  if (!status.ok()) return CommandFailed("agent show", Describe(status, f.admin_socket));
   if (f.output == "json") {
     std::cout << Json(agent);
   } else {
@@ -92,14 +88,14 @@ int Show(const AgentFlags& f) {
 }
 
 int Ban(const AgentFlags& f) {
-  if (f.spiffe_id.empty()) return Fail("agent ban", "--spiffe-id is required");
+  if (f.spiffe_id.empty()) return CommandFailed("agent ban", "--spiffe-id is required");
   auto stub = Connect(f);
-  if (!stub.ok()) return Fail("agent ban", stub.error().message);
+  if (!stub.ok()) return CommandFailed("agent ban", stub.error().message);
   v1::BanAgentRequest request;
   request.set_id(f.spiffe_id);
   v1::Agent agent;
   auto status = (*stub)->BanAgent(AdminContext().get(), request, &agent);
-  if (!status.ok()) return Fail("agent ban", Describe(status, f.admin_socket));
+  if (!status.ok()) return CommandFailed("agent ban", Describe(status, f.admin_socket));
   if (f.output == "json") {
     std::cout << Json(agent);
   } else {
@@ -109,14 +105,14 @@ int Ban(const AgentFlags& f) {
 }
 
 int Evict(const AgentFlags& f) {
-  if (f.spiffe_id.empty()) return Fail("agent evict", "--spiffe-id is required");
+  if (f.spiffe_id.empty()) return CommandFailed("agent evict", "--spiffe-id is required");
   auto stub = Connect(f);
-  if (!stub.ok()) return Fail("agent evict", stub.error().message);
+  if (!stub.ok()) return CommandFailed("agent evict", stub.error().message);
   v1::DeleteAgentRequest request;
   request.set_id(f.spiffe_id);
   v1::DeleteAgentResponse response;
   auto status = (*stub)->DeleteAgent(AdminContext().get(), request, &response);
-  if (!status.ok()) return Fail("agent evict", Describe(status, f.admin_socket));
+  if (!status.ok()) return CommandFailed("agent evict", Describe(status, f.admin_socket));
   if (f.output == "json") {
     std::cout << "{}\n";
   } else {
@@ -127,10 +123,10 @@ int Evict(const AgentFlags& f) {
 
 int Count(const AgentFlags& f) {
   auto stub = Connect(f);
-  if (!stub.ok()) return Fail("agent count", stub.error().message);
+  if (!stub.ok()) return CommandFailed("agent count", stub.error().message);
   v1::CountAgentsResponse response;
   auto status = (*stub)->CountAgents(AdminContext().get(), {}, &response);
-  if (!status.ok()) return Fail("agent count", Describe(status, f.admin_socket));
+  if (!status.ok()) return CommandFailed("agent count", Describe(status, f.admin_socket));
   if (f.output == "json") {
     std::cout << Json(response);
   } else {
@@ -142,16 +138,16 @@ int Count(const AgentFlags& f) {
 
 int Generate(const AgentFlags& f) {
   auto ttl = ParseTtlFlag(f.ttl, "--ttl");
-  if (!ttl.ok()) return Fail("token generate", ttl.error().message);
-  if (*ttl <= 0) return Fail("token generate", "--ttl must be positive");
+  if (!ttl.ok()) return CommandFailed("token generate", ttl.error().message);
+  if (*ttl <= 0) return CommandFailed("token generate", "--ttl must be positive");
   auto stub = Connect(f);
-  if (!stub.ok()) return Fail("token generate", stub.error().message);
+  if (!stub.ok()) return CommandFailed("token generate", stub.error().message);
   v1::CreateJoinTokenRequest request;
   request.set_ttl(*ttl);
   request.set_agent_id(f.spiffe_id);
   v1::JoinToken token;
   auto status = (*stub)->CreateJoinToken(AdminContext().get(), request, &token);
-  if (!status.ok()) return Fail("token generate", Describe(status, f.admin_socket));
+  if (!status.ok()) return CommandFailed("token generate", Describe(status, f.admin_socket));
   if (f.output == "json") {
     std::cout << Json(token);
   } else {

@@ -27,10 +27,6 @@ struct Flags {
   std::vector<std::string> dns_names, audience;
 };
 
-int Fail(const std::string& command, const std::string& message) {
-  return CommandFailed(command, message);
-}
-
 void AddCommon(CLI::App* cmd, Flags& f) {
   cmd->add_option("--admin-socket", f.admin_socket, "Server admin socket")->capture_default_str();
   cmd->add_option("--output", f.output, "pretty or json")
@@ -54,12 +50,12 @@ Result<std::string> Render(const v1::TrustBundle& b, const std::string& format) 
 
 int BundleShow(const Flags& f) {
   auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return Fail("bundle show", channel.error().message);
+  if (!channel.ok()) return CommandFailed("bundle show", channel.error().message);
   v1::TrustBundle bundle;
   auto status = v1::BundleService::NewStub(*channel)->GetBundle(AdminContext().get(), {}, &bundle);
-  if (!status.ok()) return Fail("bundle show", Describe(status, f.admin_socket));
+  if (!status.ok()) return CommandFailed("bundle show", Describe(status, f.admin_socket));
   auto text = Render(bundle, f.format);
-  if (!text.ok()) return Fail("bundle show", text.error().message);
+  if (!text.ok()) return CommandFailed("bundle show", text.error().message);
   std::cout << *text;
   if (f.format == "spiffe") std::cout << "\n";
   return 0;
@@ -67,21 +63,22 @@ int BundleShow(const Flags& f) {
 
 int BundleList(const Flags& f) {
   auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return Fail("bundle list", channel.error().message);
+  if (!channel.ok()) return CommandFailed("bundle list", channel.error().message);
   auto stub = v1::BundleService::NewStub(*channel);
   v1::ListFederatedBundlesResponse response;
   if (!f.id.empty()) {
     v1::GetFederatedBundleRequest request;
     request.set_trust_domain(f.id);
     auto status = stub->GetFederatedBundle(AdminContext().get(), request, response.add_bundles());
-    if (!status.ok()) return Fail("bundle list", Describe(status, f.admin_socket));
+    if (!status.ok()) return CommandFailed("bundle list", Describe(status, f.admin_socket));
   } else {
     auto status = stub->ListFederatedBundles(AdminContext().get(), {}, &response);
-    if (!status.ok()) return Fail("bundle list", Describe(status, f.admin_socket));
+    if (!status.ok()) return CommandFailed("bundle list", Describe(status, f.admin_socket));
   }
   for (const auto& b : response.bundles()) {
     auto text = Render(b, f.format);
-    if (!text.ok()) return Fail("bundle list", b.trust_domain() + ": " + text.error().message);
+    if (!text.ok())
+      return CommandFailed("bundle list", b.trust_domain() + ": " + text.error().message);
     std::cout << "****************************************\n* " << b.trust_domain()
               << "\n****************************************\n"
               << *text << (f.format == "spiffe" ? "\n\n" : "\n");
@@ -90,17 +87,18 @@ int BundleList(const Flags& f) {
 }
 
 int BundleSet(const Flags& f) {
-  if (f.id.empty()) return Fail("bundle set", "--id (the federated trust domain) is required");
+  if (f.id.empty())
+    return CommandFailed("bundle set", "--id (the federated trust domain) is required");
   std::string data;
   if (f.path.empty()) {
     data.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   } else {
     auto file = ReadFile(f.path);
-    if (!file.ok()) return Fail("bundle set", file.error().message);
+    if (!file.ok()) return CommandFailed("bundle set", file.error().message);
     data = std::move(*file);
   }
   auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return Fail("bundle set", channel.error().message);
+  if (!channel.ok()) return CommandFailed("bundle set", channel.error().message);
   v1::SetFederatedBundleRequest request;
   request.set_trust_domain(f.id);
   request.set_format(f.format == "spiffe" ? v1::SetFederatedBundleRequest::SPIFFE
@@ -109,36 +107,37 @@ int BundleSet(const Flags& f) {
   v1::TrustBundle bundle;
   auto status = v1::BundleService::NewStub(*channel)->SetFederatedBundle(AdminContext().get(),
                                                                          request, &bundle);
-  if (!status.ok()) return Fail("bundle set", Describe(status, f.admin_socket));
+  if (!status.ok()) return CommandFailed("bundle set", Describe(status, f.admin_socket));
   std::cout << "bundle set for " << bundle.trust_domain() << "\n";
   return 0;
 }
 
 int BundleDelete(const Flags& f) {
-  if (f.id.empty()) return Fail("bundle delete", "--id (the federated trust domain) is required");
+  if (f.id.empty())
+    return CommandFailed("bundle delete", "--id (the federated trust domain) is required");
   auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return Fail("bundle delete", channel.error().message);
+  if (!channel.ok()) return CommandFailed("bundle delete", channel.error().message);
   v1::DeleteFederatedBundleRequest request;
   request.set_trust_domain(f.id);
   v1::DeleteFederatedBundleResponse response;
   auto status = v1::BundleService::NewStub(*channel)->DeleteFederatedBundle(AdminContext().get(),
                                                                             request, &response);
-  if (!status.ok()) return Fail("bundle delete", Describe(status, f.admin_socket));
+  if (!status.ok()) return CommandFailed("bundle delete", Describe(status, f.admin_socket));
   std::cout << "bundle deleted for " << f.id << "\n";
   return 0;
 }
 
 int X509Mint(const Flags& f) {
-  if (f.spiffe_id.empty()) return Fail("x509 mint", "--spiffe-id is required");
+  if (f.spiffe_id.empty()) return CommandFailed("x509 mint", "--spiffe-id is required");
   auto ttl = TtlSeconds(f.ttl);
-  if (!ttl.ok()) return Fail("x509 mint", ttl.error().message);
+  if (!ttl.ok()) return CommandFailed("x509 mint", ttl.error().message);
   // The key is made here and never sent: the server signs a CSR.
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
-  if (!key.ok()) return Fail("x509 mint", key.error().message);
+  if (!key.ok()) return CommandFailed("x509 mint", key.error().message);
   auto csr = crypto::CertificateRequest::Create(*key);
-  if (!csr.ok()) return Fail("x509 mint", csr.error().message);
+  if (!csr.ok()) return CommandFailed("x509 mint", csr.error().message);
   auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return Fail("x509 mint", channel.error().message);
+  if (!channel.ok()) return CommandFailed("x509 mint", channel.error().message);
   v1::MintX509SVIDRequest request;
   request.set_csr(csr->ToDer());
   request.set_spiffe_id(f.spiffe_id);
@@ -147,20 +146,20 @@ int X509Mint(const Flags& f) {
   v1::MintX509SVIDResponse response;
   auto status =
       v1::SvidService::NewStub(*channel)->MintX509SVID(AdminContext().get(), request, &response);
-  if (!status.ok()) return Fail("x509 mint", Describe(status, f.admin_socket));
+  if (!status.ok()) return CommandFailed("x509 mint", Describe(status, f.admin_socket));
   crypto::CertificateChain chain, roots;
   for (const auto& der : response.svid().cert_chain()) {
     auto cert = crypto::Certificate::FromDer(der);
-    if (!cert.ok()) return Fail("x509 mint", cert.error().message);
+    if (!cert.ok()) return CommandFailed("x509 mint", cert.error().message);
     chain.push_back(std::move(*cert));
   }
   for (const auto& der : response.root_cas()) {
     auto cert = crypto::Certificate::FromDer(der);
-    if (!cert.ok()) return Fail("x509 mint", cert.error().message);
+    if (!cert.ok()) return CommandFailed("x509 mint", cert.error().message);
     roots.push_back(std::move(*cert));
   }
   auto key_pem = key->ToPkcs8Pem();
-  if (!key_pem.ok()) return Fail("x509 mint", key_pem.error().message);
+  if (!key_pem.ok()) return CommandFailed("x509 mint", key_pem.error().message);
   std::string svid_pem = crypto::CertificatesToPem(chain);
   std::string roots_pem = crypto::CertificatesToPem(roots);
   if (!f.write.empty()) {
@@ -168,7 +167,7 @@ int X509Mint(const Flags& f) {
          {std::tuple{"svid.pem", &svid_pem, 0644}, std::tuple{"key.pem", &*key_pem, 0600},
           std::tuple{"bundle.pem", &roots_pem, 0644}}) {
       auto written = WriteFileAtomic(f.write + "/" + name, *content, static_cast<mode_t>(mode));
-      if (!written.ok()) return Fail("x509 mint", written.error().message);
+      if (!written.ok()) return CommandFailed("x509 mint", written.error().message);
     }
     std::cout << "X509-SVID written to " << f.write << "/svid.pem\nPrivate key written to "
               << f.write << "/key.pem\nRoot CAs written to " << f.write << "/bundle.pem\n";
@@ -182,12 +181,12 @@ int X509Mint(const Flags& f) {
 }
 
 int JwtMint(const Flags& f) {
-  if (f.spiffe_id.empty()) return Fail("jwt mint", "--spiffe-id is required");
-  if (f.audience.empty()) return Fail("jwt mint", "at least one --audience is required");
+  if (f.spiffe_id.empty()) return CommandFailed("jwt mint", "--spiffe-id is required");
+  if (f.audience.empty()) return CommandFailed("jwt mint", "at least one --audience is required");
   auto ttl = TtlSeconds(f.ttl);
-  if (!ttl.ok()) return Fail("jwt mint", ttl.error().message);
+  if (!ttl.ok()) return CommandFailed("jwt mint", ttl.error().message);
   auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return Fail("jwt mint", channel.error().message);
+  if (!channel.ok()) return CommandFailed("jwt mint", channel.error().message);
   v1::MintJWTSVIDRequest request;
   request.set_spiffe_id(f.spiffe_id);
   request.set_ttl(*ttl);
@@ -195,10 +194,10 @@ int JwtMint(const Flags& f) {
   v1::MintJWTSVIDResponse response;
   auto status =
       v1::SvidService::NewStub(*channel)->MintJWTSVID(AdminContext().get(), request, &response);
-  if (!status.ok()) return Fail("jwt mint", Describe(status, f.admin_socket));
+  if (!status.ok()) return CommandFailed("jwt mint", Describe(status, f.admin_socket));
   if (!f.write.empty()) {
     auto written = WriteFileAtomic(f.write, response.svid().token() + "\n", 0600);
-    if (!written.ok()) return Fail("jwt mint", written.error().message);
+    if (!written.ok()) return CommandFailed("jwt mint", written.error().message);
     std::cout << "JWT-SVID written to " << f.write << "\n";
     return 0;
   }
@@ -208,11 +207,12 @@ int JwtMint(const Flags& f) {
 
 int Healthcheck(const Flags& f) {
   auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return Fail("healthcheck", "Server is unhealthy: " + channel.error().message);
+  if (!channel.ok())
+    return CommandFailed("healthcheck", "Server is unhealthy: " + channel.error().message);
   v1::HealthCheckResponse response;
   auto status = v1::HealthService::NewStub(*channel)->Check(AdminContext().get(), {}, &response);
   if (!status.ok() || !response.ready()) {
-    return Fail("healthcheck", "Server is unhealthy: " + Describe(status, f.admin_socket));
+    return CommandFailed("healthcheck", "Server is unhealthy: " + Describe(status, f.admin_socket));
   }
   if (f.output == "json") {
     std::cout << Json(response);

@@ -310,6 +310,7 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerF
       return Bad("plugins.node_attestor.x509pop.ca_bundle_path",
                  config.x509pop_ca_bundle_path + ": " + roots.error().message);
     }
+    config.x509pop_roots = std::move(*roots);
   }
   return config;
 }

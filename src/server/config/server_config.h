@@ -11,6 +11,7 @@
 #include "ca/ca_manager.h"
 #include "ca/upstreamauthority/disk/disk_upstream_authority.h"
 #include "common/result.h"
+#include "crypto/certificate.h"
 #include "crypto/key_type.h"
 #include "spiffe/spiffe_id.h"
 
@@ -42,6 +43,7 @@ struct ServerConfig {
   std::chrono::seconds agent_ttl{3600};   // agent SVIDs; default_x509_svid_ttl unless set
   // Node attestors: join_token is always on; x509pop when its CA bundle is configured.
   std::string x509pop_ca_bundle_path{};
+  crypto::CertificateChain x509pop_roots{};  // read from that file when the config is loaded
   // Per caller and second (attestation per IP address, signing per agent, counting SVIDs);
   // 0 turns a limit off.
   double attestation_rate_limit = 1;
