@@ -16,11 +16,11 @@ constexpr char kAgent[] = "spiffe://bench.example/edgeid/agent/a";
 
 struct Store {
   std::string dir;
-  std::unique_ptr<SqliteDataStore> ds;
+  std::unique_ptr<DataStore> ds;
   Store() {
     char tmpl[] = "/tmp/edgeid-datastore-bench-XXXXXX";
     dir = mkdtemp(tmpl);
-    auto opened = SqliteDataStore::Open(dir + "/db");
+    auto opened = OpenSqliteDataStore(dir + "/db");
     if (!opened.ok()) std::abort();
     ds = std::move(*opened);
     std::vector<RegistrationEntry> entries;

@@ -31,7 +31,11 @@ void AddConfigFlags(CLI::App* cmd, ServerFlags& flags) {
   cmd->add_option("--ca-key-type", flags.ca_key_type, "ec-p256, ec-p384, rsa-2048, ...");
   cmd->add_option("--jwt-key-type", flags.jwt_key_type, "ec-p256, ec-p384, rsa-2048, ...");
   cmd->add_option("--jwt-issuer", flags.jwt_issuer, "iss claim of JWT-SVIDs");
-  cmd->add_option("--datastore", flags.datastore_path, "SQLite datastore file");
+  cmd->add_option("--database-type", flags.database_type, "Datastore: sqlite3 or postgres");
+  cmd->add_option("--datastore", flags.datastore_path,
+                  "Datastore connection string: the SQLite file, or libpq's for postgres");
+  cmd->add_option("--datastore-max-open-conns", flags.datastore_max_open_conns,
+                  "PostgreSQL connections per server");
   cmd->add_option("--keys-path", flags.keys_path, "Directory of the disk key manager");
   cmd->add_option("--x509pop-ca-bundle", flags.x509pop_ca_bundle_path,
                   "CA certificates (PEM) trusted for x509pop node attestation");

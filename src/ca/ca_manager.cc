@@ -350,9 +350,28 @@ std::shared_ptr<const JwtKeySlot> CaManager::next_jwt_key() const {
   return next_jwt_;
 }
 
-spiffe::SpiffeBundle CaManager::bundle() const {
+spiffe::SpiffeBundle CaManager::own_bundle() const {
   std::shared_lock lock(mu_);
   return bundle_;
+}
+
+spiffe::SpiffeBundle CaManager::bundle() const {
+  std::shared_lock lock(mu_);
+  if (!peers_) return bundle_;
+  spiffe::SpiffeBundle merged = bundle_;
+  for (const auto& root : peers_->x509().authorities()) merged.x509().AddAuthority(root);
+  for (const auto& jwk : peers_->jwt().authorities()) {
+    if (!merged.jwt().FindAuthority(jwk.key_id).ok()) {
+      (void)merged.jwt().SetAuthority(jwk.key_id, jwk.public_key);
+    }
+  }
+  merged.set_sequence(std::max(sequence_, peers_->sequence().value_or(0)));
+  return merged;
+}
+
+void CaManager::SetPeerAuthorities(spiffe::SpiffeBundle shared) {
+  std::unique_lock lock(mu_);
+  peers_ = std::move(shared);
 }
 
 Status CaManager::CheckMember(const spiffe::SpiffeId& id) const {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -84,8 +85,14 @@ class CaManager {
   // (expired, or its key is gone): the caller then calls Initialize.
   Status Restore(const CaJournal& journal, TimePoint now);
 
-  // The trust domain's bundle: every unexpired CA root and JWT key, current and prepared.
+  // The trust domain's bundle: every unexpired CA root and JWT key, current and prepared, with
+  // those of the trust domain's other servers (see SetPeerAuthorities).
   spiffe::SpiffeBundle bundle() const;
+  // This CA's own authorities only: what it contributes to a bundle shared between servers.
+  spiffe::SpiffeBundle own_bundle() const;
+  // The bundle that servers sharing a datastore publish together: its authorities are trusted
+  // and served beside this CA's own, but never journaled as this CA's.
+  void SetPeerAuthorities(spiffe::SpiffeBundle shared);
 
   // X.509-SVID for the key in `csr` (signature checked); chain is leaf first. The ID must be in
   // this trust domain; nothing but the public key is taken from the CSR.
@@ -120,7 +127,8 @@ class CaManager {
   std::shared_ptr<const X509CaSlot> next_x509_;
   std::shared_ptr<const JwtKeySlot> current_jwt_;
   std::shared_ptr<const JwtKeySlot> next_jwt_;
-  spiffe::SpiffeBundle bundle_;
+  spiffe::SpiffeBundle bundle_;  // own authorities
+  std::optional<spiffe::SpiffeBundle> peers_;
   struct PublishedJwtKey {
     std::string kid;
     TimePoint not_after;

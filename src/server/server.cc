@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "server/api/entry_convert.h"
+#include "server/datastore/postgres/postgres_datastore.h"
 #include "server/datastore/sqlite/sqlite_datastore.h"
 
 namespace edgeid::server {
@@ -55,10 +56,15 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
                                               std::shared_ptr<spdlog::logger> log) {
   std::unique_ptr<Server> server(new Server(config, std::move(log)));
   EDGEID_RETURN_IF_ERROR(EnsurePrivateDirectory(config.data_dir));
-  auto datastore = SqliteDataStore::Open(config.datastore_path);
-  if (!datastore.ok()) return datastore.error();
-  server->datastore_ = std::move(*datastore);
-  server->log_->info("datastore: sqlite3 at {}", config.datastore_path);
+  if (config.database_type == DatabaseType::kPostgres) {
+    server->datastore_ = EDGEID_TRY(OpenPostgresDataStore(
+        {config.datastore_connection_string, config.datastore_max_open_conns}));
+    // Not the connection string: it may carry a password.
+    server->log_->info("datastore: postgres, {} connections", config.datastore_max_open_conns);
+  } else {
+    server->datastore_ = EDGEID_TRY(OpenSqliteDataStore(config.datastore_connection_string));
+    server->log_->info("datastore: sqlite3 at {}", config.datastore_connection_string);
+  }
   auto authority = ServerAuthority::Start(config, *server->datastore_, server->log_, Clock::now());
   if (!authority.ok()) return authority.error().Wrap("starting the CA");
   server->authority_ = std::move(*authority);

@@ -40,7 +40,7 @@ int Mode(const std::string& path) {
 }
 
 spiffe::SpiffeBundle StoredBundle(const TempDir& dir) {
-  auto ds = Unwrap(server::SqliteDataStore::Open(dir.File("data/datastore.sqlite3")));
+  auto ds = Unwrap(server::OpenSqliteDataStore(dir.File("data/datastore.sqlite3")));
   auto td = Unwrap(spiffe::TrustDomain::Parse("example.org"));
   return Unwrap(spiffe::SpiffeBundle::Parse(td, Unwrap(ds->FetchBundle("example.org"))));
 }
@@ -132,7 +132,7 @@ TEST(ServerProcessTest, KillDuringBatchCreatesLosesNothingAcknowledged) {
   ASSERT_TRUE(restarted.WaitForOutput("edgeid-server ready")) << restarted.Output();
   restarted.Signal(SIGTERM);
   ASSERT_EQ(restarted.Wait(), 0);
-  auto ds = Unwrap(server::SqliteDataStore::Open(dir.File("data/datastore.sqlite3")));
+  auto ds = Unwrap(server::OpenSqliteDataStore(dir.File("data/datastore.sqlite3")));
   auto stored = Unwrap(ds->ListRegistrationEntries({}));
   std::set<std::string> ids;
   for (const auto& e : stored) ids.insert(e.entry_id);

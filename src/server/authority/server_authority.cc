@@ -1,6 +1,11 @@
 #include "server/authority/server_authority.h"
 
+#include <fcntl.h>
+
 #include "ca/upstreamauthority/disk/disk_upstream_authority.h"
+#include "common/atomic_file.h"
+#include "crypto/encoding.h"
+#include "crypto/random.h"
 #include "keymanager/disk/disk_key_manager.h"
 #include "keymanager/memory/memory_key_manager.h"
 
@@ -14,6 +19,23 @@ Result<std::unique_ptr<keymanager::KeyManager>> OpenKeyManager(const ServerConfi
   auto disk = keymanager::DiskKeyManager::Open(config.keys_path);
   if (!disk.ok()) return disk.error().Wrap("key manager");
   return std::unique_ptr<keymanager::KeyManager>(std::move(*disk));
+}
+
+// A random ID for this server, made once and kept in data_dir: it names the server's CA journal
+// in a datastore that other servers may share.
+Result<std::string> LoadOrCreateServerId(const std::string& data_dir) {
+  const std::string path = data_dir + "/server_id";
+  auto stored = ReadFile(path, 128);
+  if (stored.ok()) {
+    std::string id = *stored;
+    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+    if (id.empty()) return FailedPrecondition(path + " is empty; delete it to make a new ID");
+    return id;
+  }
+  if (stored.error().code != ErrorCode::kNotFound) return stored.error();
+  std::string id = crypto::HexEncode(EDGEID_TRY(crypto::RandomBytes(16)));
+  EDGEID_RETURN_IF_ERROR(WriteFileAtomic(path, id + "\n", 0600));
+  return id;
 }
 
 std::string Describe(const ca::X509CaSlot& slot) {
@@ -41,8 +63,12 @@ Result<std::unique_ptr<ServerAuthority>> ServerAuthority::Start(
                          config.jwt_issuer};
   authority->ca_ = std::make_unique<ca::CaManager>(ca_config, *authority->key_manager_,
                                                    authority->upstream_.get());
+  authority->server_id_ = EDGEID_TRY(LoadOrCreateServerId(config.data_dir));
   bool resumed = false;
-  auto journal_text = datastore.FetchCaJournal();
+  auto journal_text = datastore.FetchCaJournal(authority->server_id_);
+  if (!journal_text.ok() && journal_text.error().code == ErrorCode::kNotFound) {
+    journal_text = datastore.FetchCaJournal("");  // written before journals were per server
+  }
   if (journal_text.ok()) {
     auto journal = ca::CaJournal::Parse(*journal_text);
     auto restored = journal.ok() ? authority->ca_->Restore(*journal, now) : journal.error();
@@ -60,7 +86,7 @@ Result<std::unique_ptr<ServerAuthority>> ServerAuthority::Start(
   log->info("{} X.509 CA: {}", resumed ? "resumed" : "created", Describe(*slot));
   log->info("JWT signing key: kid {}", authority->ca_->current_jwt_key()->kid);
   EDGEID_RETURN_IF_ERROR(authority->Tick(now));
-  EDGEID_RETURN_IF_ERROR(authority->Persist());
+  EDGEID_RETURN_IF_ERROR(authority->Persist(now));
   return authority;
 }
 
@@ -68,19 +94,68 @@ Status ServerAuthority::Tick(ca::TimePoint now) {
   auto before_x509 = ca_->current_x509_ca();
   auto changed = ca_->Rotate(now);
   if (!changed.ok()) return changed.error().Wrap("CA rotation");
-  if (!*changed) return OkStatus();
+  if (!*changed) return AdoptStoredBundle();
   auto after_x509 = ca_->current_x509_ca();
   if (after_x509 != before_x509) log_->info("activated X.509 CA: {}", Describe(*after_x509));
   if (auto next = ca_->next_x509_ca()) log_->debug("prepared X.509 CA: {}", Describe(*next));
-  return Persist();
+  return Persist(now);
 }
 
-Status ServerAuthority::Persist() {
-  auto journal = datastore_.SetCaJournal(ca_->Journal().ToJson());
+Status ServerAuthority::Persist(ca::TimePoint now) {
+  auto journal = datastore_.SetCaJournal(server_id_, ca_->Journal().ToJson());
   if (!journal.ok()) return journal.error().Wrap("saving the CA journal");
-  auto bundle = ca_->bundle();
-  auto stored = datastore_.SetBundle(bundle.trust_domain().name(), bundle.ToJson());
+  return PublishBundle(now);
+}
+
+Status ServerAuthority::PublishBundle(ca::TimePoint now) {
+  const auto own = ca_->own_bundle();
+  const auto& td = own.trust_domain();
+  std::set<std::string> own_kids;
+  for (const auto& jwk : own.jwt().authorities()) own_kids.insert(jwk.key_id);
+  auto merge = [&](const std::optional<std::string>& current) -> Result<std::string> {
+    spiffe::SpiffeBundle shared(td);
+    if (current) {
+      auto parsed = spiffe::SpiffeBundle::Parse(td, *current);
+      if (parsed.ok()) {
+        shared = std::move(*parsed);
+      } else {
+        log_->warn("stored trust bundle is unreadable ({}); publishing this server's alone",
+                   parsed.error().message);
+      }
+    }
+    const auto before = shared;
+    for (const auto& root : crypto::CertificateChain(shared.x509().authorities())) {
+      if (root.not_after() <= now) shared.x509().RemoveAuthority(root);
+    }
+    for (const auto& kid : published_kids_) {
+      if (!own_kids.contains(kid)) shared.jwt().RemoveAuthority(kid);
+    }
+    for (const auto& root : own.x509().authorities()) shared.x509().AddAuthority(root);
+    for (const auto& jwk : own.jwt().authorities()) {
+      EDGEID_RETURN_IF_ERROR(shared.jwt().SetAuthority(jwk.key_id, jwk.public_key));
+    }
+    if (!(shared == before) || !current) {
+      shared.set_sequence(std::max(shared.sequence().value_or(0), own.sequence().value_or(0)) + 1);
+    }
+    return shared.ToJson();
+  };
+  auto stored = datastore_.UpdateBundle(td.name(), merge);
   if (!stored.ok()) return stored.error().Wrap("saving the trust bundle");
+  published_kids_ = std::move(own_kids);
+  auto parsed = spiffe::SpiffeBundle::Parse(td, *stored);
+  if (!parsed.ok()) return parsed.error().Wrap("reading back the trust bundle");
+  ca_->SetPeerAuthorities(std::move(*parsed));
+  return OkStatus();
+}
+
+Status ServerAuthority::AdoptStoredBundle() {
+  const auto td = ca_->config().trust_domain;
+  auto stored = datastore_.FetchBundle(td.name());
+  if (!stored.ok() && stored.error().code == ErrorCode::kNotFound) return OkStatus();
+  if (!stored.ok()) return stored.error().Wrap("reading the trust bundle");
+  auto parsed = spiffe::SpiffeBundle::Parse(td, *stored);
+  if (!parsed.ok()) return parsed.error().Wrap("reading the trust bundle");
+  ca_->SetPeerAuthorities(std::move(*parsed));
   return OkStatus();
 }
 

@@ -1,11 +1,14 @@
 // The server's CA as a service: opens the configured key manager and upstream authority,
 // resumes the CA from the datastore's journal (or creates one), and persists the journal and
-// the trust bundle whenever rotation changes them.
+// the trust bundle whenever rotation changes them. Servers sharing a datastore each have their
+// own CA and journal (keyed by the server ID in data_dir) and publish one bundle together.
 #pragma once
 
 #include <spdlog/logger.h>
 
 #include <memory>
+#include <set>
+#include <string>
 
 #include "ca/ca_manager.h"
 #include "ca/upstream_authority.h"
@@ -23,7 +26,9 @@ class ServerAuthority {
                                                         ca::TimePoint now);
 
   ca::CaManager& ca() { return *ca_; }
-  // Prepares, activates and prunes as their time comes, then persists what changed.
+  const std::string& server_id() const { return server_id_; }
+  // Prepares, activates and prunes as their time comes, then persists what changed; picks up
+  // the authorities other servers published.
   Status Tick(ca::TimePoint now);
 
  private:
@@ -34,13 +39,19 @@ class ServerAuthority {
         upstream_(std::move(upstream)),
         datastore_(datastore),
         log_(std::move(log)) {}
-  Status Persist();
+  Status Persist(ca::TimePoint now);
+  // Merges this CA's authorities into the stored bundle (dropping expired roots and the JWT
+  // keys this CA retired) and adopts the result.
+  Status PublishBundle(ca::TimePoint now);
+  Status AdoptStoredBundle();
 
   std::unique_ptr<keymanager::KeyManager> key_manager_;
   std::unique_ptr<ca::UpstreamAuthority> upstream_;
   std::unique_ptr<ca::CaManager> ca_;
   DataStore& datastore_;
   std::shared_ptr<spdlog::logger> log_;
+  std::string server_id_;
+  std::set<std::string> published_kids_;  // own JWT keys in the stored bundle
 };
 
 }  // namespace edgeid::server

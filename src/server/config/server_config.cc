@@ -53,7 +53,8 @@ Result<uint16_t> Port(int64_t value, const std::string& key) {
 // The raw values before defaults and validation.
 struct RawConfig {
   std::optional<std::string> trust_domain, data_dir, bind_address, admin_socket, log_level,
-      log_format, ca_key_type, jwt_key_type, jwt_issuer, datastore_path, keys_path;
+      log_format, ca_key_type, jwt_key_type, jwt_issuer, database_type, datastore_path, keys_path;
+  std::optional<int64_t> max_open_conns;
   std::optional<int64_t> bind_port, health_port;
   std::optional<std::chrono::seconds> ca_ttl, x509_ttl, jwt_ttl, agent_ttl;
   std::optional<double> attestation_rate, signing_rate;
@@ -138,12 +139,11 @@ Status ReadPluginsTable(const toml::table& plugins, RawConfig& raw) {
     EDGEID_RETURN_IF_ERROR(CheckKeys(*ds, "plugins.datastore.", {"sql"}));
     if (const auto* sql = (*ds)["sql"].as_table()) {
       const std::string p = "plugins.datastore.sql.";
-      EDGEID_RETURN_IF_ERROR(CheckKeys(*sql, p, {"database_type", "connection_string"}));
-      auto type = EDGEID_TRY(Get<std::string>(*sql, p, "database_type"));
-      if (type && *type != "sqlite3") {
-        return Bad(p + "database_type", "\"" + *type + "\" is not supported yet (use sqlite3)");
-      }
+      EDGEID_RETURN_IF_ERROR(
+          CheckKeys(*sql, p, {"database_type", "connection_string", "max_open_conns"}));
+      raw.database_type = EDGEID_TRY(Get<std::string>(*sql, p, "database_type"));
       raw.datastore_path = EDGEID_TRY(Get<std::string>(*sql, p, "connection_string"));
+      raw.max_open_conns = EDGEID_TRY(Get<int64_t>(*sql, p, "max_open_conns"));
     }
   }
   if (const auto* km = plugins["key_manager"].as_table()) {
@@ -229,7 +229,9 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerF
   Override(raw.ca_key_type, flags.ca_key_type);
   Override(raw.jwt_key_type, flags.jwt_key_type);
   Override(raw.jwt_issuer, flags.jwt_issuer);
+  Override(raw.database_type, flags.database_type);
   Override(raw.datastore_path, flags.datastore_path);
+  if (flags.datastore_max_open_conns) raw.max_open_conns = *flags.datastore_max_open_conns;
   if (flags.keys_path) {
     raw.keys_path = flags.keys_path;
     if (!raw.key_manager) raw.key_manager = KeyManagerKind::kDisk;
@@ -289,7 +291,24 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerF
   }
   if (raw.ca_subject) config.ca_subject = *raw.ca_subject;
   if (raw.jwt_issuer) config.jwt_issuer = *raw.jwt_issuer;
-  config.datastore_path = raw.datastore_path.value_or(config.data_dir + "/datastore.sqlite3");
+  const std::string ds = "plugins.datastore.sql.";
+  if (raw.database_type && *raw.database_type == "postgres") {
+    config.database_type = DatabaseType::kPostgres;
+    if (!raw.datastore_path || raw.datastore_path->empty()) {
+      return Bad(ds + "connection_string",
+                 "is required for postgres (e.g. \"host=/run/postgresql dbname=edgeid\")");
+    }
+  } else if (raw.database_type && *raw.database_type != "sqlite3") {
+    return Bad(ds + "database_type", "\"" + *raw.database_type + "\" is not sqlite3 or postgres");
+  }
+  config.datastore_connection_string =
+      raw.datastore_path.value_or(config.data_dir + "/datastore.sqlite3");
+  if (raw.max_open_conns) {
+    if (*raw.max_open_conns < 1 || *raw.max_open_conns > 100) {
+      return Bad(ds + "max_open_conns", "must be between 1 and 100");
+    }
+    config.datastore_max_open_conns = static_cast<int>(*raw.max_open_conns);
+  }
   if (raw.key_manager) config.key_manager = *raw.key_manager;
   config.keys_path = raw.keys_path.value_or(config.data_dir + "/keys");
   config.upstream_authority = raw.upstream;

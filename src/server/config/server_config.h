@@ -19,6 +19,7 @@ namespace edgeid::server {
 
 enum class LogFormat { kText, kJson };
 enum class KeyManagerKind { kDisk, kMemory };
+enum class DatabaseType { kSqlite3, kPostgres };
 
 struct ServerConfig {
   spiffe::TrustDomain trust_domain;
@@ -35,7 +36,11 @@ struct ServerConfig {
   crypto::KeyType jwt_key_type = crypto::KeyType::kEcP256;
   ca::Subject ca_subject = {{"C", "US"}, {"O", "edgeid"}};
   std::string jwt_issuer{};
-  std::string datastore_path{};  // default: <data_dir>/datastore.sqlite3
+  DatabaseType database_type = DatabaseType::kSqlite3;
+  // sqlite3: the file (default <data_dir>/datastore.sqlite3); postgres: a libpq connection
+  // string, which may hold a password and is never logged.
+  std::string datastore_connection_string{};
+  int datastore_max_open_conns = 4;  // postgres connections per server
   KeyManagerKind key_manager = KeyManagerKind::kDisk;
   std::string keys_path{};  // default: <data_dir>/keys
   std::optional<ca::DiskUpstreamConfig> upstream_authority{};
@@ -64,7 +69,8 @@ struct ServerFlags {
   // Durations as in the file ("90s", "1h"); parsed and checked like the file's values.
   std::optional<std::string> ca_ttl, default_x509_svid_ttl, default_jwt_svid_ttl, agent_ttl;
   std::optional<std::string> ca_key_type, jwt_key_type, jwt_issuer;
-  std::optional<std::string> datastore_path, keys_path, x509pop_ca_bundle_path;
+  std::optional<std::string> database_type, datastore_path, keys_path, x509pop_ca_bundle_path;
+  std::optional<int> datastore_max_open_conns;
   std::optional<double> attestation_rate_limit, signing_rate_limit;
 };
 

@@ -3,6 +3,8 @@
 // between several servers (no in-process state, every multi-row change one transaction).
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +61,13 @@ class DataStore {
   virtual Result<std::string> FetchBundle(const std::string& trust_domain) = 0;
   virtual Result<std::vector<std::string>> ListBundleTrustDomains() = 0;
   virtual Status DeleteBundle(const std::string& trust_domain) = 0;
+  // Read-modify-write of one bundle with no concurrent writer in between, so that servers
+  // sharing a database can each add their own authorities. `update` gets the stored bundle (or
+  // nothing) and returns the new one; its error aborts the change. Returns what was stored.
+  using BundleUpdate =
+      std::function<Result<std::string>(const std::optional<std::string>& current)>;
+  virtual Result<std::string> UpdateBundle(const std::string& trust_domain,
+                                           const BundleUpdate& update) = 0;
 
   // A number that changes whenever another connection or process changed the store, so that
   // caches of it reload only when they must. Unimplemented when the store cannot tell (callers
@@ -67,9 +76,10 @@ class DataStore {
     return Error{ErrorCode::kFailedPrecondition, "no change marker"};
   }
 
-  // The CA journal: an opaque document the CA writes so a restarted server resumes its keys.
-  virtual Status SetCaJournal(const std::string& data) = 0;
-  virtual Result<std::string> FetchCaJournal() = 0;
+  // The CA journal: an opaque document a server's CA writes so that it resumes its keys after a
+  // restart. One per server: servers sharing a database each have their own CA.
+  virtual Status SetCaJournal(const std::string& server_id, const std::string& data) = 0;
+  virtual Result<std::string> FetchCaJournal(const std::string& server_id) = 0;
 };
 
 }  // namespace edgeid::server

@@ -36,7 +36,7 @@ class AuthorizedEntriesTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<SqliteDataStore> ds_ = Unwrap(SqliteDataStore::Open(dir_.File("db")));
+  std::unique_ptr<DataStore> ds_ = Unwrap(OpenSqliteDataStore(dir_.File("db")));
   AuthorizedEntries entries_{*ds_, kServer, std::chrono::hours(1)};
 };
 
@@ -95,7 +95,7 @@ TEST_F(AuthorizedEntriesTest, PeriodicRefreshReloadsOnlyAfterAnotherWriter) {
       << "nothing changed: the due refresh keeps the snapshot";
 
   // Another process (here: another connection) writes to the same file.
-  auto other = Unwrap(SqliteDataStore::Open(dir_.File("db")));
+  auto other = Unwrap(OpenSqliteDataStore(dir_.File("db")));
   RegistrationEntry e;
   e.spiffe_id = "spiffe://td/b";
   e.parent_id = kAgent;

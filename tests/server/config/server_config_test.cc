@@ -32,7 +32,7 @@ TEST(ServerConfigTest, FlagsAloneGiveAWorkingConfigWithSpireDefaults) {
   EXPECT_EQ(c.default_x509_svid_ttl, std::chrono::hours(1));
   EXPECT_EQ(c.default_jwt_svid_ttl, std::chrono::minutes(5));
   EXPECT_EQ(c.ca_key_type, crypto::KeyType::kEcP256);
-  EXPECT_EQ(c.datastore_path, "/var/lib/edgeid/datastore.sqlite3");
+  EXPECT_EQ(c.datastore_connection_string, "/var/lib/edgeid/datastore.sqlite3");
   EXPECT_EQ(c.keys_path, "/var/lib/edgeid/keys");
   EXPECT_EQ(c.key_manager, KeyManagerKind::kDisk);
   EXPECT_EQ(c.log_format, LogFormat::kText);
@@ -124,7 +124,7 @@ bundle_file_path = "/etc/roots.pem"
   EXPECT_EQ(c.jwt_key_type, crypto::KeyType::kRsa2048);
   EXPECT_EQ(c.jwt_issuer, "https://oidc.edge.example");
   EXPECT_EQ(c.ca_subject, (ca::Subject{{"C", "DE"}, {"O", "Factory"}, {"CN", "Edge CA"}}));
-  EXPECT_EQ(c.datastore_path, "/srv/db.sqlite3");
+  EXPECT_EQ(c.datastore_connection_string, "/srv/db.sqlite3");
   EXPECT_EQ(c.key_manager, KeyManagerKind::kMemory);
   ASSERT_TRUE(c.upstream_authority.has_value());
   EXPECT_EQ(c.upstream_authority->bundle_file_path, "/etc/roots.pem");
@@ -169,7 +169,7 @@ TEST(ServerConfigTest, EveryServerKeyIsAlsoAFlag) {
   EXPECT_EQ(c.ca_key_type, crypto::KeyType::kEcP384);
   EXPECT_EQ(c.jwt_key_type, crypto::KeyType::kRsa2048);
   EXPECT_EQ(c.jwt_issuer, "https://oidc.example.org");
-  EXPECT_EQ(c.datastore_path, "/srv/db");
+  EXPECT_EQ(c.datastore_connection_string, "/srv/db");
   EXPECT_EQ(c.keys_path, "/srv/keys");
   EXPECT_EQ(c.x509pop_ca_bundle_path, dir.File("roots.pem"));
   EXPECT_EQ(c.attestation_rate_limit, 5);
@@ -219,6 +219,31 @@ TEST(ServerConfigTest, ErrorsNameTheKey) {
   ServerFlags long_socket = Minimal();
   long_socket.admin_socket = "/" + std::string(200, 's');
   EXPECT_NE(ErrorOf("", long_socket).find("server.socket_path"), std::string::npos);
+}
+
+TEST(ServerConfigTest, PostgresDatastore) {
+  auto c = Unwrap(ParseServerConfig(
+      "[plugins.datastore.sql]\ndatabase_type = \"postgres\"\n"
+      "connection_string = \"host=/run/postgresql dbname=edgeid\"\nmax_open_conns = 8\n",
+      Minimal()));
+  EXPECT_EQ(c.database_type, DatabaseType::kPostgres);
+  EXPECT_EQ(c.datastore_connection_string, "host=/run/postgresql dbname=edgeid");
+  EXPECT_EQ(c.datastore_max_open_conns, 8);
+  ServerFlags flags = Minimal();
+  flags.database_type = "postgres";
+  flags.datastore_path = "dbname=x";
+  flags.datastore_max_open_conns = 2;
+  c = Unwrap(ParseServerConfig("", flags));
+  EXPECT_EQ(c.database_type, DatabaseType::kPostgres);
+  EXPECT_EQ(c.datastore_connection_string, "dbname=x");
+  EXPECT_EQ(c.datastore_max_open_conns, 2);
+
+  EXPECT_NE(ErrorOf("[plugins.datastore.sql]\ndatabase_type = \"postgres\"\n")
+                .find("plugins.datastore.sql.connection_string: is required for postgres"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("[plugins.datastore.sql]\nmax_open_conns = 0\n")
+                .find("plugins.datastore.sql.max_open_conns"),
+            std::string::npos);
 }
 
 TEST(ServerConfigTest, LoadNamesTheFile) {

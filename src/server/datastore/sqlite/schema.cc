@@ -1,15 +1,11 @@
 #include "server/datastore/sqlite/schema.h"
 
-#include <string>
-
-#include "server/datastore/sqlite/sqlite_db.h"
-
 namespace edgeid::server::sqlite {
 namespace {
 
 // migrations[i] takes the schema from version i to version i + 1. Never edit a released step:
 // add a new one.
-constexpr const char* kMigrations[] = {
+const char* const kMigrations[] = {
     R"sql(
 CREATE TABLE registration_entries (
   entry_id       TEXT PRIMARY KEY,
@@ -79,34 +75,22 @@ CREATE TABLE ca_journal (
 ALTER TABLE attested_nodes ADD COLUMN new_cert_serial TEXT NOT NULL DEFAULT '';
 ALTER TABLE attested_nodes ADD COLUMN new_cert_not_after INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 3: one CA journal per server, for servers sharing a database. The single journal of
+    // before is kept under the empty server ID, where a server looks when it has none.
+    R"sql(
+CREATE TABLE ca_journals (
+  server_id TEXT PRIMARY KEY,
+  data      TEXT NOT NULL
+);
+INSERT INTO ca_journals (server_id, data) SELECT '', data FROM ca_journal;
+DROP TABLE ca_journal;
+)sql",
 };
-static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
 }  // namespace
 
-Result<int> SchemaVersion(sqlite3* db) {
-  EDGEID_RETURN_IF_ERROR(
-      Exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
-  auto stmt = EDGEID_TRY(Statement::Prepare(db, "SELECT MAX(version) FROM schema_version"));
-  EDGEID_TRY(stmt.Step());
-  return static_cast<int>(stmt.Int(0));
-}
-
-Status Migrate(sqlite3* db, int target) {
-  int version = EDGEID_TRY(SchemaVersion(db));
-  if (version > kSchemaVersion) {
-    return FailedPrecondition("database schema version " + std::to_string(version) +
-                              " is newer than this edgeid supports (" +
-                              std::to_string(kSchemaVersion) + ")");
-  }
-  for (int step = version; step < target && step < kSchemaVersion; ++step) {
-    auto tx = EDGEID_TRY(Transaction::Begin(db));
-    EDGEID_RETURN_IF_ERROR(Exec(db, kMigrations[step]));
-    auto record = EDGEID_TRY(Statement::Prepare(db, "INSERT INTO schema_version VALUES (?)"));
-    EDGEID_RETURN_IF_ERROR(record.Bind(1, int64_t{step + 1}).Run());
-    EDGEID_RETURN_IF_ERROR(tx.Commit());
-  }
-  return OkStatus();
+sql::MigrationSteps MigrationSteps() {
+  return kMigrations;
 }
 
 }  // namespace edgeid::server::sqlite
