@@ -28,6 +28,8 @@ void AddConfigFlags(CLI::App* cmd, ServerFlags& flags) {
   cmd->add_option("--default-x509-svid-ttl", flags.default_x509_svid_ttl, "e.g. 1h");
   cmd->add_option("--default-jwt-svid-ttl", flags.default_jwt_svid_ttl, "e.g. 5m");
   cmd->add_option("--agent-ttl", flags.agent_ttl, "Agent SVID lifetime");
+  cmd->add_option("--agent-stream-timeout", flags.agent_stream_timeout,
+                  "Longest attestation or entry-sync stream (e.g. 60s)");
   cmd->add_option("--ca-key-type", flags.ca_key_type, "ec-p256, ec-p384, rsa-2048, ...");
   cmd->add_option("--jwt-key-type", flags.jwt_key_type, "ec-p256, ec-p384, rsa-2048, ...");
   cmd->add_option("--jwt-issuer", flags.jwt_issuer, "iss claim of JWT-SVIDs");

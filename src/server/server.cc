@@ -98,6 +98,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
   }
   node_options.attestation_rate_limit = config.attestation_rate_limit;
   node_options.signing_rate_limit = config.signing_rate_limit;
+  node_options.stream_timeout = config.agent_stream_timeout;
   s.node_service_ = std::make_unique<NodeService>(std::move(node_options), *s.datastore_, ca,
                                                   *s.authorized_entries_, s.log_, s.metrics_);
   s.AddGauges();

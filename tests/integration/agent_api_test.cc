@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -510,6 +511,88 @@ TEST_F(AgentApiTest, CallersWithoutAnAgentSvidAreRefused) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
   EXPECT_NE(refused.error().message.find("not an attested agent"), std::string::npos);
+}
+
+TEST_F(AgentApiTest, RenewalsRacingABanNeverUndoIt) {
+  std::optional<spiffe::X509Svid> svid;
+  auto client = JoinedAgent(&svid);
+  const std::string id = svid->id.str();
+  std::atomic<bool> banned{false};
+  std::atomic<int> renewed{0};
+  std::atomic<int> renewed_after_ban{0};
+  std::vector<spiffe::X509Svid> issued{*svid};
+  std::thread renewer([&] {
+    for (int i = 0; i < 5000; ++i) {
+      bool after_ban = banned.load();
+      auto next = client->RenewAgent(NewKey());
+      if (next.ok()) {
+        ++renewed;
+        if (after_ban) ++renewed_after_ban;
+        issued.push_back(*next);
+        // The next call presents the new SVID, which makes the server activate it.
+        EXPECT_TRUE(client->UseIdentity(*next).ok());
+      }
+      if (after_ban) return;
+    }
+  });
+  while (renewed.load() < 5) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto ban = Cli("agent ban --spiffe-id " + id);
+  ASSERT_EQ(ban.exit_code, 0) << ban.output;
+  banned = true;
+  renewer.join();
+  EXPECT_EQ(renewed_after_ban.load(), 0) << "a renewal begun after the ban succeeded";
+  auto shown = Cli("agent show --spiffe-id " + id + " --output json");
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_NE(shown.output.find("\"banned\": true"), std::string::npos) << shown.output;
+  for (const auto& old : issued) {
+    auto again = Client();
+    ASSERT_TRUE(again->UseIdentity(old).ok());
+    EXPECT_EQ(again->SyncEntries({}).error().code, ErrorCode::kPermissionDenied)
+        << "SVID " << old.leaf().serial_hex() << " still works after the ban";
+  }
+}
+
+TEST_F(AgentApiTest, StalledAttestationStreamsAreCutOff) {
+  StopServer();
+  StartServer("[server]\nagent_stream_timeout = \"1s\"\n[server.ratelimit]\nattestation = 1000\n");
+  grpctls::ChannelTlsOptions options;
+  options.bundles = Bundles();
+  options.authorize =
+      grpctls::AuthorizeId(Unwrap(spiffe::SpiffeId::Parse("spiffe://example.org/edgeid/server")));
+  auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port_),
+                                           Unwrap(grpctls::ChannelCredentials(options)),
+                                           grpc::ChannelArguments());
+  auto stub = v1::NodeService::NewStub(channel);
+
+  // A node that takes the challenge and never answers it.
+  v1::X509PopAttestationData data;
+  for (const auto& cert : NodeChain()) data.add_chain(cert.ToDer());
+  v1::AttestAgentRequest request;
+  request.mutable_params()->mutable_data()->set_type("x509pop");
+  request.mutable_params()->mutable_data()->set_payload(data.SerializeAsString());
+  request.mutable_params()->set_csr(Unwrap(crypto::CertificateRequest::Create(NewKey())).ToDer());
+  grpc::ClientContext silent_context;
+  auto silent = stub->AttestAgent(&silent_context);
+  ASSERT_TRUE(silent->Write(request));
+  v1::AttestAgentResponse challenge;
+  ASSERT_TRUE(silent->Read(&challenge));
+  EXPECT_TRUE(challenge.has_challenge());
+  auto started = std::chrono::steady_clock::now();
+  v1::AttestAgentResponse nothing;
+  EXPECT_FALSE(silent->Read(&nothing)) << "the server must end the stream";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_FALSE(silent->Finish().ok());
+
+  // One that opens the stream and sends nothing at all.
+  grpc::ClientContext mute_context;
+  auto mute = stub->AttestAgent(&mute_context);
+  EXPECT_FALSE(mute->Read(&nothing));
+  EXPECT_FALSE(mute->Finish().ok());
+
+  EXPECT_TRUE(server_->WaitForOutput("no challenge response")) << server_->Output();
+  // The server still serves attestations after cutting those off.
+  auto client = Client();
+  EXPECT_TRUE(client->AttestX509Pop(NodeChain(), NodeKey(), NewKey()).ok());
 }
 
 TEST_F(AgentApiTest, AgentsSurviveAServerRestart) {

@@ -120,7 +120,11 @@ Result<NodeService::AttestationOutcome> NodeService::AttestX509Pop(
   challenge_message.set_challenge(challenge.SerializeAsString());
   if (!stream.Write(challenge_message)) return Unavailable("x509pop: agent went away");
   v1::AttestAgentRequest answer;
-  if (!stream.Read(&answer)) return InvalidArgument("x509pop: no challenge response");
+  if (!stream.Read(&answer)) {
+    return InvalidArgument(
+        "x509pop: no challenge response (the agent closed the stream or took"
+        " longer than the stream timeout)");
+  }
   if (answer.step_case() != v1::AttestAgentRequest::kChallengeResponse) {
     return InvalidArgument("x509pop: expected a challenge response");
   }
@@ -147,6 +151,7 @@ grpc::Status NodeService::AttestAgent(
   if (!attestation_limiter_.Allow(PeerAddress(context->peer()))) {
     return Refuse(*context, kRpc, ResourceExhausted("attestation rate limit exceeded"));
   }
+  auto watched = watchdog_.Watch(context, options_.stream_timeout);
   v1::AttestAgentRequest first;
   if (!stream->Read(&first) || first.step_case() != v1::AttestAgentRequest::kParams) {
     return Refuse(*context, kRpc, InvalidArgument("the first message must carry the params"));

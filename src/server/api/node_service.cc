@@ -81,6 +81,7 @@ grpc::Status NodeService::SyncAuthorizedEntries(
     grpc::ServerReaderWriter<v1::SyncAuthorizedEntriesResponse, v1::SyncAuthorizedEntriesRequest>*
         stream) {
   constexpr const char* kRpc = "SyncAuthorizedEntries";
+  auto watched = watchdog_.Watch(context, options_.stream_timeout);
   auto agent = AuthenticateWithEntries(*context);
   if (!agent.ok()) return Refuse(*context, kRpc, agent.error());
 

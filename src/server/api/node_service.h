@@ -13,6 +13,7 @@
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
 #include "edgeid/server/v1/node.grpc.pb.h"
+#include "grpctls/call_watchdog.h"
 #include "server/cache/authorized_entries.h"
 #include "server/datastore/datastore.h"
 #include "spiffe/spiffe_id.h"
@@ -36,6 +37,7 @@ struct NodeServiceOptions {
   crypto::CertificateChain x509pop_roots{};  // empty: x509pop is off
   double attestation_rate_limit = 1;
   double signing_rate_limit = 500;
+  std::chrono::milliseconds stream_timeout{60'000};  // attestation and entry-sync streams
 };
 
 class NodeService final : public v1::NodeService::Service {
@@ -95,6 +97,7 @@ class NodeService final : public v1::NodeService::Service {
   Metrics& metrics_;
   RateLimiter attestation_limiter_;
   RateLimiter signing_limiter_;
+  grpctls::CallWatchdog watchdog_;
 };
 
 inline constexpr char kMetricRefused[] = "edgeid_server_requests_refused_total";

@@ -56,7 +56,7 @@ struct RawConfig {
       log_format, ca_key_type, jwt_key_type, jwt_issuer, database_type, datastore_path, keys_path;
   std::optional<int64_t> max_open_conns;
   std::optional<int64_t> bind_port, health_port;
-  std::optional<std::chrono::seconds> ca_ttl, x509_ttl, jwt_ttl, agent_ttl;
+  std::optional<std::chrono::seconds> ca_ttl, x509_ttl, jwt_ttl, agent_ttl, stream_timeout;
   std::optional<double> attestation_rate, signing_rate;
   std::optional<std::string> x509pop_ca_bundle_path;
   std::optional<ca::Subject> ca_subject;
@@ -66,11 +66,12 @@ struct RawConfig {
 
 Status ReadServerTable(const toml::table& server, RawConfig& raw) {
   const std::string p = "server.";
-  EDGEID_RETURN_IF_ERROR(CheckKeys(
-      server, p,
-      {"trust_domain", "data_dir", "bind_address", "bind_port", "socket_path", "log_level",
-       "log_format", "ca_ttl", "default_x509_svid_ttl", "default_jwt_svid_ttl", "ca_key_type",
-       "jwt_key_type", "jwt_issuer", "ca_subject", "health_port", "agent_ttl", "ratelimit"}));
+  EDGEID_RETURN_IF_ERROR(
+      CheckKeys(server, p,
+                {"trust_domain", "data_dir", "bind_address", "bind_port", "socket_path",
+                 "log_level", "log_format", "ca_ttl", "default_x509_svid_ttl",
+                 "default_jwt_svid_ttl", "ca_key_type", "jwt_key_type", "jwt_issuer", "ca_subject",
+                 "health_port", "agent_ttl", "agent_stream_timeout", "ratelimit"}));
   raw.trust_domain = EDGEID_TRY(Get<std::string>(server, p, "trust_domain"));
   raw.data_dir = EDGEID_TRY(Get<std::string>(server, p, "data_dir"));
   raw.bind_address = EDGEID_TRY(Get<std::string>(server, p, "bind_address"));
@@ -86,6 +87,7 @@ Status ReadServerTable(const toml::table& server, RawConfig& raw) {
   raw.jwt_issuer = EDGEID_TRY(Get<std::string>(server, p, "jwt_issuer"));
   raw.health_port = EDGEID_TRY(Get<int64_t>(server, p, "health_port"));
   raw.agent_ttl = EDGEID_TRY(GetDuration(server, p, "agent_ttl"));
+  raw.stream_timeout = EDGEID_TRY(GetDuration(server, p, "agent_stream_timeout"));
   if (const toml::node* node = server.get("ratelimit")) {
     const toml::table* limits = node->as_table();
     if (limits == nullptr) return Bad(p + "ratelimit", "must be a table");
@@ -219,7 +221,8 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerF
        {std::tuple{&flags.ca_ttl, &raw.ca_ttl, "--ca-ttl"},
         std::tuple{&flags.default_x509_svid_ttl, &raw.x509_ttl, "--default-x509-svid-ttl"},
         std::tuple{&flags.default_jwt_svid_ttl, &raw.jwt_ttl, "--default-jwt-svid-ttl"},
-        std::tuple{&flags.agent_ttl, &raw.agent_ttl, "--agent-ttl"}}) {
+        std::tuple{&flags.agent_ttl, &raw.agent_ttl, "--agent-ttl"},
+        std::tuple{&flags.agent_stream_timeout, &raw.stream_timeout, "--agent-stream-timeout"}}) {
     if (!*flag) continue;
     auto d = ParseDuration(**flag);
     if (!d.ok()) return Bad(name, d.error().message);
@@ -315,6 +318,7 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerF
   if (raw.health_port)
     config.health_port = EDGEID_TRY(Port(*raw.health_port, "server.health_port"));
   config.agent_ttl = raw.agent_ttl.value_or(config.default_x509_svid_ttl);
+  if (raw.stream_timeout) config.agent_stream_timeout = *raw.stream_timeout;
   if (config.agent_ttl >= config.ca_ttl)
     return Bad("server.agent_ttl", "must be shorter than ca_ttl");
   if (raw.attestation_rate) config.attestation_rate_limit = *raw.attestation_rate;

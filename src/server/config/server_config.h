@@ -46,6 +46,8 @@ struct ServerConfig {
   std::optional<ca::DiskUpstreamConfig> upstream_authority{};
   std::optional<uint16_t> health_port{};  // /live, /ready and /metrics; off unless set
   std::chrono::seconds agent_ttl{3600};   // agent SVIDs; default_x509_svid_ttl unless set
+  // The longest an attestation or entry-sync stream may last: a peer that stalls is cut off.
+  std::chrono::seconds agent_stream_timeout{60};
   // Node attestors: join_token is always on; x509pop when its CA bundle is configured.
   std::string x509pop_ca_bundle_path{};
   crypto::CertificateChain x509pop_roots{};  // read from that file when the config is loaded
@@ -67,7 +69,8 @@ struct ServerFlags {
   std::optional<std::string> log_format;
   std::optional<uint16_t> health_port;
   // Durations as in the file ("90s", "1h"); parsed and checked like the file's values.
-  std::optional<std::string> ca_ttl, default_x509_svid_ttl, default_jwt_svid_ttl, agent_ttl;
+  std::optional<std::string> ca_ttl, default_x509_svid_ttl, default_jwt_svid_ttl, agent_ttl,
+      agent_stream_timeout;
   std::optional<std::string> ca_key_type, jwt_key_type, jwt_issuer;
   std::optional<std::string> database_type, datastore_path, keys_path, x509pop_ca_bundle_path;
   std::optional<int> datastore_max_open_conns;

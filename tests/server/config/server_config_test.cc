@@ -153,6 +153,7 @@ TEST(ServerConfigTest, EveryServerKeyIsAlsoAFlag) {
   flags.default_x509_svid_ttl = "20m";
   flags.default_jwt_svid_ttl = "1m";
   flags.agent_ttl = "30m";
+  flags.agent_stream_timeout = "20s";
   flags.ca_key_type = "ec-p384";
   flags.jwt_key_type = "rsa-2048";
   flags.jwt_issuer = "https://oidc.example.org";
@@ -166,6 +167,7 @@ TEST(ServerConfigTest, EveryServerKeyIsAlsoAFlag) {
   EXPECT_EQ(c.default_x509_svid_ttl, std::chrono::minutes(20));
   EXPECT_EQ(c.default_jwt_svid_ttl, std::chrono::minutes(1));
   EXPECT_EQ(c.agent_ttl, std::chrono::minutes(30));
+  EXPECT_EQ(c.agent_stream_timeout, std::chrono::seconds(20));
   EXPECT_EQ(c.ca_key_type, crypto::KeyType::kEcP384);
   EXPECT_EQ(c.jwt_key_type, crypto::KeyType::kRsa2048);
   EXPECT_EQ(c.jwt_issuer, "https://oidc.example.org");
@@ -178,6 +180,9 @@ TEST(ServerConfigTest, EveryServerKeyIsAlsoAFlag) {
   ServerFlags bad = Minimal();
   bad.agent_ttl = "soon";
   EXPECT_NE(ErrorOf("", bad).find("--agent-ttl"), std::string::npos);
+  ServerFlags bad_timeout = Minimal();
+  bad_timeout.agent_stream_timeout = "0s";
+  EXPECT_NE(ErrorOf("", bad_timeout).find("--agent-stream-timeout"), std::string::npos);
   bad = Minimal();
   bad.signing_rate_limit = -2;
   EXPECT_NE(ErrorOf("", bad).find("--signing-rate-limit"), std::string::npos);
