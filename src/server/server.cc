@@ -79,11 +79,13 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
   s.server_svid_ = std::move(*svid);
 
   s.authorized_entries_ = std::make_unique<AuthorizedEntries>(*s.datastore_, server_id);
-  auto invalidate = [entries = s.authorized_entries_.get()] { entries->Invalidate(); };
+  auto record = [entries = s.authorized_entries_.get()](EntryChange change) {
+    entries->Record(std::move(change));
+  };
   s.entry_service_ =
-      std::make_unique<EntryService>(*s.datastore_, config.trust_domain, s.log_, invalidate);
+      std::make_unique<EntryService>(*s.datastore_, config.trust_domain, s.log_, record);
   s.agent_service_ =
-      std::make_unique<AgentService>(*s.datastore_, config.trust_domain, s.log_, invalidate);
+      std::make_unique<AgentService>(*s.datastore_, config.trust_domain, s.log_, record);
   s.bundle_service_ = std::make_unique<BundleService>(*s.datastore_, ca);
   s.svid_service_ =
       std::make_unique<SvidService>(ca, config.default_x509_svid_ttl, config.default_jwt_svid_ttl);
@@ -179,11 +181,13 @@ Status Server::Run() {
       log_->error("loading registration entries: {}", snapshot.error().message);
     } else if ((*snapshot)->generation != last_generation) {
       last_generation = (*snapshot)->generation;
-      log_->debug("registration entries in memory: {} (loaded in {} ms)", (*snapshot)->by_id.size(),
+      log_->debug("registration entries in memory: {} ({} in {} ms)", (*snapshot)->entry_count,
+                  (*snapshot)->reloaded ? "loaded" : "changes applied",
                   (*snapshot)->load_time.count() / 1000);
-      // The previous snapshot is freed by now (or soon); hand its pages back to the system
-      // rather than keep the peak of two snapshots for good.
-      malloc_trim(0);
+      // After a reload the previous snapshot is freed by now (or soon); hand its pages back to
+      // the system rather than keep the peak of two snapshots for good. Not after applying
+      // changes: that frees little, and trimming stalls every allocating thread meanwhile.
+      if ((*snapshot)->reloaded) malloc_trim(0);
     }
     if (Clock::now() >= next_rotation) {
       auto ticked = authority_->Tick(Clock::now());

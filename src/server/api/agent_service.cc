@@ -127,7 +127,7 @@ grpc::Status AgentService::CreateJoinToken(grpc::ServerContext*,
     if (auto valid = ValidateEntry(alias, td_); !valid.ok()) return ToGrpc(valid.error());
     auto created = datastore_.CreateRegistrationEntry(alias);
     if (!created.ok()) return ToGrpc(created.error());
-    if (on_alias_created_) on_alias_created_();
+    if (on_alias_created_) on_alias_created_(EntryChange{{*created}, {}});
   }
   JoinToken jt{token, NowUnix() + request->ttl()};
   auto status = datastore_.CreateJoinToken(jt);

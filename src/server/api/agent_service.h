@@ -13,9 +13,9 @@ namespace edgeid::server {
 
 class AgentService final : public v1::AgentService::Service {
  public:
-  // `on_alias_created` is called after CreateJoinToken made an alias entry.
+  // `on_alias_created` gets the alias entry CreateJoinToken made, before the caller is answered.
   AgentService(DataStore& datastore, spiffe::TrustDomain td, std::shared_ptr<spdlog::logger> log,
-               std::function<void()> on_alias_created = {})
+               std::function<void(EntryChange)> on_alias_created = {})
       : datastore_(datastore),
         td_(std::move(td)),
         log_(std::move(log)),
@@ -38,7 +38,7 @@ class AgentService final : public v1::AgentService::Service {
   DataStore& datastore_;
   spiffe::TrustDomain td_;
   std::shared_ptr<spdlog::logger> log_;
-  std::function<void()> on_alias_created_;
+  std::function<void(EntryChange)> on_alias_created_;
 };
 
 v1::Agent ToProto(const AttestedNode& node);

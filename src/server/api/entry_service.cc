@@ -52,8 +52,10 @@ grpc::Status EntryService::GetEntry(grpc::ServerContext*, const v1::GetEntryRequ
   return grpc::Status::OK;
 }
 
-void EntryService::NotifyChange() {
-  if (on_change_) on_change_();
+void EntryService::NotifyChange(EntryChange change) {
+  if (on_change_ && (!change.upserted.empty() || !change.removed_ids.empty())) {
+    on_change_(std::move(change));
+  }
 }
 
 grpc::Status EntryService::BatchCreateEntry(grpc::ServerContext*,
@@ -72,6 +74,8 @@ grpc::Status EntryService::BatchCreateEntry(grpc::ServerContext*,
     }
     entries.push_back(std::move(entry));
   }
+  std::lock_guard write(write_mu_);
+  EntryChange change;
   // The common case, every entry new and valid, is one transaction (one fsync); otherwise each
   // entry is created on its own so that each gets its own answer.
   if (all_valid && entries.size() > 1) {
@@ -83,7 +87,8 @@ grpc::Status EntryService::BatchCreateEntry(grpc::ServerContext*,
         *result->mutable_entry() = ToProto(e);
       }
       log_->info("created {} entries", created->size());
-      NotifyChange();
+      change.upserted = std::move(*created);
+      NotifyChange(std::move(change));
       return grpc::Status::OK;
     }
   }
@@ -101,14 +106,17 @@ grpc::Status EntryService::BatchCreateEntry(grpc::ServerContext*,
     log_->info("created entry {} for {}", created->entry_id, created->spiffe_id);
     SetStatus(result->mutable_status(), OkStatus());
     *result->mutable_entry() = ToProto(*created);
+    change.upserted.push_back(std::move(*created));
   }
-  NotifyChange();
+  NotifyChange(std::move(change));
   return grpc::Status::OK;
 }
 
 grpc::Status EntryService::BatchUpdateEntry(grpc::ServerContext*,
                                             const v1::BatchUpdateEntryRequest* request,
                                             v1::BatchUpdateEntryResponse* response) {
+  std::lock_guard write(write_mu_);
+  EntryChange change;
   for (const auto& proto : request->entries()) {
     auto* result = response->add_results();
     RegistrationEntry entry = FromProto(proto);
@@ -126,22 +134,28 @@ grpc::Status EntryService::BatchUpdateEntry(grpc::ServerContext*,
     log_->info("updated entry {} (revision {})", updated->entry_id, updated->revision_number);
     SetStatus(result->mutable_status(), OkStatus());
     *result->mutable_entry() = ToProto(*updated);
+    change.upserted.push_back(std::move(*updated));
   }
-  NotifyChange();
+  NotifyChange(std::move(change));
   return grpc::Status::OK;
 }
 
 grpc::Status EntryService::BatchDeleteEntry(grpc::ServerContext*,
                                             const v1::BatchDeleteEntryRequest* request,
                                             v1::BatchDeleteEntryResponse* response) {
+  std::lock_guard write(write_mu_);
+  EntryChange change;
   for (const auto& id : request->ids()) {
     auto* result = response->add_results();
     result->set_id(id);
     auto deleted = datastore_.DeleteRegistrationEntry(id);
-    if (deleted.ok()) log_->info("deleted entry {}", id);
+    if (deleted.ok()) {
+      log_->info("deleted entry {}", id);
+      change.removed_ids.push_back(id);
+    }
     SetStatus(result->mutable_status(), deleted.ok() ? OkStatus() : Status(deleted.error()));
   }
-  NotifyChange();
+  NotifyChange(std::move(change));
   return grpc::Status::OK;
 }
 

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 
 #include "edgeid/server/v1/entry.grpc.pb.h"
 #include "grpctls/grpc_status.h"
@@ -15,9 +16,9 @@ namespace edgeid::server {
 
 class EntryService final : public v1::EntryService::Service {
  public:
-  // `on_change` is called after entries were created, updated or deleted.
+  // `on_change` gets each committed change, in commit order, before the caller is answered.
   EntryService(DataStore& datastore, spiffe::TrustDomain td, std::shared_ptr<spdlog::logger> log,
-               std::function<void()> on_change = {})
+               std::function<void(EntryChange)> on_change = {})
       : datastore_(datastore),
         td_(std::move(td)),
         log_(std::move(log)),
@@ -37,12 +38,15 @@ class EntryService final : public v1::EntryService::Service {
                                 v1::BatchDeleteEntryResponse* response) override;
 
  private:
-  void NotifyChange();
+  void NotifyChange(EntryChange change);
 
   DataStore& datastore_;
   spiffe::TrustDomain td_;
   std::shared_ptr<spdlog::logger> log_;
-  std::function<void()> on_change_;
+  std::function<void(EntryChange)> on_change_;
+  // Writes and their notifications in one order: a cache applying the changes must see an
+  // update and a delete of the same entry in the order they were committed.
+  std::mutex write_mu_;
 };
 
 using grpctls::ToGrpc;

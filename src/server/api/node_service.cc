@@ -112,7 +112,7 @@ grpc::Status NodeService::SyncAuthorizedEntries(
     return ok;
   };
   for (const auto& [id, entry] : authorized) {
-    auto it = known.find(id);
+    auto it = known.find(entry->entry_id);
     if (it != known.end() && it->second == entry->revision_number) continue;
     *out.add_entries() = ToProto(*entry);
     if (out.entries_size() >= kEntriesPerSyncPage && !flush()) {

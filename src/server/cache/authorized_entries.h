@@ -1,8 +1,9 @@
 // Which registration entries an agent may have signed: those parented to the agent or to a
 // node alias it matches, and their descendants. Computed from an in-memory snapshot of every
-// entry so that agent calls do not read the whole table; the snapshot is reloaded after a local
-// change and at least every `reload_interval`, which also picks up writes by other servers
-// sharing the database.
+// entry so that agent calls do not read the whole table. Changes this server commits are
+// applied to the snapshot (no reload); it is reloaded when the datastore says someone else
+// changed it (checked every `reload_interval`), which picks up writes by other servers sharing
+// the database.
 #pragma once
 
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -20,18 +22,32 @@ namespace edgeid::server {
 
 using EntryPtr = std::shared_ptr<const RegistrationEntry>;
 
-struct EntrySnapshot {
-  uint64_t generation = 0;
-  std::chrono::microseconds load_time{0};  // reading and indexing every entry
-  std::unordered_map<std::string, EntryPtr> by_id;
-  std::unordered_map<std::string, std::vector<EntryPtr>> by_parent;
-  std::vector<EntryPtr> aliases;  // parented to the server: node aliases
+using EntryList = std::shared_ptr<const std::vector<EntryPtr>>;
+
+// Lets maps keyed by std::string be searched with a std::string_view, without a copy.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
-// The entries one agent is authorised for, keyed by entry ID.
+struct EntrySnapshot {
+  uint64_t generation = 0;
+  std::chrono::microseconds load_time{0};  // reading and indexing (or applying changes)
+  bool reloaded = false;                   // read from the datastore, not changes applied
+  size_t entry_count = 0;
+  // Entries by parent ID; node aliases are the children of the server's ID. A list is shared
+  // between snapshots until a change touches it, so applying a change copies only the lists
+  // it touches.
+  std::unordered_map<std::string, EntryList, StringHash, std::equal_to<>> by_parent;
+
+  const std::vector<EntryPtr>& Children(std::string_view parent_id) const;
+};
+
+// The entries one agent is authorised for, keyed by entry ID. The keys view the entries' own
+// IDs (alive as long as the values), so building a set copies no strings.
 struct AuthorizedSet {
   uint64_t generation = 0;
-  std::unordered_map<std::string, EntryPtr> entries;
+  std::unordered_map<std::string_view, EntryPtr> entries;
 };
 
 class AuthorizedEntries {
@@ -44,6 +60,9 @@ class AuthorizedEntries {
 
   // Marks the snapshot stale; the next lookup reloads it.
   void Invalidate();
+  // A change this server committed, recorded in commit order; applied to the snapshot now, or at
+  // the next lookup when a load is running.
+  void Record(EntryChange change);
 
   Result<std::shared_ptr<const EntrySnapshot>> Snapshot();
 
@@ -54,13 +73,29 @@ class AuthorizedEntries {
                                                    int64_t now_unix);
 
  private:
-  Result<std::shared_ptr<const EntrySnapshot>> Load(uint64_t generation);
+  struct PendingChange {
+    std::vector<EntryPtr> upserted;
+    std::vector<std::string> removed_ids;
+  };
+  using EntryIndex = std::unordered_map<std::string, EntryPtr>;
+  struct Loaded {
+    std::shared_ptr<const EntrySnapshot> snapshot;
+    EntryIndex index;
+  };
+  Result<Loaded> Load(uint64_t generation) const;
+  // Applies the recorded changes to the snapshot; reload_mu_ must be held.
+  std::shared_ptr<const EntrySnapshot> ApplyPending();
+  // Applies `changes` to `base` and to index_ (under reload_mu_).
+  std::shared_ptr<const EntrySnapshot> Apply(const EntrySnapshot& base,
+                                             const std::vector<PendingChange>& changes,
+                                             uint64_t generation);
 
   DataStore& datastore_;
   std::string server_id_;
   std::chrono::milliseconds reload_interval_;
 
   std::mutex reload_mu_;  // one load at a time; taken before mu_
+  EntryIndex index_;      // every entry of snapshot_ by ID; under reload_mu_
   std::mutex mu_;
   std::shared_ptr<const EntrySnapshot> snapshot_;
   std::chrono::steady_clock::time_point loaded_at_;
@@ -69,6 +104,9 @@ class AuthorizedEntries {
   bool loading_ = false;                  // a load is running
   bool loading_fresh_ = false;            // ... and it began after a change: callers wait for it
   uint64_t generation_ = 0;
+  // Recorded changes not yet in the snapshot, with their sequence numbers.
+  std::vector<std::pair<uint64_t, PendingChange>> pending_;
+  uint64_t change_seq_ = 0;
   struct CachedSet {
     std::vector<Selector> node_selectors;
     int64_t computed_at = 0;

@@ -58,6 +58,13 @@ struct JoinToken {
   int64_t expires_at = 0;  // Unix seconds
 };
 
+// What one committed write did to registration entries: the entries it created or updated, as
+// stored, and the IDs it deleted.
+struct EntryChange {
+  std::vector<RegistrationEntry> upserted;
+  std::vector<std::string> removed_ids;
+};
+
 // Filters for ListRegistrationEntries; unset fields do not filter.
 struct EntryFilter {
   std::optional<std::string> spiffe_id{};

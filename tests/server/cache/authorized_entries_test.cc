@@ -74,6 +74,54 @@ TEST_F(AuthorizedEntriesTest, CyclesEndAndExpiredEntriesAreLeftOut) {
   EXPECT_EQ(For({}, 100).count("spiffe://td/old"), 1u);
 }
 
+TEST_F(AuthorizedEntriesTest, RecordedChangesApplyWithoutAReload) {
+  Add("spiffe://td/web", kAgent, {{"unix", "uid:1"}});
+  auto first = Unwrap(entries_.Snapshot());
+  // Written behind the cache's back: only a reload would find it.
+  RegistrationEntry hidden;
+  hidden.spiffe_id = "spiffe://td/hidden";
+  hidden.parent_id = kAgent;
+  hidden.selectors = {{"unix", "uid:9"}};
+  Unwrap(ds_->CreateRegistrationEntry(hidden));
+
+  RegistrationEntry alias;
+  alias.spiffe_id = "spiffe://td/cluster";
+  alias.parent_id = kServer;
+  alias.selectors = {{"x509pop", "subject:cn:a"}};
+  alias = Unwrap(ds_->CreateRegistrationEntry(alias));
+  RegistrationEntry sensor;
+  sensor.spiffe_id = "spiffe://td/sensor";
+  sensor.parent_id = alias.spiffe_id;
+  sensor.selectors = {{"unix", "uid:4"}};
+  sensor = Unwrap(ds_->CreateRegistrationEntry(sensor));
+  entries_.Record({{alias, sensor}, {}});
+  auto applied = Unwrap(entries_.Snapshot());
+  EXPECT_GT(applied->generation, first->generation);
+  EXPECT_EQ(applied->entry_count, 3u) << "the hidden entry shows the snapshot was not reloaded";
+  EXPECT_EQ(For({{"x509pop", "subject:cn:a"}}),
+            (std::set<std::string>{"spiffe://td/web", "spiffe://td/sensor"}));
+
+  // Later changes win, in the order they were recorded; a move changes the parent index.
+  auto moved = sensor;
+  moved.parent_id = kAgent;
+  moved.revision_number = 1;
+  auto renamed = moved;
+  renamed.spiffe_id = "spiffe://td/sensor-2";
+  renamed.revision_number = 2;
+  entries_.Record({{moved}, {}});
+  entries_.Record({{renamed}, {}});
+  EXPECT_EQ(For({}), (std::set<std::string>{"spiffe://td/web", "spiffe://td/sensor-2"}));
+  entries_.Record({{}, {alias.entry_id, renamed.entry_id}});
+  auto after_delete = Unwrap(entries_.Snapshot());
+  EXPECT_TRUE(after_delete->Children(kServer).empty());
+  EXPECT_EQ(after_delete->entry_count, 1u);
+  EXPECT_EQ(For({{"x509pop", "subject:cn:a"}}), (std::set<std::string>{"spiffe://td/web"}));
+
+  // A full reload (here forced) reads everything, the hidden entry too.
+  entries_.Invalidate();
+  EXPECT_EQ(For({}), (std::set<std::string>{"spiffe://td/web", "spiffe://td/hidden"}));
+}
+
 TEST_F(AuthorizedEntriesTest, InvalidateReloadsAndStaleSnapshotsStay) {
   Add("spiffe://td/a", kAgent, {{"unix", "uid:1"}});
   EXPECT_EQ(For({}).size(), 1u);
@@ -103,7 +151,7 @@ TEST_F(AuthorizedEntriesTest, PeriodicRefreshReloadsOnlyAfterAnotherWriter) {
   ASSERT_TRUE(other->CreateRegistrationEntry(e).ok());
   auto second = Unwrap(quick.Snapshot());
   EXPECT_GT(second->generation, first->generation);
-  EXPECT_EQ(second->by_id.size(), 2u);
+  EXPECT_EQ(second->entry_count, 2u);
 }
 
 }  // namespace
