@@ -40,7 +40,7 @@ class CallWatchdog {
   void Run();
 
   struct Call {
-    grpc::ServerContext* context;
+    grpc::ServerContext* context = nullptr;
     std::chrono::steady_clock::time_point deadline;
   };
   std::mutex mu_;

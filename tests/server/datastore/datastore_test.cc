@@ -274,6 +274,7 @@ TEST_P(DataStoreTest, SurvivesReopen) {
 TEST_P(DataStoreTest, ConcurrentUpdatesGetDistinctRevisions) {
   auto created = Unwrap(ds_->CreateRegistrationEntry(Entry("/a", {{"unix", "uid:1"}})));
   std::vector<std::thread> writers;
+  writers.reserve(4);
   std::vector<int64_t> revisions(40);
   for (int t = 0; t < 4; ++t) {
     writers.emplace_back([&, t] {
@@ -282,7 +283,9 @@ TEST_P(DataStoreTest, ConcurrentUpdatesGetDistinctRevisions) {
         e.hint = "w" + std::to_string(t);
         auto updated = ds_->UpdateRegistrationEntry(e);
         EXPECT_TRUE(updated.ok()) << updated.error().message;
-        if (updated.ok()) revisions[static_cast<size_t>(t * 10 + i)] = updated->revision_number;
+        if (updated.ok())
+          revisions[static_cast<size_t>(t) * 10 + static_cast<size_t>(i)] =
+              updated->revision_number;
       }
     });
   }
@@ -295,6 +298,7 @@ TEST_P(DataStoreTest, ConcurrentUpdatesGetDistinctRevisions) {
 
 TEST_P(DataStoreTest, UpdateBundleMergesUnderConcurrency) {
   std::vector<std::thread> writers;
+  writers.reserve(4);
   for (int t = 0; t < 4; ++t) {
     writers.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i) {

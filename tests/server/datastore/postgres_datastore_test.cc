@@ -55,6 +55,7 @@ TEST_F(PostgresDataStoreTest, TwoServersShareOneDatabase) {
   ASSERT_TRUE(a->CreateJoinToken({"race", 100}).ok());
   std::atomic<int> accepted{0};
   std::vector<std::thread> takers;
+  takers.reserve(8);
   for (int i = 0; i < 8; ++i) {
     takers.emplace_back([&, i] {
       auto taken = (i % 2 == 0 ? a : b)->TakeJoinToken("race");
@@ -82,6 +83,7 @@ TEST_F(PostgresDataStoreTest, TwoServersShareOneDatabase) {
 
 TEST_F(PostgresDataStoreTest, ServersStartingTogetherMigrateOnce) {
   std::vector<std::thread> starters;
+  starters.reserve(4);
   std::atomic<int> opened{0};
   for (int i = 0; i < 4; ++i) {
     starters.emplace_back([&] {

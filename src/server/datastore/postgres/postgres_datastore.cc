@@ -14,9 +14,9 @@ constexpr const char* kMigrationUnlock = "SELECT pg_advisory_unlock(111481905834
 Status MigrateLocked(postgres::PgConnection& conn) {
   EDGEID_RETURN_IF_ERROR(conn.Exec(kMigrationLock));
   const auto steps = postgres::MigrationSteps();
-  auto migrated = sql::Migrate(conn, steps, static_cast<int>(steps.size()));
-  auto unlocked = conn.Exec(kMigrationUnlock);
-  EDGEID_RETURN_IF_ERROR(migrated);
+  Status migrated = sql::Migrate(conn, steps, static_cast<int>(steps.size()));
+  Status unlocked = conn.Exec(kMigrationUnlock);
+  if (!migrated.ok()) return migrated;
   return unlocked;
 }
 
