@@ -7,6 +7,7 @@
 #include <atomic>
 #include <thread>
 
+#include "server/datastore/test_entry.h"
 #include "testing/postgres_server.h"
 #include "testing/test_pki.h"
 
@@ -31,13 +32,7 @@ class PostgresDataStoreTest : public ::testing::Test {
   std::string conninfo_;
 };
 
-RegistrationEntry Entry(const std::string& path) {
-  RegistrationEntry e;
-  e.spiffe_id = "spiffe://example.org" + path;
-  e.parent_id = "spiffe://example.org/agent";
-  e.selectors = {{"unix", "uid:1"}};
-  return e;
-}
+using testing::Entry;
 
 TEST_F(PostgresDataStoreTest, TwoServersShareOneDatabase) {
   auto a = Open();

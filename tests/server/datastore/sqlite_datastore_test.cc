@@ -11,6 +11,7 @@
 #include "server/datastore/sql/migrate.h"
 #include "server/datastore/sqlite/schema.h"
 #include "server/datastore/sqlite/sqlite_connection.h"
+#include "server/datastore/test_entry.h"
 #include "testing/temp_dir.h"
 #include "testing/test_pki.h"
 
@@ -20,13 +21,7 @@ namespace {
 using edgeid::testing::TempDir;
 using edgeid::testing::Unwrap;
 
-RegistrationEntry Entry(const std::string& path, std::vector<Selector> selectors) {
-  RegistrationEntry e;
-  e.spiffe_id = "spiffe://example.org" + path;
-  e.parent_id = "spiffe://example.org/spire/agent/x509pop/abc";
-  e.selectors = std::move(selectors);
-  return e;
-}
+using testing::Entry;
 
 class SqliteDataStoreTest : public ::testing::Test {
  protected:
