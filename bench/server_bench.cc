@@ -255,8 +255,8 @@ int Main(int argc, char** argv) {
   auto ids = CreateEntries(*entries, agent_id, 10000, 0);
   double create_rate = 10000 / Seconds(Clock::now() - t0);
 
-  // 2. Sync of the 10,000 authorised entries right after they were created (the server reloads
-  // its entry snapshot for it, or has just done so in the background), then warm.
+  // 2. Sync of the 10,000 authorised entries right after they were created (the server has
+  // applied the admin's changes to its entry snapshot and computes the agent's set), then warm.
   t0 = Clock::now();
   auto first = Must(client.SyncEntries({}), "sync");
   double sync_cold_ms = Seconds(Clock::now() - t0) * 1e3;
@@ -355,11 +355,10 @@ int Main(int argc, char** argv) {
               100 * idle_cpu);
   std::printf("\nGoal: issuance >= 50%% of %d x (verify+sign): %s (%.0f%%)\n", cores,
               issue_rate >= 0.5 * ceiling_all ? "met" : "NOT met", 100 * issue_rate / ceiling_all);
-  std::printf(
-      "Goal: sync of 10,000 entries < 50 ms: %s against the loaded entry snapshot (%.1f ms); "
-      "the first sync after the 10,000 entries were created waits for the server to reload them "
-      "(%.1f ms)\n",
-      warm[2] < 50 ? "met" : "NOT met", warm[2], sync_cold_ms);
+  std::printf("Goal: sync of 10,000 entries < 50 ms: %s right after creating them (%.1f ms), %s warm "
+              "(%.1f ms)\n",
+              sync_cold_ms < 50 ? "met" : "NOT met", sync_cold_ms, warm[2] < 50 ? "met" : "NOT met",
+              warm[2]);
   if (std::getenv("EDGEID_BENCH_KEEP") != nullptr) {
     std::printf("kept %s\n", dir.c_str());
     return 0;
