@@ -355,10 +355,11 @@ int Main(int argc, char** argv) {
               100 * idle_cpu);
   std::printf("\nGoal: issuance >= 50%% of %d x (verify+sign): %s (%.0f%%)\n", cores,
               issue_rate >= 0.5 * ceiling_all ? "met" : "NOT met", 100 * issue_rate / ceiling_all);
-  std::printf("Goal: sync of 10,000 entries < 50 ms: %s right after creating them (%.1f ms), %s warm "
-              "(%.1f ms)\n",
-              sync_cold_ms < 50 ? "met" : "NOT met", sync_cold_ms, warm[2] < 50 ? "met" : "NOT met",
-              warm[2]);
+  std::printf(
+      "Goal: sync of 10,000 entries < 50 ms: %s right after creating them (%.1f ms), %s warm "
+      "(%.1f ms)\n",
+      sync_cold_ms < 50 ? "met" : "NOT met", sync_cold_ms, warm[2] < 50 ? "met" : "NOT met",
+      warm[2]);
   if (std::getenv("EDGEID_BENCH_KEEP") != nullptr) {
     std::printf("kept %s\n", dir.c_str());
     return 0;
