@@ -277,6 +277,25 @@ CaJournal CaManager::Journal() const {
   return journal;
 }
 
+void CaManager::KeepPublished(const CaJournal& journal, TimePoint now) {
+  std::unique_lock lock(mu_);
+  bool changed = false;
+  for (const auto& der : journal.published_roots_der) {
+    auto root = crypto::Certificate::FromDer(der);
+    if (root.ok() && root->not_after() > now) changed |= bundle_.x509().AddAuthority(*root);
+  }
+  for (const auto& k : journal.published_jwt) {
+    auto pub = crypto::PublicKey::FromDer(k.public_key_der);
+    if (!pub.ok() || FromSeconds(k.not_after) <= now) continue;
+    if (bundle_.jwt().FindAuthority(k.kid).ok()) continue;
+    if (bundle_.jwt().SetAuthority(k.kid, *pub).ok()) {
+      published_jwt_.push_back({k.kid, FromSeconds(k.not_after)});
+      changed = true;
+    }
+  }
+  if (changed) bundle_.set_sequence(++sequence_);
+}
+
 Status CaManager::Restore(const CaJournal& journal, TimePoint now) {
   if (!journal.current_x509 || !journal.current_jwt) {
     return FailedPrecondition("the CA journal has no active CA or JWT key");
@@ -359,7 +378,10 @@ spiffe::SpiffeBundle CaManager::bundle() const {
   std::shared_lock lock(mu_);
   if (!peers_) return bundle_;
   spiffe::SpiffeBundle merged = bundle_;
-  for (const auto& root : peers_->x509().authorities()) merged.x509().AddAuthority(root);
+  const auto now = std::chrono::system_clock::now();
+  for (const auto& root : peers_->x509().authorities()) {
+    if (root.not_after() > now) merged.x509().AddAuthority(root);
+  }
   for (const auto& jwk : peers_->jwt().authorities()) {
     if (!merged.jwt().FindAuthority(jwk.key_id).ok()) {
       (void)merged.jwt().SetAuthority(jwk.key_id, jwk.public_key);

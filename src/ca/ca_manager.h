@@ -84,6 +84,10 @@ class CaManager {
   // certificates. FailedPrecondition when the journaled CA or JWT key is unusable at `now`
   // (expired, or its key is gone): the caller then calls Initialize.
   Status Restore(const CaJournal& journal, TimePoint now);
+  // After Initialize replaced a CA that could not be resumed: keeps publishing the old
+  // journal's unexpired roots and JWT keys until they expire, since SVIDs and tokens they
+  // signed are still in use.
+  void KeepPublished(const CaJournal& journal, TimePoint now);
 
   // The trust domain's bundle: every unexpired CA root and JWT key, current and prepared, with
   // those of the trust domain's other servers (see SetPeerAuthorities).

@@ -82,10 +82,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
   auto record = [entries = s.authorized_entries_.get()](EntryChange change) {
     entries->Record(std::move(change));
   };
-  s.entry_service_ =
-      std::make_unique<EntryService>(*s.datastore_, config.trust_domain, s.log_, record);
-  s.agent_service_ =
-      std::make_unique<AgentService>(*s.datastore_, config.trust_domain, s.log_, record);
+  s.entry_service_ = std::make_unique<EntryService>(*s.datastore_, config.trust_domain, s.log_,
+                                                    s.entry_write_mu_, record);
+  s.agent_service_ = std::make_unique<AgentService>(*s.datastore_, config.trust_domain, s.log_,
+                                                    s.entry_write_mu_, record);
   s.bundle_service_ = std::make_unique<BundleService>(*s.datastore_, ca);
   s.svid_service_ =
       std::make_unique<SvidService>(ca, config.default_x509_svid_ttl, config.default_jwt_svid_ttl);

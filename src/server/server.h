@@ -5,6 +5,7 @@
 #include <spdlog/logger.h>
 
 #include <memory>
+#include <mutex>
 
 #include "server/api/agent_service.h"
 #include "server/api/bundle_service.h"
@@ -47,6 +48,7 @@ class Server {
   std::shared_ptr<spdlog::logger> log_;
   Metrics metrics_;
   std::unique_ptr<DataStore> datastore_;
+  std::mutex entry_write_mu_;  // orders entry writes with their notifications to the cache
   std::unique_ptr<ServerAuthority> authority_;
   std::unique_ptr<ServerSvid> server_svid_;
   std::unique_ptr<AuthorizedEntries> authorized_entries_;

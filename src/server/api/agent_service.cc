@@ -125,6 +125,7 @@ grpc::Status AgentService::CreateJoinToken(grpc::ServerContext*,
     alias.parent_id = agent_id->str();
     alias.selectors = {{"spiffe_id", agent_id->str()}};
     if (auto valid = ValidateEntry(alias, td_); !valid.ok()) return ToGrpc(valid.error());
+    std::lock_guard write(entry_write_mu_);
     auto created = datastore_.CreateRegistrationEntry(alias);
     if (!created.ok()) return ToGrpc(created.error());
     if (on_alias_created_) on_alias_created_(EntryChange{{*created}, {}});

@@ -14,11 +14,14 @@ namespace edgeid::server {
 class AgentService final : public v1::AgentService::Service {
  public:
   // `on_alias_created` gets the alias entry CreateJoinToken made, before the caller is answered.
+  // `entry_write_mu` is the EntryService's: the alias is written and recorded in order with
+  // every other entry change.
   AgentService(DataStore& datastore, spiffe::TrustDomain td, std::shared_ptr<spdlog::logger> log,
-               std::function<void(EntryChange)> on_alias_created = {})
+               std::mutex& entry_write_mu, std::function<void(EntryChange)> on_alias_created = {})
       : datastore_(datastore),
         td_(std::move(td)),
         log_(std::move(log)),
+        entry_write_mu_(entry_write_mu),
         on_alias_created_(std::move(on_alias_created)) {}
 
   grpc::Status CountAgents(grpc::ServerContext*, const v1::CountAgentsRequest*,
@@ -38,6 +41,7 @@ class AgentService final : public v1::AgentService::Service {
   DataStore& datastore_;
   spiffe::TrustDomain td_;
   std::shared_ptr<spdlog::logger> log_;
+  std::mutex& entry_write_mu_;
   std::function<void(EntryChange)> on_alias_created_;
 };
 

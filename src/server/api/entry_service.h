@@ -17,12 +17,15 @@ namespace edgeid::server {
 class EntryService final : public v1::EntryService::Service {
  public:
   // `on_change` gets each committed change, in commit order, before the caller is answered.
+  // `write_mu` orders entry writes and their notifications; every writer of entries in this
+  // server shares it.
   EntryService(DataStore& datastore, spiffe::TrustDomain td, std::shared_ptr<spdlog::logger> log,
-               std::function<void(EntryChange)> on_change = {})
+               std::mutex& write_mu, std::function<void(EntryChange)> on_change = {})
       : datastore_(datastore),
         td_(std::move(td)),
         log_(std::move(log)),
-        on_change_(std::move(on_change)) {}
+        on_change_(std::move(on_change)),
+        write_mu_(write_mu) {}
 
   grpc::Status CountEntries(grpc::ServerContext*, const v1::CountEntriesRequest*,
                             v1::CountEntriesResponse* response) override;
@@ -46,7 +49,7 @@ class EntryService final : public v1::EntryService::Service {
   std::function<void(EntryChange)> on_change_;
   // Writes and their notifications in one order: a cache applying the changes must see an
   // update and a delete of the same entry in the order they were committed.
-  std::mutex write_mu_;
+  std::mutex& write_mu_;
 };
 
 using grpctls::ToGrpc;

@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
+
+#include "ca/ca_journal.h"
 #include "ca/upstreamauthority/disk/disk_upstream_authority.h"
 #include "common/atomic_file.h"
 #include "crypto/encoding.h"
@@ -81,7 +84,14 @@ Result<std::unique_ptr<ServerAuthority>> ServerAuthority::Start(
   } else if (journal_text.error().code != ErrorCode::kNotFound) {
     return journal_text.error().Wrap("reading the CA journal");
   }
-  if (!resumed) EDGEID_RETURN_IF_ERROR(authority->ca_->Initialize(now));
+  if (!resumed) {
+    EDGEID_RETURN_IF_ERROR(authority->ca_->Initialize(now));
+    if (journal_text.ok()) {
+      if (auto old = ca::CaJournal::Parse(*journal_text); old.ok()) {
+        authority->ca_->KeepPublished(*old, now);
+      }
+    }
+  }
   auto slot = authority->ca_->current_x509_ca();
   log->info("{} X.509 CA: {}", resumed ? "resumed" : "created", Describe(*slot));
   log->info("JWT signing key: kid {}", authority->ca_->current_jwt_key()->kid);
@@ -94,7 +104,7 @@ Status ServerAuthority::Tick(ca::TimePoint now) {
   auto before_x509 = ca_->current_x509_ca();
   auto changed = ca_->Rotate(now);
   if (!changed.ok()) return changed.error().Wrap("CA rotation");
-  if (!*changed) return AdoptStoredBundle();
+  if (!*changed && !persist_pending_) return AdoptStoredBundle(now);
   auto after_x509 = ca_->current_x509_ca();
   if (after_x509 != before_x509) log_->info("activated X.509 CA: {}", Describe(*after_x509));
   if (auto next = ca_->next_x509_ca()) log_->debug("prepared X.509 CA: {}", Describe(*next));
@@ -102,33 +112,68 @@ Status ServerAuthority::Tick(ca::TimePoint now) {
 }
 
 Status ServerAuthority::Persist(ca::TimePoint now) {
+  persist_pending_ = true;
   auto journal = datastore_.SetCaJournal(server_id_, ca_->Journal().ToJson());
   if (!journal.ok()) return journal.error().Wrap("saving the CA journal");
-  return PublishBundle(now);
+  EDGEID_RETURN_IF_ERROR(PublishBundle(now));
+  persist_pending_ = false;
+  return OkStatus();
 }
+
+namespace {
+
+// The JWT keys some server still publishes: listed in its journal and not yet expired.
+std::set<std::string> LiveJwtKids(const std::vector<std::string>& journals, ca::TimePoint now) {
+  const int64_t now_unix =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  std::set<std::string> live;
+  for (const auto& text : journals) {
+    auto journal = ca::CaJournal::Parse(text);
+    if (!journal.ok()) continue;  // its server publishes again when its keys go missing
+    for (const auto* key : {&journal->current_jwt, &journal->next_jwt}) {
+      if (*key) live.insert((*key)->kid);
+    }
+    for (const auto& key : journal->published_jwt) {
+      if (key.not_after > now_unix) live.insert(key.kid);
+    }
+  }
+  return live;
+}
+
+bool Contains(const spiffe::SpiffeBundle& shared, const spiffe::SpiffeBundle& own) {
+  const auto& roots = shared.x509().authorities();
+  for (const auto& root : own.x509().authorities()) {
+    if (std::find(roots.begin(), roots.end(), root) == roots.end()) return false;
+  }
+  for (const auto& jwk : own.jwt().authorities()) {
+    if (!shared.jwt().FindAuthority(jwk.key_id).ok()) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 Status ServerAuthority::PublishBundle(ca::TimePoint now) {
   const auto own = ca_->own_bundle();
   const auto& td = own.trust_domain();
-  std::set<std::string> own_kids;
-  for (const auto& jwk : own.jwt().authorities()) own_kids.insert(jwk.key_id);
+  auto journals = datastore_.ListCaJournals();
+  if (!journals.ok()) return journals.error().Wrap("reading the CA journals");
+  std::set<std::string> live_kids = LiveJwtKids(*journals, now);
+  for (const auto& jwk : own.jwt().authorities()) live_kids.insert(jwk.key_id);
   auto merge = [&](const std::optional<std::string>& current) -> Result<std::string> {
     spiffe::SpiffeBundle shared(td);
     if (current) {
       auto parsed = spiffe::SpiffeBundle::Parse(td, *current);
-      if (parsed.ok()) {
-        shared = std::move(*parsed);
-      } else {
-        log_->warn("stored trust bundle is unreadable ({}); publishing this server's alone",
-                   parsed.error().message);
-      }
+      // Overwriting it would drop every other server's authorities.
+      if (!parsed.ok()) return parsed.error().Wrap("stored trust bundle is unreadable; kept as is");
+      shared = std::move(*parsed);
     }
     const auto before = shared;
     for (const auto& root : crypto::CertificateChain(shared.x509().authorities())) {
       if (root.not_after() <= now) shared.x509().RemoveAuthority(root);
     }
-    for (const auto& kid : published_kids_) {
-      if (!own_kids.contains(kid)) shared.jwt().RemoveAuthority(kid);
+    for (const auto& jwk : std::vector<spiffe::JwtAuthority>(shared.jwt().authorities())) {
+      if (!live_kids.contains(jwk.key_id)) shared.jwt().RemoveAuthority(jwk.key_id);
     }
     for (const auto& root : own.x509().authorities()) shared.x509().AddAuthority(root);
     for (const auto& jwk : own.jwt().authorities()) {
@@ -141,20 +186,23 @@ Status ServerAuthority::PublishBundle(ca::TimePoint now) {
   };
   auto stored = datastore_.UpdateBundle(td.name(), merge);
   if (!stored.ok()) return stored.error().Wrap("saving the trust bundle");
-  published_kids_ = std::move(own_kids);
   auto parsed = spiffe::SpiffeBundle::Parse(td, *stored);
   if (!parsed.ok()) return parsed.error().Wrap("reading back the trust bundle");
   ca_->SetPeerAuthorities(std::move(*parsed));
   return OkStatus();
 }
 
-Status ServerAuthority::AdoptStoredBundle() {
+Status ServerAuthority::AdoptStoredBundle(ca::TimePoint now) {
   const auto td = ca_->config().trust_domain;
   auto stored = datastore_.FetchBundle(td.name());
-  if (!stored.ok() && stored.error().code == ErrorCode::kNotFound) return OkStatus();
+  if (!stored.ok() && stored.error().code == ErrorCode::kNotFound) return PublishBundle(now);
   if (!stored.ok()) return stored.error().Wrap("reading the trust bundle");
   auto parsed = spiffe::SpiffeBundle::Parse(td, *stored);
   if (!parsed.ok()) return parsed.error().Wrap("reading the trust bundle");
+  if (!Contains(*parsed, ca_->own_bundle())) {
+    log_->warn("the stored trust bundle lacks this server's authorities; publishing them again");
+    return PublishBundle(now);
+  }
   ca_->SetPeerAuthorities(std::move(*parsed));
   return OkStatus();
 }

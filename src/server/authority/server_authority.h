@@ -40,10 +40,12 @@ class ServerAuthority {
         datastore_(datastore),
         log_(std::move(log)) {}
   Status Persist(ca::TimePoint now);
-  // Merges this CA's authorities into the stored bundle (dropping expired roots and the JWT
-  // keys this CA retired) and adopts the result.
+  // Merges this CA's authorities into the stored bundle, dropping expired roots and the JWT
+  // keys no server's journal publishes any more, and adopts the result.
   Status PublishBundle(ca::TimePoint now);
-  Status AdoptStoredBundle();
+  // Takes up the other servers' authorities; publishes again when this CA's own are missing
+  // from the stored bundle (a failed or overwritten publish).
+  Status AdoptStoredBundle(ca::TimePoint now);
 
   std::unique_ptr<keymanager::KeyManager> key_manager_;
   std::unique_ptr<ca::UpstreamAuthority> upstream_;
@@ -51,7 +53,7 @@ class ServerAuthority {
   DataStore& datastore_;
   std::shared_ptr<spdlog::logger> log_;
   std::string server_id_;
-  std::set<std::string> published_kids_;  // own JWT keys in the stored bundle
+  bool persist_pending_ = false;  // the last Persist failed: retried at the next Tick
 };
 
 }  // namespace edgeid::server

@@ -225,6 +225,9 @@ Result<std::shared_ptr<const AuthorizedSet>> AuthorizedEntries::For(
   std::deque<std::string_view> parents{agent_id};
   for (const auto& alias : snapshot->Children(server_id_)) {
     if (alias->expires_at != 0 && alias->expires_at <= now_unix) continue;
+    // Every stored entry has selectors; one without would match every agent, so it is never
+    // taken for an alias even if a torn read produced it.
+    if (alias->selectors.empty()) continue;
     if (IncludesAll(node_selectors, alias->selectors)) parents.push_back(alias->spiffe_id);
   }
   std::unordered_set<std::string_view> visited(parents.begin(), parents.end());

@@ -80,6 +80,8 @@ class DataStore {
   // restart. One per server: servers sharing a database each have their own CA.
   virtual Status SetCaJournal(const std::string& server_id, const std::string& data) = 0;
   virtual Result<std::string> FetchCaJournal(const std::string& server_id) = 0;
+  // Every server's journal: together they say which JWT keys are still published by someone.
+  virtual Result<std::vector<std::string>> ListCaJournals() = 0;
 };
 
 }  // namespace edgeid::server

@@ -256,6 +256,25 @@ TEST_P(DataStoreTest, BundlesAndCaJournal) {
   EXPECT_EQ(Unwrap(ds_->FetchCaJournal("server-a")), R"({"x509":2})");
   EXPECT_EQ(Unwrap(ds_->FetchCaJournal("server-b")), R"({"x509":"b"})")
       << "servers sharing a database keep their own journals";
+  EXPECT_EQ(Unwrap(ds_->ListCaJournals()),
+            (std::vector<std::string>{R"({"x509":2})", R"({"x509":"b"})"}));
+}
+
+TEST_P(DataStoreTest, ManyLongSelectorsFitAndOversizedOnesAreRefused) {
+  std::vector<Selector> many;
+  many.reserve(60);
+  for (int i = 0; i < 60; ++i) {
+    many.push_back({"k8s", "label:" + std::string(64, 'a') + std::to_string(i)});
+  }
+  auto e = Entry("/" + std::string(1500, 'p'), many);
+  e.parent_id = "spiffe://example.org/" + std::string(1500, 'q');
+  auto created = ds_->CreateRegistrationEntry(e);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(ds_->CreateRegistrationEntry(e).error().code, ErrorCode::kAlreadyExists);
+  auto huge = ds_->CreateRegistrationEntry(Entry("/huge", {{"unix", std::string(2000, 'v')}}));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(huge.error().message.find("at most"), std::string::npos);
 }
 
 TEST_P(DataStoreTest, SurvivesReopen) {

@@ -136,9 +136,14 @@ TEST_F(PostgresDataStoreTest, RefusesWhatItCannotStoreFaithfully) {
 }
 
 TEST(PostgresDataStoreOpenTest, ClearErrorsWithoutSecrets) {
-  auto malformed = OpenPostgresDataStore({"host=/tmp password=hunter2 nonsense", 1});
-  ASSERT_FALSE(malformed.ok());
-  EXPECT_EQ(malformed.error().code, ErrorCode::kInvalidArgument);
+  for (const char* bad : {"host=/tmp password=hunter2 nonsense", "host=/tmp password=hunter 2",
+                          "postgresql://edgeid:hunter2%zz@/db"}) {
+    auto malformed = OpenPostgresDataStore({bad, 1});
+    ASSERT_FALSE(malformed.ok()) << bad;
+    EXPECT_EQ(malformed.error().code, ErrorCode::kInvalidArgument) << bad;
+    EXPECT_EQ(malformed.error().message.find("hunter"), std::string::npos)
+        << malformed.error().message;
+  }
   auto unreachable =
       OpenPostgresDataStore({"host=/nonexistent-edgeid user=edgeid password=hunter2", 1});
   ASSERT_FALSE(unreachable.ok());

@@ -86,10 +86,11 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& c
   char* parse_error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
   if (options == nullptr) {
-    std::string message = parse_error != nullptr ? parse_error : "out of memory";
     PQfreemem(parse_error);
-    while (!message.empty() && message.back() == '\n') message.pop_back();
-    return InvalidArgument("PostgreSQL connection string: " + message);
+    // libpq's message quotes the offending part, which may be the password.
+    return InvalidArgument(
+        "PostgreSQL connection string is malformed (expected key=value pairs or a "
+        "postgresql:// URI)");
   }
   PQconninfoFree(options);
   std::unique_ptr<PgConnection> conn(new PgConnection(PQconnectdb(conninfo.c_str())));
@@ -181,6 +182,14 @@ Status PgConnection::Exec(std::string_view sql) {
 
 Status PgConnection::Begin() {
   EDGEID_RETURN_IF_ERROR(Exec("BEGIN"));
+  in_transaction_ = true;
+  return OkStatus();
+}
+
+// READ COMMITTED would give each statement its own snapshot; REPEATABLE READ gives the
+// transaction one.
+Status PgConnection::BeginRead() {
+  EDGEID_RETURN_IF_ERROR(Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
   in_transaction_ = true;
   return OkStatus();
 }

@@ -30,6 +30,7 @@ class PgConnection final : public sql::Connection {
   Result<std::unique_ptr<sql::Statement>> Prepare(std::string_view sql) override;
   Status Exec(std::string_view sql) override;
   Status Begin() override;
+  Status BeginRead() override;
   Status Commit() override;
   void Rollback() override;
   // The counter the schema's triggers bump in every transaction that changes entries; it is

@@ -20,9 +20,13 @@ CREATE TABLE registration_entries (
   expires_at     BIGINT NOT NULL DEFAULT 0,
   hint           TEXT NOT NULL DEFAULT '',
   revision       BIGINT NOT NULL DEFAULT 0,
-  created_at     BIGINT NOT NULL,
-  UNIQUE (spiffe_id, parent_id, selectors_key)
+  created_at     BIGINT NOT NULL
 );
+-- Through a hash: a btree row is limited to about 2.7 KB, less than two SPIFFE IDs (up to
+-- 2,048 bytes each) and many selectors. md5 is immutable, as an index needs; entries come from
+-- administrators, and a collision could only refuse an entry, never merge two.
+CREATE UNIQUE INDEX entries_unique ON registration_entries
+  (md5(spiffe_id || E'\x1d' || parent_id || E'\x1d' || selectors_key));
 CREATE INDEX entries_by_parent ON registration_entries (parent_id);
 CREATE TABLE entry_selectors (
   entry_id TEXT COLLATE "C" NOT NULL REFERENCES registration_entries (entry_id) ON DELETE CASCADE,

@@ -42,6 +42,9 @@ class Connection {
   virtual Status Exec(std::string_view sql) = 0;
   // A transaction that holds the write lock from the start where the database has one.
   virtual Status Begin() = 0;
+  // A read-only transaction whose statements all see one snapshot, so that an entry and its
+  // selectors are read as of the same moment.
+  virtual Status BeginRead() = 0;
   virtual Status Commit() = 0;
   virtual void Rollback() = 0;
   // A number that changes when another connection commits a change to registration entries.
@@ -53,6 +56,10 @@ class Transaction {
  public:
   static Result<Transaction> Begin(Connection& db) {
     EDGEID_RETURN_IF_ERROR(db.Begin());
+    return Transaction(&db);
+  }
+  static Result<Transaction> BeginRead(Connection& db) {
+    EDGEID_RETURN_IF_ERROR(db.BeginRead());
     return Transaction(&db);
   }
   Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}

@@ -14,6 +14,9 @@ using sql::Connection;
 using sql::Statement;
 using sql::Transaction;
 
+constexpr size_t kMaxSelectorTypeBytes = 128;
+constexpr size_t kMaxSelectorValueBytes = 1024;
+
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -54,6 +57,12 @@ Status ValidateEntry(const RegistrationEntry& entry) {
   for (const auto& s : entry.selectors) {
     if (s.type.empty() || s.value.empty()) {
       return InvalidArgument("selector \"" + s.ToString() + "\" needs a type and a value");
+    }
+    // Selectors are index keys; PostgreSQL limits an index row to about 2.7 KB.
+    if (s.type.size() > kMaxSelectorTypeBytes || s.value.size() > kMaxSelectorValueBytes) {
+      return InvalidArgument("selector type must be at most " +
+                             std::to_string(kMaxSelectorTypeBytes) + " bytes and value at most " +
+                             std::to_string(kMaxSelectorValueBytes));
     }
   }
   if (entry.x509_svid_ttl < 0 || entry.jwt_svid_ttl < 0) {
@@ -282,7 +291,10 @@ Result<std::vector<RegistrationEntry>> SqlDataStore::BatchCreateRegistrationEntr
 
 Result<RegistrationEntry> SqlDataStore::FetchRegistrationEntry(const std::string& entry_id) {
   auto db = pool_.Acquire();
-  return LoadEntry(*db, entry_id);
+  auto tx = EDGEID_TRY(Transaction::BeginRead(*db));
+  auto entry = EDGEID_TRY(LoadEntry(*db, entry_id));
+  EDGEID_RETURN_IF_ERROR(tx.Commit());
+  return entry;
 }
 
 Result<std::vector<RegistrationEntry>> SqlDataStore::ListRegistrationEntries(
@@ -317,7 +329,10 @@ Result<std::vector<RegistrationEntry>> SqlDataStore::ListRegistrationEntries(
     }
   }
   auto db = pool_.Acquire();
-  return LoadEntries(*db, where, args);
+  auto tx = EDGEID_TRY(Transaction::BeginRead(*db));
+  auto entries = EDGEID_TRY(LoadEntries(*db, where, args));
+  EDGEID_RETURN_IF_ERROR(tx.Commit());
+  return entries;
 }
 
 Result<int64_t> SqlDataStore::CountRegistrationEntries() {
@@ -410,14 +425,19 @@ Status SqlDataStore::CreateAttestedNode(const AttestedNode& node) {
 
 Result<AttestedNode> SqlDataStore::FetchAttestedNode(const std::string& spiffe_id) {
   auto db = pool_.Acquire();
+  auto tx = EDGEID_TRY(Transaction::BeginRead(*db));
   auto nodes = EDGEID_TRY(LoadNodes(*db, " WHERE spiffe_id = $1", spiffe_id));
+  EDGEID_RETURN_IF_ERROR(tx.Commit());
   if (nodes.empty()) return NotFoundNode(spiffe_id);
   return std::move(nodes.front());
 }
 
 Result<std::vector<AttestedNode>> SqlDataStore::ListAttestedNodes() {
   auto db = pool_.Acquire();
-  return LoadNodes(*db, "", "");
+  auto tx = EDGEID_TRY(Transaction::BeginRead(*db));
+  auto nodes = EDGEID_TRY(LoadNodes(*db, "", ""));
+  EDGEID_RETURN_IF_ERROR(tx.Commit());
+  return nodes;
 }
 
 Result<int64_t> SqlDataStore::CountAttestedNodes() {
@@ -598,6 +618,14 @@ Result<std::string> SqlDataStore::FetchCaJournal(const std::string& server_id) {
   stmt->Bind(1, server_id);
   if (!EDGEID_TRY(stmt->Step())) return NotFound("no CA journal yet");
   return stmt->Text(0);
+}
+
+Result<std::vector<std::string>> SqlDataStore::ListCaJournals() {
+  auto db = pool_.Acquire();
+  auto stmt = EDGEID_TRY(db->Prepare("SELECT data FROM ca_journals ORDER BY server_id"));
+  std::vector<std::string> out;
+  while (EDGEID_TRY(stmt->Step())) out.push_back(stmt->Text(0));
+  return out;
 }
 
 Result<int64_t> SqlDataStore::ExternalChangeMarker() {

@@ -53,6 +53,7 @@ class SqlDataStore final : public DataStore {
 
   Status SetCaJournal(const std::string& server_id, const std::string& data) override;
   Result<std::string> FetchCaJournal(const std::string& server_id) override;
+  Result<std::vector<std::string>> ListCaJournals() override;
   Result<int64_t> ExternalChangeMarker() override;
 
  private:

@@ -138,6 +138,10 @@ Status SqliteConnection::Exec(std::string_view sql) {
 Status SqliteConnection::Begin() {
   return Exec("BEGIN IMMEDIATE");
 }
+// A deferred transaction reads one WAL snapshot from its first read on.
+Status SqliteConnection::BeginRead() {
+  return Exec("BEGIN");
+}
 Status SqliteConnection::Commit() {
   return Exec("COMMIT");
 }

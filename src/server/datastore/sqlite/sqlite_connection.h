@@ -24,6 +24,7 @@ class SqliteConnection final : public sql::Connection {
   Result<std::unique_ptr<sql::Statement>> Prepare(std::string_view sql) override;
   Status Exec(std::string_view sql) override;
   Status Begin() override;
+  Status BeginRead() override;
   Status Commit() override;
   void Rollback() override;
   // SQLite's data_version: it changes when another connection commits to the file.
