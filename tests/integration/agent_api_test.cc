@@ -39,9 +39,7 @@ namespace v1 = server::v1;
 
 constexpr char kTd[] = "example.org";
 
-crypto::PrivateKey NewKey() {
-  return Unwrap(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
-}
+using edgeid::testing::NewP256Key;
 
 class AgentApiTest : public ::testing::Test {
  protected:
@@ -138,7 +136,7 @@ class AgentApiTest : public ::testing::Test {
   // An attested agent (join token) with its client authenticated.
   std::unique_ptr<ServerClient> JoinedAgent(std::optional<spiffe::X509Svid>* svid_out = nullptr) {
     auto client = Client();
-    auto result = Unwrap(client->AttestJoinToken(Token(), NewKey()));
+    auto result = Unwrap(client->AttestJoinToken(Token(), NewP256Key()));
     EXPECT_TRUE(client->UseIdentity(result.svid).ok());
     if (svid_out != nullptr) *svid_out = result.svid;
     return client;
@@ -177,25 +175,25 @@ TempDir* AgentApiTest::pki_ = nullptr;
 TEST_F(AgentApiTest, JoinTokenAttestsOnceAndIssuesTheAgentSvid) {
   std::string token = Token();
   auto client = Client();
-  auto key = NewKey();
+  auto key = NewP256Key();
   auto result = Unwrap(client->AttestJoinToken(token, key));
   EXPECT_EQ(result.svid.id.str(), "spiffe://example.org/edgeid/agent/join_token/" + token);
   EXPECT_FALSE(result.reattestable);
   EXPECT_TRUE(result.svid.leaf().public_key() == key.public_key());
   ExpectOpensslVerifies(result.svid.chain);
 
-  auto again = Client()->AttestJoinToken(token, NewKey());
+  auto again = Client()->AttestJoinToken(token, NewP256Key());
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::kPermissionDenied);
   EXPECT_NE(again.error().message.find("unknown or already used"), std::string::npos);
 
-  auto unknown = Client()->AttestJoinToken("00000000-0000-4000-8000-000000000000", NewKey());
+  auto unknown = Client()->AttestJoinToken("00000000-0000-4000-8000-000000000000", NewP256Key());
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().code, ErrorCode::kPermissionDenied);
 
   std::string short_lived = Token("1");
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
-  auto expired = Client()->AttestJoinToken(short_lived, NewKey());
+  auto expired = Client()->AttestJoinToken(short_lived, NewP256Key());
   ASSERT_FALSE(expired.ok());
   EXPECT_NE(expired.error().message.find("expired"), std::string::npos);
 
@@ -227,12 +225,12 @@ TEST_F(AgentApiTest, MalformedCsrIsRefusedWithoutUsingTheToken) {
   }
   auto status = stream->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
-  EXPECT_TRUE(Client()->AttestJoinToken(token, NewKey()).ok()) << "the token is still usable";
+  EXPECT_TRUE(Client()->AttestJoinToken(token, NewP256Key()).ok()) << "the token is still usable";
 }
 
 TEST_F(AgentApiTest, X509PopDerivesIdAndSelectorsFromTheCertificate) {
   auto chain = NodeChain();
-  auto result = Unwrap(Client()->AttestX509Pop(chain, NodeKey(), NewKey()));
+  auto result = Unwrap(Client()->AttestX509Pop(chain, NodeKey(), NewP256Key()));
   std::string fingerprint = crypto::HexEncode(crypto::Sha1(chain.front().ToDer()));
   EXPECT_EQ(result.svid.id.str(), "spiffe://example.org/edgeid/agent/x509pop/" + fingerprint);
   EXPECT_TRUE(result.reattestable);
@@ -252,19 +250,19 @@ TEST_F(AgentApiTest, X509PopDerivesIdAndSelectorsFromTheCertificate) {
       selectors.contains("x509pop:ca:fingerprint:" + crypto::HexEncode(crypto::Sha1(ca.ToDer()))));
 
   // The same node attests again (a new agent key), keeping its ID.
-  auto again = Unwrap(Client()->AttestX509Pop(chain, NodeKey(), NewKey()));
+  auto again = Unwrap(Client()->AttestX509Pop(chain, NodeKey(), NewP256Key()));
   EXPECT_EQ(again.svid.id, result.svid.id);
 }
 
 TEST_F(AgentApiTest, X509PopRefusesWrongKeyUntrustedCaAndReplayedResponse) {
-  auto wrong_key = Client()->AttestX509Pop(NodeChain(), NewKey(), NewKey());
+  auto wrong_key = Client()->AttestX509Pop(NodeChain(), NewP256Key(), NewP256Key());
   ASSERT_FALSE(wrong_key.ok());
   EXPECT_EQ(wrong_key.error().code, ErrorCode::kPermissionDenied);
   EXPECT_NE(wrong_key.error().message.find("does not match"), std::string::npos);
 
   auto rogue = Unwrap(crypto::ParseCertificatesPem(ReadTestFile(pki_->File("rogue.pem"))));
   auto rogue_key = Unwrap(crypto::PrivateKey::FromPem(ReadTestFile(pki_->File("rogue.key"))));
-  auto untrusted = Client()->AttestX509Pop(rogue, rogue_key, NewKey());
+  auto untrusted = Client()->AttestX509Pop(rogue, rogue_key, NewP256Key());
   ASSERT_FALSE(untrusted.ok());
   EXPECT_EQ(untrusted.error().code, ErrorCode::kPermissionDenied);
   EXPECT_NE(untrusted.error().message.find("not trusted"), std::string::npos);
@@ -282,7 +280,7 @@ TEST_F(AgentApiTest, X509PopRefusesWrongKeyUntrustedCaAndReplayedResponse) {
     v1::AttestAgentRequest r;
     r.mutable_params()->mutable_data()->set_type("x509pop");
     r.mutable_params()->mutable_data()->set_payload(data.SerializeAsString());
-    r.mutable_params()->set_csr(Unwrap(crypto::CertificateRequest::Create(NewKey())).ToDer());
+    r.mutable_params()->set_csr(Unwrap(crypto::CertificateRequest::Create(NewP256Key())).ToDer());
     return r;
   };
   std::string recorded;
@@ -371,7 +369,7 @@ TEST_F(AgentApiTest, NodeAliasGivesMatchingAgentsItsEntries) {
       CreateEntry("spiffe://example.org/sensor", "spiffe://example.org/cluster/edge");
 
   auto pop = Client();
-  auto attested = Unwrap(pop->AttestX509Pop(NodeChain(), NodeKey(), NewKey()));
+  auto attested = Unwrap(pop->AttestX509Pop(NodeChain(), NodeKey(), NewP256Key()));
   ASSERT_TRUE(pop->UseIdentity(attested.svid).ok());
   auto synced = Unwrap(pop->SyncEntries({}));
   ASSERT_EQ(synced.changed.size(), 1u);
@@ -380,7 +378,7 @@ TEST_F(AgentApiTest, NodeAliasGivesMatchingAgentsItsEntries) {
   auto joined = JoinedAgent();
   EXPECT_TRUE(Unwrap(joined->SyncEntries({})).changed.empty()) << "no x509pop selectors";
   auto refused = Unwrap(joined->BatchNewX509Svid(
-      {{sensor, Unwrap(crypto::CertificateRequest::Create(NewKey())).ToDer()}}));
+      {{sensor, Unwrap(crypto::CertificateRequest::Create(NewP256Key())).ToDer()}}));
   ASSERT_FALSE(refused[0].ok());
   EXPECT_EQ(refused[0].error().code, ErrorCode::kPermissionDenied);
 }
@@ -394,11 +392,11 @@ TEST_F(AgentApiTest, BatchSigningTakesTheIdFromTheEntryAndChecksEachCsr) {
   std::string foreign =
       CreateEntry("spiffe://example.org/other", "spiffe://example.org/edgeid/agent/someone-else");
 
-  auto key = NewKey();
+  auto key = NewP256Key();
   // The CSR asks for another identity; the server must ignore it.
   auto evil_csr = Unwrap(crypto::CertificateRequest::Create(
       key, {"", {"spiffe://example.org/admin"}, {"evil.example"}}));
-  std::string tampered = Unwrap(crypto::CertificateRequest::Create(NewKey())).ToDer();
+  std::string tampered = Unwrap(crypto::CertificateRequest::Create(NewP256Key())).ToDer();
   tampered[tampered.size() - 5] ^= 0x55;  // inside the signature
 
   auto results = Unwrap(client->BatchNewX509Svid({{web, evil_csr.ToDer()},
@@ -442,7 +440,7 @@ TEST_F(AgentApiTest, BatchSigningTakesTheIdFromTheEntryAndChecksEachCsr) {
 TEST_F(AgentApiTest, RenewalKeepsTheOldSvidUntilTheNewOneIsUsed) {
   std::optional<spiffe::X509Svid> first;
   auto client = JoinedAgent(&first);
-  auto renewed = Unwrap(client->RenewAgent(NewKey()));
+  auto renewed = Unwrap(client->RenewAgent(NewP256Key()));
   EXPECT_EQ(renewed.id, first->id);
   EXPECT_NE(renewed.leaf().serial_hex(), first->leaf().serial_hex());
   EXPECT_TRUE(client->SyncEntries({}).ok()) << "old SVID still good before the new one is used";
@@ -458,7 +456,7 @@ TEST_F(AgentApiTest, RenewalKeepsTheOldSvidUntilTheNewOneIsUsed) {
 
 TEST_F(AgentApiTest, BannedAgentsAreRefusedAndEvictedOnesMustAttestAgain) {
   auto pop = Client();
-  auto attested = Unwrap(pop->AttestX509Pop(NodeChain(), NodeKey(), NewKey()));
+  auto attested = Unwrap(pop->AttestX509Pop(NodeChain(), NodeKey(), NewP256Key()));
   ASSERT_TRUE(pop->UseIdentity(attested.svid).ok());
   const std::string id = attested.svid.id.str();
   ASSERT_TRUE(pop->SyncEntries({}).ok());
@@ -466,8 +464,8 @@ TEST_F(AgentApiTest, BannedAgentsAreRefusedAndEvictedOnesMustAttestAgain) {
   auto banned = Cli("agent ban --spiffe-id " + id);
   ASSERT_EQ(banned.exit_code, 0) << banned.output;
   EXPECT_EQ(pop->SyncEntries({}).error().code, ErrorCode::kPermissionDenied);
-  EXPECT_EQ(pop->RenewAgent(NewKey()).error().code, ErrorCode::kPermissionDenied);
-  auto reattest = Client()->AttestX509Pop(NodeChain(), NodeKey(), NewKey());
+  EXPECT_EQ(pop->RenewAgent(NewP256Key()).error().code, ErrorCode::kPermissionDenied);
+  auto reattest = Client()->AttestX509Pop(NodeChain(), NodeKey(), NewP256Key());
   ASSERT_FALSE(reattest.ok());
   EXPECT_NE(reattest.error().message.find("banned"), std::string::npos);
   EXPECT_NE(Cli("agent list --banned").output.find(id), std::string::npos);
@@ -477,7 +475,7 @@ TEST_F(AgentApiTest, BannedAgentsAreRefusedAndEvictedOnesMustAttestAgain) {
   auto gone = pop->SyncEntries({});
   ASSERT_FALSE(gone.ok());
   EXPECT_NE(gone.error().message.find("not an attested agent"), std::string::npos);
-  auto back = Unwrap(Client()->AttestX509Pop(NodeChain(), NodeKey(), NewKey()));
+  auto back = Unwrap(Client()->AttestX509Pop(NodeChain(), NodeKey(), NewP256Key()));
   EXPECT_EQ(back.svid.id.str(), id);
   EXPECT_EQ(Cli("agent count").output, "1 attested agent\n");
 }
@@ -524,7 +522,7 @@ TEST_F(AgentApiTest, RenewalsRacingABanNeverUndoIt) {
   std::thread renewer([&] {
     for (int i = 0; i < 5000; ++i) {
       bool after_ban = banned.load();
-      auto next = client->RenewAgent(NewKey());
+      auto next = client->RenewAgent(NewP256Key());
       if (next.ok()) {
         ++renewed;
         if (after_ban) ++renewed_after_ban;
@@ -570,7 +568,8 @@ TEST_F(AgentApiTest, StalledAttestationStreamsAreCutOff) {
   v1::AttestAgentRequest request;
   request.mutable_params()->mutable_data()->set_type("x509pop");
   request.mutable_params()->mutable_data()->set_payload(data.SerializeAsString());
-  request.mutable_params()->set_csr(Unwrap(crypto::CertificateRequest::Create(NewKey())).ToDer());
+  request.mutable_params()->set_csr(
+      Unwrap(crypto::CertificateRequest::Create(NewP256Key())).ToDer());
   grpc::ClientContext silent_context;
   auto silent = stub->AttestAgent(&silent_context);
   ASSERT_TRUE(silent->Write(request));
@@ -592,7 +591,7 @@ TEST_F(AgentApiTest, StalledAttestationStreamsAreCutOff) {
   EXPECT_TRUE(server_->WaitForOutput("no challenge response")) << server_->Output();
   // The server still serves attestations after cutting those off.
   auto client = Client();
-  EXPECT_TRUE(client->AttestX509Pop(NodeChain(), NodeKey(), NewKey()).ok());
+  EXPECT_TRUE(client->AttestX509Pop(NodeChain(), NodeKey(), NewP256Key()).ok());
 }
 
 TEST_F(AgentApiTest, AgentsSurviveAServerRestart) {
@@ -620,9 +619,9 @@ TEST_F(AgentApiTest, HealthAndMetricsOverHttp) {
   std::optional<spiffe::X509Svid> svid;
   auto client = JoinedAgent(&svid);
   std::string web = CreateEntry("spiffe://example.org/web", svid->id.str());
-  auto csr = Unwrap(crypto::CertificateRequest::Create(NewKey())).ToDer();
+  auto csr = Unwrap(crypto::CertificateRequest::Create(NewP256Key())).ToDer();
   auto signed_svids = Unwrap(client->BatchNewX509Svid({{web, csr}, {web, csr}, {"nope", csr}}));
-  EXPECT_FALSE(Client()->AttestJoinToken("unknown-token", NewKey()).ok());
+  EXPECT_FALSE(Client()->AttestJoinToken("unknown-token", NewP256Key()).ok());
 
   auto metrics = http.Get("/metrics");
   ASSERT_TRUE(metrics);
@@ -647,7 +646,7 @@ TEST_F(AgentApiTest, SigningIsRateLimitedPerAgent) {
   std::optional<spiffe::X509Svid> svid;
   auto client = JoinedAgent(&svid);
   std::string web = CreateEntry("spiffe://example.org/web", svid->id.str());
-  auto csr = Unwrap(crypto::CertificateRequest::Create(NewKey())).ToDer();
+  auto csr = Unwrap(crypto::CertificateRequest::Create(NewP256Key())).ToDer();
   ASSERT_TRUE(client->BatchNewX509Svid({{web, csr}, {web, csr}}).ok());
   auto limited = client->BatchNewX509Svid({{web, csr}});
   ASSERT_FALSE(limited.ok());
@@ -666,12 +665,12 @@ TEST_F(AgentApiTest, AttestationIsRateLimitedPerAddress) {
   StopServer();
   StartServer("[server.ratelimit]\nattestation = 1\n");
   std::string a = Token(), b = Token();
-  EXPECT_TRUE(Client()->AttestJoinToken(a, NewKey()).ok());
-  auto limited = Client()->AttestJoinToken(b, NewKey());
+  EXPECT_TRUE(Client()->AttestJoinToken(a, NewP256Key()).ok());
+  auto limited = Client()->AttestJoinToken(b, NewP256Key());
   ASSERT_FALSE(limited.ok());
   EXPECT_EQ(limited.error().code, ErrorCode::kResourceExhausted);
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  EXPECT_TRUE(Client()->AttestJoinToken(b, NewKey()).ok()) << "the token was not used up";
+  EXPECT_TRUE(Client()->AttestJoinToken(b, NewP256Key()).ok()) << "the token was not used up";
 }
 
 }  // namespace

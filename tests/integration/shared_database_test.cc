@@ -30,9 +30,7 @@ using edgeid::testing::WriteTestFile;
 
 constexpr char kTd[] = "example.org";
 
-crypto::PrivateKey NewKey() {
-  return Unwrap(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
-}
+using edgeid::testing::NewP256Key;
 
 // Polls `done` every 200 ms for up to 20 s (servers pick up each other's writes within their
 // 5 s refresh).
@@ -121,11 +119,11 @@ TEST(SharedDatabaseTest, TwoServersServeOneTrustDomain) {
   auto token = a.Cli("token generate --ttl 600 --output json");
   ASSERT_EQ(token.exit_code, 0) << token.output;
   std::string value = nlohmann::json::parse(token.output)["value"];
-  auto agent_key = NewKey();
+  auto agent_key = NewP256Key();
   auto at_b = b.Client(roots);
   auto attested = Unwrap(at_b->AttestJoinToken(value, agent_key));
   ASSERT_TRUE(at_b->UseIdentity(attested.svid).ok());
-  EXPECT_EQ(a.Client(roots)->AttestJoinToken(value, NewKey()).error().code,
+  EXPECT_EQ(a.Client(roots)->AttestJoinToken(value, NewP256Key()).error().code,
             ErrorCode::kPermissionDenied);
 
   // An entry registered on a reaches the agent through b.
@@ -139,7 +137,7 @@ TEST(SharedDatabaseTest, TwoServersServeOneTrustDomain) {
   })) << b.Output();
 
   // b signs it; a's bundle verifies it (openssl, independently).
-  auto key = NewKey();
+  auto key = NewP256Key();
   auto csr = Unwrap(crypto::CertificateRequest::Create(key)).ToDer();
   auto signed_at_b = Unwrap(at_b->BatchNewX509Svid({{entry_id, csr}}));
   ASSERT_TRUE(signed_at_b[0].ok()) << signed_at_b[0].error().message;

@@ -4,6 +4,10 @@
 
 namespace edgeid::testing {
 
+crypto::PrivateKey NewP256Key() {
+  return Unwrap(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+}
+
 TestCa MakeTestCa(const std::string& trust_domain, crypto::KeyType type) {
   auto key = Unwrap(crypto::PrivateKey::Generate(type));
   crypto::CertificateTemplate tmpl;

@@ -31,6 +31,9 @@ crypto::CertificateTemplate LeafTemplate(const std::string& id);
 crypto::Certificate SignLeaf(const crypto::CertificateTemplate& tmpl, const TestCa& issuer,
                              crypto::PrivateKey* key = nullptr);
 
+// A fresh EC P-256 key (an agent's, a workload's).
+crypto::PrivateKey NewP256Key();
+
 template <typename T>
 T Unwrap(Result<T> r) {
   if (!r.ok()) throw std::runtime_error("unexpected error: " + r.error().ToString());

@@ -1,8 +1,7 @@
 #include "server/authority/server_authority.h"
 
-#include <fcntl.h>
-
 #include <algorithm>
+#include <set>
 
 #include "ca/ca_journal.h"
 #include "ca/upstreamauthority/disk/disk_upstream_authority.h"

@@ -7,7 +7,6 @@
 #include <spdlog/logger.h>
 
 #include <memory>
-#include <set>
 #include <string>
 
 #include "ca/ca_manager.h"
