@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent verifiers used by tests, scripts and benchmarks
   openssl python3 postgresql
+  # the independent Workload API client of the tests (/usr/bin/python3 with grpcio)
+  python3-grpcio python3-grpc-tools
 )
 
 missing=()

@@ -2,17 +2,13 @@
 
 #include <ctime>
 
+#include "common/timestamp.h"
 #include "crypto/key_type.h"
 
 namespace edgeid::demo {
 
 std::string FormatTime(std::chrono::system_clock::time_point t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return FormatTimestamp(t);
 }
 
 std::string DescribeCertificate(const crypto::Certificate& cert, const std::string& indent) {

@@ -3,6 +3,7 @@
 #include <exception>
 #include <iostream>
 
+#include "common/daemon.h"
 #include "common/log.h"
 #include "grpctls/grpc_log.h"
 #include "server/cli/admin_commands.h"
@@ -58,7 +59,7 @@ int RunServer(const ServerFlags& flags) {
   auto log = edgeid::MakeLogger(
       "server", {config->log_level, config->log_format == edgeid::server::LogFormat::kJson});
   if (!log.ok()) return Fail(log.error());
-  edgeid::server::BlockTerminationSignals();
+  edgeid::BlockTerminationSignals();
   auto server = edgeid::server::Server::Start(*config, *log);
   if (!server.ok()) {
     (*log)->error("{}", server.error().message);

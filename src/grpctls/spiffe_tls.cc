@@ -44,7 +44,9 @@ std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const ServerTlsOption
 
 Result<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
     const ChannelTlsOptions& options) {
-  if (!options.bundles) return InvalidArgument("TLS channel needs a trust bundle");
+  if (!options.bundles && !options.insecure_skip_server_verification) {
+    return InvalidArgument("TLS channel needs a trust bundle");
+  }
   if (!options.authorize) return InvalidArgument("TLS channel needs a server authorizer");
   gx::TlsChannelCredentialsOptions tls;
   if (options.identity) {
@@ -58,8 +60,12 @@ Result<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
   // SPIFFE peers are named by URI SAN, not host name; the verifier does the whole check.
   tls.set_verify_server_certs(false);
   tls.set_check_call_host(false);
-  tls.set_certificate_verifier(gx::ExternalCertificateVerifier::Create<SpiffeCertificateVerifier>(
-      options.bundles, options.authorize, false));
+  if (options.insecure_skip_server_verification) {
+    tls.set_certificate_verifier(std::make_shared<gx::NoOpCertificateVerifier>());
+  } else {
+    tls.set_certificate_verifier(gx::ExternalCertificateVerifier::Create<SpiffeCertificateVerifier>(
+        options.bundles, options.authorize, false));
+  }
   auto creds = gx::TlsCredentials(tls);
   if (!creds) return Internal("gRPC refused the TLS channel options");
   return creds;

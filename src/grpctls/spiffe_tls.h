@@ -45,6 +45,9 @@ struct ChannelTlsOptions {
   std::optional<spiffe::X509Svid> identity;  // none: connect without a client certificate
   std::shared_ptr<const spiffe::X509BundleSource> bundles;
   PeerAuthorizer authorize;  // usually AuthorizeId(the server's ID)
+  // Accepts any server certificate: only for an agent's insecure bootstrap, which has no bundle
+  // yet and takes the server's on trust (and says so in its log).
+  bool insecure_skip_server_verification = false;
 };
 
 Result<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(

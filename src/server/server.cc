@@ -1,14 +1,10 @@
 #include "server/server.h"
 
 #include <malloc.h>
-#include <signal.h>
-#include <sys/stat.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <filesystem>
 
+#include "common/daemon.h"
 #include "server/api/entry_convert.h"
 #include "server/datastore/postgres/postgres_datastore.h"
 #include "server/datastore/sqlite/sqlite_datastore.h"
@@ -21,41 +17,12 @@ using Clock = std::chrono::system_clock;
 // How often the CA checks whether to prepare, activate or prune (SPIRE's rotator: 10s).
 constexpr auto kRotationCheckInterval = std::chrono::seconds(5);
 
-sigset_t TerminationSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  return set;
-}
-
-Status EnsurePrivateDirectory(const std::string& dir) {
-  std::error_code ec;
-  if (std::filesystem::exists(dir, ec)) {
-    if (!std::filesystem::is_directory(dir, ec)) {
-      return InvalidArgument("data_dir " + dir + " is not a directory");
-    }
-    return OkStatus();
-  }
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Unavailable("creating data_dir " + dir + ": " + ec.message());
-  if (::chmod(dir.c_str(), 0700) != 0) {
-    return Unavailable("chmod data_dir " + dir + ": " + std::strerror(errno));
-  }
-  return OkStatus();
-}
-
 }  // namespace
-
-void BlockTerminationSignals() {
-  sigset_t set = TerminationSignals();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
 
 Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
                                               std::shared_ptr<spdlog::logger> log) {
   std::unique_ptr<Server> server(new Server(config, std::move(log)));
-  EDGEID_RETURN_IF_ERROR(EnsurePrivateDirectory(config.data_dir));
+  EDGEID_RETURN_IF_ERROR(EnsurePrivateDirectory(config.data_dir, "data_dir"));
   if (config.database_type == DatabaseType::kPostgres) {
     server->datastore_ = EDGEID_TRY(OpenPostgresDataStore(
         {config.datastore_connection_string, config.datastore_max_open_conns}));

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 
+#include "health/health_endpoint.h"
 #include "server/api/agent_service.h"
 #include "server/api/bundle_service.h"
 #include "server/api/entry_service.h"
@@ -19,7 +20,6 @@
 #include "server/datastore/datastore.h"
 #include "server/endpoints/admin_endpoint.h"
 #include "server/endpoints/agent_endpoint.h"
-#include "server/endpoints/health_endpoint.h"
 
 namespace edgeid::server {
 
@@ -63,8 +63,5 @@ class Server {
   std::unique_ptr<AgentEndpoint> agent_endpoint_;
   std::unique_ptr<HealthEndpoint> health_endpoint_;
 };
-
-// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts afterwards.
-void BlockTerminationSignals();
 
 }  // namespace edgeid::server

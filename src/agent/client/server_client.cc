@@ -50,6 +50,7 @@ std::unique_ptr<grpc::ClientContext> ServerClient::Context() const {
 }
 
 Result<std::unique_ptr<v1::NodeService::Stub>> ServerClient::Stub(bool with_identity) {
+  std::lock_guard lock(mu_);
   if (with_identity && !identity_) return FailedPrecondition("the agent has no SVID yet");
   if (with_identity && channel_) return v1::NodeService::NewStub(channel_);
   auto server_id = EDGEID_TRY(spiffe::SpiffeId::FromPath(td_, "/edgeid/server"));
@@ -57,6 +58,7 @@ Result<std::unique_ptr<v1::NodeService::Stub>> ServerClient::Stub(bool with_iden
   if (with_identity) options.identity = identity_;
   options.bundles = bundles_;
   options.authorize = grpctls::AuthorizeId(server_id);
+  options.insecure_skip_server_verification = insecure_;
   auto creds = EDGEID_TRY(grpctls::ChannelCredentials(options));
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
@@ -66,9 +68,16 @@ Result<std::unique_ptr<v1::NodeService::Stub>> ServerClient::Stub(bool with_iden
 }
 
 Status ServerClient::UseIdentity(const spiffe::X509Svid& svid) {
+  std::lock_guard lock(mu_);
   identity_ = svid;
   channel_.reset();
   return OkStatus();
+}
+
+void ServerClient::SetInsecureBootstrap(bool on) {
+  std::lock_guard lock(mu_);
+  insecure_ = on;
+  channel_.reset();
 }
 
 Result<AttestationResult> ServerClient::Attest(

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +61,8 @@ class ServerClient {
 
   // Authenticates later calls with this agent SVID.
   Status UseIdentity(const spiffe::X509Svid& svid);
+  // Insecure bootstrap: until turned off, the server's certificate is not checked.
+  void SetInsecureBootstrap(bool on);
 
   Result<spiffe::X509Svid> RenewAgent(const crypto::PrivateKey& new_key);
   Result<SyncResult> SyncEntries(const std::map<std::string, int64_t>& known);
@@ -80,7 +83,10 @@ class ServerClient {
   spiffe::TrustDomain td_;
   std::shared_ptr<const spiffe::X509BundleSource> bundles_;
   std::chrono::milliseconds timeout_;
+  // Calls come from the agent's sync thread and from Workload API handlers (JWT-SVIDs) at once.
+  std::mutex mu_;
   std::optional<spiffe::X509Svid> identity_;
+  bool insecure_ = false;
   std::shared_ptr<grpc::Channel> channel_;  // with identity_
 };
 

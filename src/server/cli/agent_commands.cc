@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/duration.h"
+#include "common/timestamp.h"
 #include "edgeid/server/v1/agent.grpc.pb.h"
 #include "server/api/entry_convert.h"
 #include "server/cli/admin_client.h"
@@ -23,10 +24,7 @@ struct AgentFlags {
 };
 
 std::string Time(int64_t unix_seconds) {
-  std::time_t t = unix_seconds;
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
+  return FormatUnixTimestamp(unix_seconds);
 }
 
 void PrintAgent(const v1::Agent& a) {

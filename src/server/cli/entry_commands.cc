@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "common/duration.h"
+#include "common/timestamp.h"
 #include "edgeid/server/v1/entry.grpc.pb.h"
 #include "server/api/entry_convert.h"
 #include "server/cli/admin_client.h"
@@ -93,10 +94,7 @@ void PrintPretty(const v1::Entry& e) {
   line("X509-SVID TTL   ", TtlText(e.x509_svid_ttl()));
   line("JWT-SVID TTL    ", TtlText(e.jwt_svid_ttl()));
   if (e.expires_at() != 0) {
-    std::time_t t = e.expires_at();
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    line("Expires at      ", buf);
+    line("Expires at      ", FormatUnixTimestamp(e.expires_at()));
   }
   for (const auto& s : e.selectors()) line("Selector        ", s.type() + ":" + s.value());
   for (const auto& d : e.dns_names()) line("DNS name        ", d);

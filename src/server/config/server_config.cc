@@ -1,54 +1,20 @@
 #include "server/config/server_config.h"
 
-#include <toml++/toml.h>
-
 #include <set>
 
 #include "common/atomic_file.h"
 #include "common/duration.h"
+#include "config/toml_reader.h"
 #include "crypto/certificate.h"
 
 namespace edgeid::server {
 namespace {
 
-Error Bad(const std::string& key, const std::string& why) {
-  return InvalidArgument("config: " + key + ": " + why);
-}
-
-// Refuses keys of `table` that are not in `known`, naming them with their full path.
-Status CheckKeys(const toml::table& table, const std::string& prefix,
-                 const std::set<std::string>& known) {
-  for (const auto& [key, value] : table) {
-    std::string name(key.str());
-    if (!known.contains(name)) return Bad(prefix + name, "unknown key");
-  }
-  return OkStatus();
-}
-
-template <typename T>
-Result<std::optional<T>> Get(const toml::table& table, const std::string& prefix, const char* key) {
-  const toml::node* node = table.get(key);
-  if (node == nullptr) return std::optional<T>();
-  auto value = node->value<T>();
-  if (!value) return Bad(prefix + key, "has the wrong type");
-  return std::optional<T>(*value);
-}
-
-Result<std::optional<std::chrono::seconds>> GetDuration(const toml::table& table,
-                                                        const std::string& prefix,
-                                                        const char* key) {
-  auto text = EDGEID_TRY(Get<std::string>(table, prefix, key));
-  if (!text) return std::optional<std::chrono::seconds>();
-  auto d = ParseDuration(*text);
-  if (!d.ok()) return Bad(prefix + key, d.error().message);
-  if (d->count() <= 0) return Bad(prefix + key, "must be positive");
-  return std::optional<std::chrono::seconds>(*d);
-}
-
-Result<uint16_t> Port(int64_t value, const std::string& key) {
-  if (value < 0 || value > 65535) return Bad(key, "must be a port number (0 to 65535)");
-  return static_cast<uint16_t>(value);
-}
+using config::Bad;
+using config::CheckKeys;
+using config::Get;
+using config::GetDuration;
+using config::Port;
 
 // The raw values before defaults and validation.
 struct RawConfig {
@@ -192,13 +158,7 @@ void Override(std::optional<T>& target, const std::optional<T>& flag) {
 
 Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerFlags& flags) {
   RawConfig raw;
-  toml::table doc;
-  try {
-    doc = toml::parse(toml_text);
-  } catch (const toml::parse_error& e) {
-    return InvalidArgument("config: line " + std::to_string(e.source().begin.line) + ": " +
-                           std::string(e.description()));
-  }
+  toml::table doc = EDGEID_TRY(config::ParseToml(toml_text));
   EDGEID_RETURN_IF_ERROR(CheckKeys(doc, "", {"server", "plugins"}));
   if (const toml::node* server = doc.get("server")) {
     if (!server->is_table()) return Bad("server", "must be a table");

@@ -1,8 +1,8 @@
-#include "server/endpoints/health_endpoint.h"
+#include "health/health_endpoint.h"
 
 #include <httplib.h>
 
-namespace edgeid::server {
+namespace edgeid {
 
 Result<std::unique_ptr<HealthEndpoint>> HealthEndpoint::Start(
     const std::string& address, uint16_t port, std::function<Status()> ready,
@@ -42,4 +42,4 @@ HealthEndpoint::~HealthEndpoint() {
   if (thread_.joinable()) thread_.join();
 }
 
-}  // namespace edgeid::server
+}  // namespace edgeid

@@ -1,6 +1,6 @@
-// The opt-in HTTP port: /live (the process answers), /ready (the datastore answers and the CA
-// is valid) and /metrics (Prometheus text format). Plain HTTP on bind_address, as SPIRE's
-// health checks; it carries no secrets.
+// A daemon's opt-in HTTP port: /live (the process answers), /ready (the daemon's own readiness
+// check) and /metrics (Prometheus text format). Plain HTTP, as SPIRE's health checks; it carries
+// no secrets.
 #pragma once
 
 #include <spdlog/logger.h>
@@ -17,7 +17,7 @@ namespace httplib {
 class Server;
 }
 
-namespace edgeid::server {
+namespace edgeid {
 
 class HealthEndpoint {
  public:
@@ -40,4 +40,4 @@ class HealthEndpoint {
   int port_ = 0;
 };
 
-}  // namespace edgeid::server
+}  // namespace edgeid

@@ -1,0 +1,106 @@
+#include "agent/agent.h"
+
+#include "agent/node/agent_identity.h"
+#include "agent/workloadattestor/unix/unix_attestor.h"
+#include "common/daemon.h"
+
+namespace edgeid::agent {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+constexpr auto kTickInterval = std::chrono::milliseconds(500);
+
+}  // namespace
+
+Result<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
+                                            std::shared_ptr<spdlog::logger> log) {
+  std::unique_ptr<Agent> agent(new Agent(config, std::move(log)));
+  Agent& a = *agent;
+  EDGEID_RETURN_IF_ERROR(EnsurePrivateDirectory(a.config_.data_dir, "data_dir"));
+  auto bundle = AgentIdentity::InitialBundle(a.config_);
+  if (!bundle.ok()) return bundle.error();
+  a.bundle_ = std::make_unique<TrustBundleSource>(std::move(*bundle));
+  std::string target = a.config_.server_address + ":" + std::to_string(a.config_.server_port);
+  // The client checks the server against the live bundle, which follows CA rotation; the agent
+  // owns both and destroys the client first.
+  a.client_ =
+      std::make_unique<ServerClient>(target, a.config_.trust_domain,
+                                     std::shared_ptr<const spiffe::X509BundleSource>(
+                                         a.bundle_.get(), [](const spiffe::X509BundleSource*) {}));
+  ManagerOptions options{a.config_.trust_domain};
+  options.sync_interval = a.config_.sync_interval;
+  options.rotation.availability_target = a.config_.availability_target;
+  a.manager_ = std::make_unique<Manager>(options, a.config_, *a.client_, *a.bundle_, a.cache_,
+                                         a.log_, a.metrics_);
+
+  std::vector<std::unique_ptr<WorkloadAttestor>> attestors;
+  attestors.push_back(std::make_unique<UnixAttestor>(UnixAttestorOptions{
+      a.config_.discover_workload_path, a.config_.workload_size_limit, "/proc"}));
+  a.workload_api_ =
+      std::make_unique<WorkloadApiService>(a.config_.trust_domain, a.cache_, *a.manager_, a.peers_,
+                                           std::move(attestors), a.log_, a.metrics_);
+  a.health_service_ = std::make_unique<AgentHealthService>([&a] { return a.Ready(); });
+  a.AddGauges();
+  auto endpoint = WorkloadEndpoint::Start(
+      a.config_.socket_path, {a.workload_api_.get(), a.health_service_.get()}, a.peers_, a.log_);
+  if (!endpoint.ok()) return endpoint.error();
+  a.endpoint_ = std::move(*endpoint);
+  if (a.config_.health_port) {
+    auto health = HealthEndpoint::Start(
+        a.config_.health_bind_address, *a.config_.health_port, [&a] { return a.Ready(); },
+        a.metrics_, a.log_);
+    if (!health.ok()) return health.error();
+    a.health_endpoint_ = std::move(*health);
+  }
+  return agent;
+}
+
+Agent::~Agent() {
+  // Endpoints first: no call may reach the services while they go away.
+  health_endpoint_.reset();
+  endpoint_.reset();
+}
+
+Status Agent::Ready() const {
+  return manager_->Ready(Clock::now());
+}
+
+void Agent::AddGauges() {
+  metrics_.AddGauge("edgeid_agent_cached_x509_svids", "X.509-SVIDs held for workloads.",
+                    [this] { return static_cast<double>(cache_.Current()->svids.size()); });
+  metrics_.AddGauge("edgeid_agent_entries", "Registration entries the agent is authorised for.",
+                    [this] { return static_cast<double>(cache_.Current()->entries.size()); });
+  metrics_.AddGauge("edgeid_agent_workload_api_streams", "Open Workload API streams.",
+                    [this] { return static_cast<double>(workload_api_->open_streams()); });
+  metrics_.AddGauge("process_resident_memory_bytes", "Resident memory of the agent.",
+                    [] { return ResidentMemoryBytes(); });
+}
+
+Status Agent::Run() {
+  log_->info("edgeid-agent started: trust domain {}, server {}:{}", config_.trust_domain.name(),
+             config_.server_address, config_.server_port);
+  sigset_t signals = TerminationSignals();
+  bool announced = false;
+  for (;;) {
+    auto ticked = manager_->Tick(Clock::now());
+    if (!ticked.ok()) {
+      log_->error("{}", ticked.error().message);
+      return ticked.error();
+    }
+    if (!announced && Ready().ok()) {
+      announced = true;
+      log_->info("edgeid-agent ready: serving the Workload API on {}", config_.socket_path);
+    }
+    timespec wait{0, std::chrono::nanoseconds(kTickInterval).count()};
+    int received = sigtimedwait(&signals, nullptr, &wait);
+    if (received == SIGTERM || received == SIGINT) {
+      log_->info("received {}, shutting down", received == SIGTERM ? "SIGTERM" : "SIGINT");
+      break;
+    }
+  }
+  log_->info("edgeid-agent stopped");
+  return OkStatus();
+}
+
+}  // namespace edgeid::agent

@@ -1,0 +1,52 @@
+// edgeid-agent as a daemon: the Workload API socket, node attestation, the sync and rotation
+// loop, and the optional health port, run until SIGTERM or SIGINT.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <memory>
+
+#include "agent/cache/workload_cache.h"
+#include "agent/client/server_client.h"
+#include "agent/config/agent_config.h"
+#include "agent/manager/manager.h"
+#include "agent/node/trust_bundle_source.h"
+#include "agent/workloadapi/workload_api_service.h"
+#include "agent/workloadapi/workload_endpoint.h"
+#include "common/metrics.h"
+#include "health/health_endpoint.h"
+
+namespace edgeid::agent {
+
+class Agent {
+ public:
+  // Opens the Workload API socket at once; calls get Unavailable until the agent is ready.
+  static Result<std::unique_ptr<Agent>> Start(const AgentConfig& config,
+                                              std::shared_ptr<spdlog::logger> log);
+  ~Agent();
+  // Attests, syncs and rotates until SIGTERM or SIGINT (blocked by the caller in every thread,
+  // see BlockTerminationSignals), or until the server bans the agent.
+  Status Run();
+  Status Ready() const;
+
+ private:
+  Agent(AgentConfig config, std::shared_ptr<spdlog::logger> log)
+      : config_(std::move(config)), log_(std::move(log)) {}
+  void AddGauges();
+
+  AgentConfig config_;
+  std::shared_ptr<spdlog::logger> log_;
+  Metrics metrics_;
+  std::unique_ptr<TrustBundleSource> bundle_;
+  std::unique_ptr<ServerClient> client_;
+  WorkloadCache cache_;
+  std::unique_ptr<Manager> manager_;
+  PeerTracker peers_;
+  std::unique_ptr<WorkloadApiService> workload_api_;
+  std::unique_ptr<AgentHealthService> health_service_;
+  // Declared last so they stop first, before the services they call go away.
+  std::unique_ptr<WorkloadEndpoint> endpoint_;
+  std::unique_ptr<HealthEndpoint> health_endpoint_;
+};
+
+}  // namespace edgeid::agent

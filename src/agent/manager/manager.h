@@ -1,0 +1,94 @@
+// The agent's work loop: syncs entries and bundles from the server every sync_interval, signs an
+// X.509-SVID for each entry with a key made here (in batches no larger than the server's
+// signing burst), rotates them and the agent's own SVID at their rotation time, and mints
+// JWT-SVIDs on demand. When the server cannot be reached it keeps serving what it has until it
+// expires and retries with exponential backoff and jitter.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "agent/cache/workload_cache.h"
+#include "agent/client/server_client.h"
+#include "agent/manager/rotation.h"
+#include "agent/node/agent_identity.h"
+#include "common/metrics.h"
+
+namespace edgeid::agent {
+
+struct ManagerOptions {
+  spiffe::TrustDomain trust_domain;  // the agent's own; the others are federated
+  std::chrono::seconds sync_interval{5};
+  RotationPolicy rotation{};
+  size_t max_batch = 500;  // the server's default signing rate per second
+  size_t jwt_cache_max = 1000;
+};
+
+struct MintedJwt {
+  std::string spiffe_id;
+  std::string token;
+  TimePoint expires_at{};
+};
+
+class Manager {
+ public:
+  Manager(ManagerOptions options, const AgentConfig& config, ServerClient& client,
+          TrustBundleSource& bundle, WorkloadCache& cache, std::shared_ptr<spdlog::logger> log,
+          Metrics& metrics);
+
+  // One pass of the loop, called about twice a second. The first passes attest the node (or
+  // take its stored SVID), retrying while the server cannot be reached. An error ends the agent:
+  // attestation was refused, or the server banned it (its stored SVID is then deleted).
+  Status Tick(TimePoint now);
+
+  // A JWT-SVID for `entry`, reused until half its lifetime has passed.
+  Result<MintedJwt> JwtSvid(const CachedEntry& entry, const std::vector<std::string>& audience,
+                            TimePoint now);
+
+  // Unavailable until the first sync has completed and while the agent's SVID is expired.
+  Status Ready(TimePoint now) const;
+
+ private:
+  Status StartIdentity(TimePoint now);
+  Status Sync(TimePoint now);
+  Status SignDue(TimePoint now);
+  void DropExpired(TimePoint now);
+  Status OnSyncFailure(const Error& error, TimePoint now);
+
+  ManagerOptions options_;
+  const AgentConfig& config_;
+  ServerClient& client_;
+  TrustBundleSource& bundle_;
+  std::unique_ptr<AgentIdentity> identity_;  // set once by the loop, then read by callers
+  std::atomic<bool> attested_{false};
+  WorkloadCache& cache_;
+  std::shared_ptr<spdlog::logger> log_;
+  Metrics& metrics_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  Backoff sync_backoff_;
+  Backoff renew_backoff_;
+  Backoff attest_backoff_;
+  TimePoint next_attest_attempt_{};
+  TimePoint next_sync_{};
+  TimePoint next_renew_attempt_{};
+  bool server_down_ = false;
+  bool reattest_tried_ = false;
+  std::map<std::string, TimePoint> sign_retry_after_;  // entries the server refused to sign
+
+  struct JwtCacheItem {
+    MintedJwt jwt;
+    TimePoint refresh_at{};
+  };
+  std::mutex jwt_mu_;
+  std::map<std::string, JwtCacheItem> jwt_cache_;  // entry ID + audiences
+};
+
+}  // namespace edgeid::agent

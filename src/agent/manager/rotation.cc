@@ -1,0 +1,27 @@
+#include "agent/manager/rotation.h"
+
+#include <algorithm>
+
+namespace edgeid::agent {
+
+TimePoint RotationTime(TimePoint not_before, TimePoint not_after, const RotationPolicy& policy,
+                       double jitter) {
+  auto lifetime = not_after - not_before;
+  if (policy.availability_target && lifetime - *policy.availability_target >= kMinRotationWait) {
+    return not_after - *policy.availability_target;
+  }
+  jitter = std::clamp(jitter, 0.0, 1.0);
+  auto half = lifetime / 2;
+  auto early =
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(lifetime * 0.1 * jitter);
+  return not_before + half - early;
+}
+
+std::chrono::milliseconds Backoff::Next(std::mt19937_64& rng) {
+  auto current = next_;
+  next_ = std::min(max_, next_ * 2);
+  std::uniform_int_distribution<int64_t> pick(current.count() / 2, current.count());
+  return std::chrono::milliseconds(pick(rng));
+}
+
+}  // namespace edgeid::agent

@@ -1,0 +1,42 @@
+// When an SVID is renewed (SPIRE's rotationutil): at half its lifetime, moved earlier by up to
+// 10% of the lifetime at random so that many SVIDs issued together are not renewed together. With
+// an availability target, as soon as no more than that much validity remains, so that workloads
+// keep valid SVIDs through a server outage that long; the target is ignored when the lifetime
+// leaves less than kMinRotationWait before it (renewals would never stop).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <random>
+
+namespace edgeid::agent {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// An SVID must be this long-lived beyond the availability target for the target to apply.
+inline constexpr std::chrono::seconds kMinRotationWait{12 * 3600};
+
+struct RotationPolicy {
+  std::optional<std::chrono::seconds> availability_target;
+};
+
+// `jitter` in [0, 1): how much of the 10% is taken off this SVID's half-life.
+TimePoint RotationTime(TimePoint not_before, TimePoint not_after, const RotationPolicy& policy,
+                       double jitter);
+
+// Exponential backoff with full jitter between `initial` and `max`, reset on success.
+class Backoff {
+ public:
+  Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max)
+      : initial_(initial), max_(max), next_(initial) {}
+  // The wait before the next attempt: random in [next/2, next], then next doubles up to max.
+  std::chrono::milliseconds Next(std::mt19937_64& rng);
+  void Reset() { next_ = initial_; }
+
+ private:
+  std::chrono::milliseconds initial_;
+  std::chrono::milliseconds max_;
+  std::chrono::milliseconds next_;
+};
+
+}  // namespace edgeid::agent

@@ -1,0 +1,58 @@
+#include "agent/peertracker/peer_credentials.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/atomic_file.h"
+
+namespace edgeid::agent {
+
+Result<PeerCredentials> ReadPeerCredentials(int fd, const std::string& proc_root) {
+  ucred cred{};
+  socklen_t len = sizeof(cred);
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    return Unavailable(std::string("SO_PEERCRED: ") + std::strerror(errno));
+  }
+  if (cred.pid <= 0) return PermissionDenied("the kernel gave no PID for the caller");
+  PeerCredentials peer{cred.pid, cred.uid, cred.gid, 0};
+  peer.start_time = EDGEID_TRY(ProcessStartTime(cred.pid, proc_root));
+  return peer;
+}
+
+Result<uint64_t> ProcessStartTime(pid_t pid, const std::string& proc_root) {
+  auto stat = ReadFile(proc_root + "/" + std::to_string(pid) + "/stat", 4096);
+  if (!stat.ok()) return NotFound("process " + std::to_string(pid) + " is gone");
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so fields are counted
+  // from the last ')'. Field 22 (starttime) is the 20th after it.
+  auto close = stat->rfind(')');
+  if (close == std::string::npos) return Internal("malformed /proc/<pid>/stat");
+  size_t pos = close + 1;
+  for (int field = 3; field < 22; ++field) {
+    pos = stat->find(' ', pos + 1);
+    if (pos == std::string::npos) return Internal("malformed /proc/<pid>/stat");
+  }
+  uint64_t value = 0;
+  bool digits = false;
+  for (size_t i = pos + 1; i < stat->size() && (*stat)[i] >= '0' && (*stat)[i] <= '9'; ++i) {
+    value = value * 10 + static_cast<uint64_t>((*stat)[i] - '0');
+    digits = true;
+  }
+  if (!digits) return Internal("malformed start time in /proc/<pid>/stat");
+  return value;
+}
+
+Status CheckSameProcess(const PeerCredentials& peer, const std::string& proc_root) {
+  auto now = ProcessStartTime(peer.pid, proc_root);
+  if (!now.ok()) {
+    return PermissionDenied("caller process " + std::to_string(peer.pid) + " has exited");
+  }
+  if (*now != peer.start_time) {
+    return PermissionDenied("caller PID " + std::to_string(peer.pid) +
+                            " now belongs to another process");
+  }
+  return OkStatus();
+}
+
+}  // namespace edgeid::agent

@@ -1,0 +1,32 @@
+// Who is on the other end of a Workload API connection, as the kernel says (SO_PEERCRED), and
+// which process that was: the start time from /proc tells a process from a later one that
+// reuses its PID.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "common/result.h"
+
+namespace edgeid::agent {
+
+struct PeerCredentials {
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  uint64_t start_time = 0;  // clock ticks after boot (/proc/<pid>/stat field 22)
+};
+
+// SO_PEERCRED of a connected UNIX socket, and the process's start time.
+Result<PeerCredentials> ReadPeerCredentials(int fd, const std::string& proc_root = "/proc");
+
+// The start time of `pid`; NotFound when the process is gone.
+Result<uint64_t> ProcessStartTime(pid_t pid, const std::string& proc_root = "/proc");
+
+// PermissionDenied unless `pid` is still the process that connected: it exists and started when
+// the connection was recorded.
+Status CheckSameProcess(const PeerCredentials& peer, const std::string& proc_root = "/proc");
+
+}  // namespace edgeid::agent

@@ -1,0 +1,29 @@
+#include "agent/peertracker/peer_tracker.h"
+
+#include <charconv>
+
+namespace edgeid::agent {
+
+void PeerTracker::Record(int fd, const PeerCredentials& peer) {
+  std::lock_guard lock(mu_);
+  by_fd_[fd] = peer;
+}
+
+Result<PeerCredentials> PeerTracker::Lookup(std::string_view peer) const {
+  constexpr std::string_view kPrefix = "fd:";
+  if (peer.substr(0, kPrefix.size()) != kPrefix) {
+    return Unauthenticated("caller did not connect through the agent's socket");
+  }
+  int fd = -1;
+  auto digits = peer.substr(kPrefix.size());
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), fd);
+  if (ec != std::errc() || end != digits.data() + digits.size()) {
+    return Unauthenticated("unrecognised peer " + std::string(peer));
+  }
+  std::lock_guard lock(mu_);
+  auto it = by_fd_.find(fd);
+  if (it == by_fd_.end()) return Unauthenticated("no credentials recorded for this connection");
+  return it->second;
+}
+
+}  // namespace edgeid::agent

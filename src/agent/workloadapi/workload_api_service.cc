@@ -1,0 +1,406 @@
+#include "agent/workloadapi/workload_api_service.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <set>
+
+#include "grpctls/grpc_status.h"
+#include "spiffe/jwt_svid.h"
+
+namespace edgeid::agent {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+constexpr const char* kMetricCalls = "edgeid_agent_workload_api_calls_total";
+constexpr const char* kMetricRefused = "edgeid_agent_workload_api_refused_total";
+constexpr size_t kMaxAudiences = 32;
+
+std::string TdKey(const std::string& td_name) {
+  return "spiffe://" + td_name;
+}
+
+struct Visible {
+  std::vector<Identity> identities;
+  std::vector<std::shared_ptr<const spiffe::SpiffeBundle>> federated;
+};
+
+Result<Visible> VisibleTo(const CacheState& state, const std::vector<std::string>& selectors,
+                          TimePoint now) {
+  Visible visible;
+  visible.identities = MatchIdentities(state, selectors, now);
+  if (visible.identities.empty()) return PermissionDenied("no identity issued");
+  if (!state.own_bundle) return Unavailable("the agent has no bundle yet");
+  std::set<std::string> tds;
+  for (const auto& identity : visible.identities) {
+    tds.insert(identity.entry->federates_with.begin(), identity.entry->federates_with.end());
+  }
+  for (const auto& td : tds) {
+    auto it = state.federated.find(td);
+    if (it != state.federated.end()) visible.federated.push_back(it->second);
+  }
+  return visible;
+}
+
+std::string JwksOf(const spiffe::SpiffeBundle& bundle) {
+  spiffe::SpiffeBundle jwt_only(bundle.trust_domain());
+  for (const auto& authority : bundle.jwt().authorities()) {
+    (void)jwt_only.jwt().SetAuthority(authority.key_id, authority.public_key);
+  }
+  jwt_only.set_sequence(bundle.sequence());
+  return jwt_only.ToJson();
+}
+
+bool HasWorkloadHeader(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto range = metadata.equal_range("workload.spiffe.io");
+  for (auto it = range.first; it != range.second; ++it) {
+    if (it->second == "true") return true;
+  }
+  return false;
+}
+
+// One open stream: writes the full state for its caller at once and after every change that
+// alters what the caller receives.
+template <typename Response>
+class StateStream final : public grpc::ServerWriteReactor<Response>, public WatchedStream {
+ public:
+  using Builder =
+      std::function<Result<Response>(const CacheState&, const std::vector<std::string>&)>;
+  StateStream(WorkloadApiService& service, std::vector<std::string> selectors, Builder build)
+      : service_(service), selectors_(std::move(selectors)), build_(std::move(build)) {}
+
+  void Start() {
+    service_.Register(this);
+    Refresh();
+  }
+
+  void Refresh() override {
+    std::unique_lock lock(mu_);
+    if (finished_) return;
+    pending_ = true;
+    if (!writing_) WriteNext(lock);
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::unique_lock lock(mu_);
+    writing_ = false;
+    if (!ok || cancelled_) {
+      FinishLocked(lock, grpc::Status(grpc::StatusCode::CANCELLED, "stream closed"));
+      return;
+    }
+    if (pending_) WriteNext(lock);
+  }
+
+  void OnCancel() override {
+    std::unique_lock lock(mu_);
+    cancelled_ = true;
+    // With a write in flight, OnWriteDone finishes the call when it completes.
+    if (!writing_) FinishLocked(lock, grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+  }
+
+  void OnDone() override {
+    service_.Unregister(this);
+    Unref();
+  }
+
+ private:
+  void WriteNext(std::unique_lock<std::mutex>& lock) {
+    pending_ = false;
+    auto state = service_.cache().Current();
+    if (state->version == sent_version_) return;
+    auto response = build_(*state, selectors_);
+    if (!response.ok()) {
+      FinishLocked(lock, grpctls::ToGrpc(response.error()));
+      return;
+    }
+    sent_version_ = state->version;
+    std::string serialized = response->SerializeAsString();
+    if (serialized == last_sent_) return;  // a change this caller does not see
+    last_sent_ = std::move(serialized);
+    message_ = std::move(*response);
+    writing_ = true;
+    lock.unlock();
+    this->StartWrite(&message_);
+  }
+
+  void FinishLocked(std::unique_lock<std::mutex>& lock, const grpc::Status& status) {
+    if (finished_) return;
+    finished_ = true;
+    lock.unlock();
+    this->Finish(status);
+  }
+
+  WorkloadApiService& service_;
+  std::vector<std::string> selectors_;
+  Builder build_;
+  std::mutex mu_;
+  bool writing_ = false;
+  bool pending_ = false;
+  bool cancelled_ = false;
+  bool finished_ = false;
+  uint64_t sent_version_ = 0;
+  std::string last_sent_;
+  Response message_;
+};
+
+template <typename Response>
+class RefusedStream final : public grpc::ServerWriteReactor<Response> {
+ public:
+  explicit RefusedStream(const grpc::Status& status) { this->Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+Result<X509SVIDResponse> BuildX509SvidResponse(const CacheState& state,
+                                               const std::vector<std::string>& selectors,
+                                               TimePoint now) {
+  auto visible = EDGEID_TRY(VisibleTo(state, selectors, now));
+  X509SVIDResponse response;
+  std::string own_der = state.own_bundle->x509().ToDer();
+  for (const auto& identity : visible.identities) {
+    auto* svid = response.add_svids();
+    svid->set_spiffe_id(identity.entry->spiffe_id);
+    svid->set_x509_svid(identity.svid->chain_der);
+    svid->set_x509_svid_key(identity.svid->key_der);
+    svid->set_bundle(own_der);
+    svid->set_hint(identity.entry->hint);
+  }
+  for (const auto& bundle : visible.federated) {
+    (*response.mutable_federated_bundles())[TdKey(bundle->trust_domain().name())] =
+        bundle->x509().ToDer();
+  }
+  return response;
+}
+
+Result<X509BundlesResponse> BuildX509BundlesResponse(const CacheState& state,
+                                                     const std::vector<std::string>& selectors,
+                                                     TimePoint now) {
+  auto visible = EDGEID_TRY(VisibleTo(state, selectors, now));
+  X509BundlesResponse response;
+  auto& bundles = *response.mutable_bundles();
+  bundles[TdKey(state.own_bundle->trust_domain().name())] = state.own_bundle->x509().ToDer();
+  for (const auto& bundle : visible.federated) {
+    bundles[TdKey(bundle->trust_domain().name())] = bundle->x509().ToDer();
+  }
+  return response;
+}
+
+Result<JWTBundlesResponse> BuildJwtBundlesResponse(const CacheState& state,
+                                                   const std::vector<std::string>& selectors,
+                                                   TimePoint now) {
+  auto visible = EDGEID_TRY(VisibleTo(state, selectors, now));
+  JWTBundlesResponse response;
+  auto& bundles = *response.mutable_bundles();
+  bundles[TdKey(state.own_bundle->trust_domain().name())] = JwksOf(*state.own_bundle);
+  for (const auto& bundle : visible.federated) {
+    bundles[TdKey(bundle->trust_domain().name())] = JwksOf(*bundle);
+  }
+  return response;
+}
+
+WorkloadApiService::WorkloadApiService(spiffe::TrustDomain td, WorkloadCache& cache,
+                                       Manager& manager, PeerTracker& peers,
+                                       std::vector<std::unique_ptr<WorkloadAttestor>> attestors,
+                                       std::shared_ptr<spdlog::logger> log, Metrics& metrics)
+    : td_(std::move(td)),
+      cache_(cache),
+      manager_(manager),
+      peers_(peers),
+      attestors_(std::move(attestors)),
+      log_(std::move(log)),
+      metrics_(metrics) {
+  metrics_.DescribeCounter(kMetricCalls, "Workload API calls admitted, by RPC.");
+  metrics_.DescribeCounter(kMetricRefused, "Workload API calls refused, by RPC and code.");
+  subscription_ = cache_.Subscribe([this] { RefreshAll(); });
+}
+
+WorkloadApiService::~WorkloadApiService() {
+  cache_.Unsubscribe(subscription_);
+}
+
+size_t WorkloadApiService::open_streams() const {
+  std::lock_guard lock(streams_mu_);
+  return streams_.size();
+}
+
+void WorkloadApiService::Register(WatchedStream* stream) {
+  std::lock_guard lock(streams_mu_);
+  streams_.insert(stream);
+}
+
+void WorkloadApiService::Unregister(WatchedStream* stream) {
+  std::lock_guard lock(streams_mu_);
+  streams_.erase(stream);
+}
+
+void WorkloadApiService::RefreshAll() {
+  std::vector<WatchedStream*> streams;
+  {
+    std::lock_guard lock(streams_mu_);
+    streams.reserve(streams_.size());
+    for (auto* stream : streams_) {
+      stream->Ref();
+      streams.push_back(stream);
+    }
+  }
+  // Outside the lock: a refresh may finish its call, and gRPC may then unregister it.
+  for (auto* stream : streams) {
+    stream->Refresh();
+    stream->Unref();
+  }
+}
+
+Result<std::vector<std::string>> WorkloadApiService::Admit(grpc::CallbackServerContext* context,
+                                                           const char* rpc) {
+  auto refuse = [&](Error error) -> Error {
+    metrics_.Increment(kMetricRefused,
+                       {{"rpc", rpc}, {"code", std::string(ErrorCodeName(error.code))}});
+    return error;
+  };
+  if (!HasWorkloadHeader(*context)) {
+    return refuse(InvalidArgument("security header missing from request"));
+  }
+  auto peer = peers_.Lookup(context->peer());
+  if (!peer.ok()) return refuse(peer.error());
+  if (auto ready = manager_.Ready(Clock::now()); !ready.ok()) return refuse(ready.error());
+  std::vector<std::string> selectors;
+  for (const auto& attestor : attestors_) {
+    auto found = attestor->Attest(*peer);
+    if (!found.ok()) {
+      log_->warn("{}: attesting PID {}: {}", rpc, peer->pid, found.error().message);
+      return refuse(PermissionDenied("workload attestation failed: " + found.error().message));
+    }
+    selectors.insert(selectors.end(), found->begin(), found->end());
+  }
+  std::sort(selectors.begin(), selectors.end());
+  metrics_.Increment(kMetricCalls, {{"rpc", rpc}});
+  log_->debug("{} from PID {} (uid {}): {} selectors", rpc, peer->pid, peer->uid, selectors.size());
+  return selectors;
+}
+
+template <typename Response>
+grpc::ServerWriteReactor<Response>* WorkloadApiService::OpenStream(
+    grpc::CallbackServerContext* context, const char* rpc,
+    std::function<Result<Response>(const CacheState&, const std::vector<std::string>&)> build) {
+  auto selectors = Admit(context, rpc);
+  if (!selectors.ok()) return new RefusedStream<Response>(grpctls::ToGrpc(selectors.error()));
+  // No identity now: refused at once, as SPIRE's agent does; clients retry with backoff.
+  auto first = build(*cache_.Current(), *selectors);
+  if (!first.ok()) {
+    metrics_.Increment(kMetricRefused,
+                       {{"rpc", rpc}, {"code", std::string(ErrorCodeName(first.error().code))}});
+    return new RefusedStream<Response>(grpctls::ToGrpc(first.error()));
+  }
+  auto* stream = new StateStream<Response>(*this, std::move(*selectors), std::move(build));
+  stream->Start();
+  return stream;
+}
+
+grpc::ServerWriteReactor<X509SVIDResponse>* WorkloadApiService::FetchX509SVID(
+    grpc::CallbackServerContext* context, const X509SVIDRequest*) {
+  return OpenStream<X509SVIDResponse>(
+      context, "FetchX509SVID", [](const CacheState& state, const std::vector<std::string>& s) {
+        return BuildX509SvidResponse(state, s, Clock::now());
+      });
+}
+
+grpc::ServerWriteReactor<X509BundlesResponse>* WorkloadApiService::FetchX509Bundles(
+    grpc::CallbackServerContext* context, const X509BundlesRequest*) {
+  return OpenStream<X509BundlesResponse>(
+      context, "FetchX509Bundles", [](const CacheState& state, const std::vector<std::string>& s) {
+        return BuildX509BundlesResponse(state, s, Clock::now());
+      });
+}
+
+grpc::ServerWriteReactor<JWTBundlesResponse>* WorkloadApiService::FetchJWTBundles(
+    grpc::CallbackServerContext* context, const JWTBundlesRequest*) {
+  return OpenStream<JWTBundlesResponse>(
+      context, "FetchJWTBundles", [](const CacheState& state, const std::vector<std::string>& s) {
+        return BuildJwtBundlesResponse(state, s, Clock::now());
+      });
+}
+
+grpc::ServerUnaryReactor* WorkloadApiService::FetchJWTSVID(grpc::CallbackServerContext* context,
+                                                           const JWTSVIDRequest* request,
+                                                           JWTSVIDResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  auto status = [&]() -> Status {
+    auto selectors = EDGEID_TRY(Admit(context, "FetchJWTSVID"));
+    if (request->audience_size() == 0) return InvalidArgument("audience must be specified");
+    if (static_cast<size_t>(request->audience_size()) > kMaxAudiences) {
+      return InvalidArgument("more than 32 audiences");
+    }
+    std::vector<std::string> audience;
+    for (const auto& a : request->audience()) {
+      if (a.empty()) return InvalidArgument("empty audience");
+      audience.push_back(a);
+    }
+    auto state = cache_.Current();
+    auto entries = MatchEntries(*state, selectors);
+    if (!request->spiffe_id().empty()) {
+      std::erase_if(entries, [&](const auto& e) { return e->spiffe_id != request->spiffe_id(); });
+    }
+    if (entries.empty()) return PermissionDenied("no identity issued");
+    auto now = Clock::now();
+    std::set<std::string> done;  // one token per SPIFFE ID
+    for (const auto& entry : entries) {
+      if (!done.insert(entry->spiffe_id).second) continue;
+      auto jwt = manager_.JwtSvid(*entry, audience, now);
+      if (!jwt.ok()) {
+        if (jwt.error().code == ErrorCode::kPermissionDenied) return jwt.error();
+        return Unavailable("could not mint a JWT-SVID: " + jwt.error().message);
+      }
+      auto* svid = response->add_svids();
+      svid->set_spiffe_id(jwt->spiffe_id);
+      svid->set_svid(jwt->token);
+      svid->set_hint(entry->hint);
+    }
+    return OkStatus();
+  }();
+  if (!status.ok() && status.error().code != ErrorCode::kInvalidArgument) {
+    log_->debug("FetchJWTSVID refused: {}", status.error().message);
+  }
+  reactor->Finish(status.ok() ? grpc::Status::OK : grpctls::ToGrpc(status.error()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkloadApiService::ValidateJWTSVID(grpc::CallbackServerContext* context,
+                                                              const ValidateJWTSVIDRequest* request,
+                                                              ValidateJWTSVIDResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  auto status = [&]() -> Status {
+    auto selectors = EDGEID_TRY(Admit(context, "ValidateJWTSVID"));
+    if (request->audience().empty()) return InvalidArgument("audience must be specified");
+    if (request->svid().empty()) return InvalidArgument("svid must be specified");
+    auto state = cache_.Current();
+    auto now = Clock::now();
+    auto visible = EDGEID_TRY(VisibleTo(*state, selectors, now));
+    spiffe::BundleSet bundles;
+    bundles.Put(*state->own_bundle);
+    for (const auto& bundle : visible.federated) bundles.Put(*bundle);
+    auto jwt = spiffe::ValidateJwtSvid(request->svid(), bundles, request->audience(), now);
+    if (!jwt.ok()) return InvalidArgument(jwt.error().message);
+    response->set_spiffe_id(jwt->id.str());
+    auto parsed =
+        google::protobuf::util::JsonStringToMessage(jwt->claims.dump(), response->mutable_claims());
+    if (!parsed.ok()) return Internal("claims do not convert to a Struct");
+    return OkStatus();
+  }();
+  reactor->Finish(status.ok() ? grpc::Status::OK : grpctls::ToGrpc(status.error()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AgentHealthService::Check(
+    grpc::CallbackServerContext* context, const grpc::health::v1::HealthCheckRequest*,
+    grpc::health::v1::HealthCheckResponse* response) {
+  auto ready = ready_();
+  response->set_status(ready.ok() ? grpc::health::v1::HealthCheckResponse::SERVING
+                                  : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace edgeid::agent

@@ -1,0 +1,111 @@
+// The SPIFFE Workload API (SpiffeWorkloadAPI) on gRPC's callback API: an open stream costs a
+// reactor, not a thread, so thousands of workloads can watch at once. Each call is attested from
+// the kernel's credentials of its connection; streams send the full state at once and again on
+// every change of what that caller may see.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "agent/cache/workload_cache.h"
+#include "agent/manager/manager.h"
+#include "agent/peertracker/peer_tracker.h"
+#include "agent/workloadattestor/workload_attestor.h"
+#include "common/metrics.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "spiffe/workload/workload.grpc.pb.h"
+
+namespace edgeid::agent {
+
+// A stream the service refreshes when the cache changes. Reference-counted: gRPC holds one
+// reference until the call is done, and a refresh holds one while it runs, so a stream that ends
+// during a refresh is deleted after it.
+class WatchedStream {
+ public:
+  virtual ~WatchedStream() = default;
+  virtual void Refresh() = 0;
+  void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+ private:
+  std::atomic<int> refs_{1};
+};
+
+class WorkloadApiService final : public SpiffeWorkloadAPI::CallbackService {
+ public:
+  WorkloadApiService(spiffe::TrustDomain td, WorkloadCache& cache, Manager& manager,
+                     PeerTracker& peers, std::vector<std::unique_ptr<WorkloadAttestor>> attestors,
+                     std::shared_ptr<spdlog::logger> log, Metrics& metrics);
+  ~WorkloadApiService() override;
+
+  grpc::ServerWriteReactor<X509SVIDResponse>* FetchX509SVID(
+      grpc::CallbackServerContext* context, const X509SVIDRequest* request) override;
+  grpc::ServerWriteReactor<X509BundlesResponse>* FetchX509Bundles(
+      grpc::CallbackServerContext* context, const X509BundlesRequest* request) override;
+  grpc::ServerUnaryReactor* FetchJWTSVID(grpc::CallbackServerContext* context,
+                                         const JWTSVIDRequest* request,
+                                         JWTSVIDResponse* response) override;
+  grpc::ServerWriteReactor<JWTBundlesResponse>* FetchJWTBundles(
+      grpc::CallbackServerContext* context, const JWTBundlesRequest* request) override;
+  grpc::ServerUnaryReactor* ValidateJWTSVID(grpc::CallbackServerContext* context,
+                                            const ValidateJWTSVIDRequest* request,
+                                            ValidateJWTSVIDResponse* response) override;
+
+  size_t open_streams() const;
+  void Register(WatchedStream* stream);
+  void Unregister(WatchedStream* stream);
+  WorkloadCache& cache() { return cache_; }
+  const spiffe::TrustDomain& trust_domain() const { return td_; }
+
+ private:
+  // The caller's selectors, or the status to refuse it with (header missing, not ready, ...).
+  Result<std::vector<std::string>> Admit(grpc::CallbackServerContext* context, const char* rpc);
+  template <typename Response>
+  grpc::ServerWriteReactor<Response>* OpenStream(
+      grpc::CallbackServerContext* context, const char* rpc,
+      std::function<Result<Response>(const CacheState&, const std::vector<std::string>&)> build);
+  void RefreshAll();
+
+  spiffe::TrustDomain td_;
+  WorkloadCache& cache_;
+  Manager& manager_;
+  PeerTracker& peers_;
+  std::vector<std::unique_ptr<WorkloadAttestor>> attestors_;
+  std::shared_ptr<spdlog::logger> log_;
+  Metrics& metrics_;
+  uint64_t subscription_ = 0;
+  mutable std::mutex streams_mu_;
+  std::set<WatchedStream*> streams_;
+};
+
+// grpc.health.v1.Health on the same socket: SERVING once the agent is ready.
+class AgentHealthService final : public grpc::health::v1::Health::CallbackService {
+ public:
+  explicit AgentHealthService(std::function<Status()> ready) : ready_(std::move(ready)) {}
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
+                                  const grpc::health::v1::HealthCheckRequest* request,
+                                  grpc::health::v1::HealthCheckResponse* response) override;
+
+ private:
+  std::function<Status()> ready_;
+};
+
+// Response builders, exposed for tests: what a caller with these identities receives.
+Result<X509SVIDResponse> BuildX509SvidResponse(const CacheState& state,
+                                               const std::vector<std::string>& selectors,
+                                               TimePoint now);
+Result<X509BundlesResponse> BuildX509BundlesResponse(const CacheState& state,
+                                                     const std::vector<std::string>& selectors,
+                                                     TimePoint now);
+Result<JWTBundlesResponse> BuildJwtBundlesResponse(const CacheState& state,
+                                                   const std::vector<std::string>& selectors,
+                                                   TimePoint now);
+
+}  // namespace edgeid::agent

@@ -1,0 +1,141 @@
+#include "agent/workloadattestor/unix/unix_attestor.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+#include <vector>
+
+#include "common/atomic_file.h"
+#include "common/unique_fd.h"
+#include "crypto/digest.h"
+#include "crypto/encoding.h"
+
+namespace edgeid::agent {
+namespace {
+
+constexpr size_t kMaxCachedDigests = 1024;
+
+// The numbers after "<key>:" on a line of /proc/<pid>/status.
+std::vector<int64_t> StatusNumbers(const std::string& status, const std::string& key) {
+  std::vector<int64_t> out;
+  std::istringstream lines(status);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(key + ":", 0) != 0) continue;
+    std::istringstream fields(line.substr(key.size() + 1));
+    int64_t n = 0;
+    while (fields >> n) out.push_back(n);
+    break;
+  }
+  return out;
+}
+
+std::string UserName(uid_t uid) {
+  std::vector<char> buffer(16384);
+  passwd pw{};
+  passwd* found = nullptr;
+  if (::getpwuid_r(uid, &pw, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
+    return "";
+  }
+  return found->pw_name;
+}
+
+std::string GroupName(gid_t gid) {
+  std::vector<char> buffer(65536);
+  group gr{};
+  group* found = nullptr;
+  if (::getgrgid_r(gid, &gr, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
+    return "";
+  }
+  return found->gr_name;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> UnixAttestor::Attest(const PeerCredentials& peer) {
+  const std::string proc = options_.proc_root + "/" + std::to_string(peer.pid);
+  auto status = ReadFile(proc + "/status", size_t{64} * 1024);
+  if (!status.ok())
+    return PermissionDenied("caller process " + std::to_string(peer.pid) + " is gone");
+  // Real, effective, saved, filesystem: SPIRE's selectors use the effective IDs.
+  auto uids = StatusNumbers(*status, "Uid");
+  auto gids = StatusNumbers(*status, "Gid");
+  if (uids.size() < 2 || gids.size() < 2) return Internal("malformed " + proc + "/status");
+  auto uid = static_cast<uid_t>(uids[1]);
+  auto gid = static_cast<gid_t>(gids[1]);
+
+  std::vector<std::string> selectors;
+  selectors.push_back("unix:uid:" + std::to_string(uid));
+  if (auto user = UserName(uid); !user.empty()) selectors.push_back("unix:user:" + user);
+  selectors.push_back("unix:gid:" + std::to_string(gid));
+  if (auto name = GroupName(gid); !name.empty()) selectors.push_back("unix:group:" + name);
+  for (int64_t g : StatusNumbers(*status, "Groups")) {
+    selectors.push_back("unix:supplementary_gid:" + std::to_string(g));
+    if (auto name = GroupName(static_cast<gid_t>(g)); !name.empty()) {
+      selectors.push_back("unix:supplementary_group:" + name);
+    }
+  }
+
+  if (options_.discover_workload_path) {
+    std::string exe = proc + "/exe";
+    std::vector<char> target(4096);
+    ssize_t n = ::readlink(exe.c_str(), target.data(), target.size() - 1);
+    if (n < 0) {
+      return PermissionDenied("reading the caller's binary path: " +
+                              std::string(std::strerror(errno)));
+    }
+    std::string path(target.data(), static_cast<size_t>(n));
+    selectors.push_back("unix:path:" + path);
+    // The open link is the running binary even if the path was replaced since.
+    UniqueFd fd(::open(exe.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
+      return PermissionDenied("opening the caller's binary: " + std::string(std::strerror(errno)));
+    }
+    auto digest = EDGEID_TRY(BinarySha256(fd.get(), path));
+    selectors.push_back("unix:sha256:" + digest);
+  }
+  // Checked last: the answers above describe the caller only if it is still the same process.
+  EDGEID_RETURN_IF_ERROR(CheckSameProcess(peer, options_.proc_root));
+  std::sort(selectors.begin(), selectors.end());
+  selectors.erase(std::unique(selectors.begin(), selectors.end()), selectors.end());
+  return selectors;
+}
+
+Result<std::string> UnixAttestor::BinarySha256(int fd, const std::string& path) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Internal("stat of the caller's binary failed");
+  if (options_.workload_size_limit > 0 && st.st_size > options_.workload_size_limit) {
+    return PermissionDenied("workload binary " + path + " is " + std::to_string(st.st_size) +
+                            " bytes, over workload_size_limit " +
+                            std::to_string(options_.workload_size_limit));
+  }
+  FileKey key{st.st_dev, st.st_ino, st.st_size,
+              static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+  {
+    std::lock_guard lock(digest_mu_);
+    if (auto it = digests_.find(key); it != digests_.end()) return it->second;
+  }
+  crypto::Sha256Hasher hasher;
+  std::vector<char> buffer(1 << 16);
+  for (;;) {
+    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Internal("reading the caller's binary: " + std::string(std::strerror(errno)));
+    if (n == 0) break;
+    hasher.Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
+  }
+  std::string hex = crypto::HexEncode(hasher.Finish());
+  std::lock_guard lock(digest_mu_);
+  if (digests_.size() >= kMaxCachedDigests) digests_.clear();
+  digests_.emplace(key, hex);
+  return hex;
+}
+
+}  // namespace edgeid::agent

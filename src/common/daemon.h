@@ -1,0 +1,22 @@
+// What every edgeid daemon does alike: stop on SIGTERM or SIGINT received in one place, and keep
+// its state in a directory only it can read.
+#pragma once
+
+#include <signal.h>
+
+#include <string>
+
+#include "common/result.h"
+
+namespace edgeid {
+
+// SIGTERM and SIGINT.
+sigset_t TerminationSignals();
+// Blocks both in the calling thread and every thread it starts afterwards, so that the daemon's
+// main loop receives them with sigtimedwait and no other thread is interrupted.
+void BlockTerminationSignals();
+// Creates `dir` with mode 0700 if it does not exist; an error if it exists and is not a
+// directory. `what` names it in errors ("data_dir").
+Status EnsurePrivateDirectory(const std::string& dir, const std::string& what);
+
+}  // namespace edgeid

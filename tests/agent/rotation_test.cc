@@ -1,0 +1,54 @@
+#include "agent/manager/rotation.h"
+
+#include <gtest/gtest.h>
+
+namespace edgeid::agent {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+const TimePoint kStart = TimePoint(seconds(1800000000));
+
+TEST(RotationTest, HalfLifeLessUpToTenPercent) {
+  auto not_after = kStart + hours(1);
+  EXPECT_EQ(RotationTime(kStart, not_after, {}, 0.0), kStart + minutes(30));
+  EXPECT_EQ(RotationTime(kStart, not_after, {}, 1.0), kStart + minutes(24));
+  auto mid = RotationTime(kStart, not_after, {}, 0.5);
+  EXPECT_GT(mid, kStart + minutes(24));
+  EXPECT_LT(mid, kStart + minutes(30));
+  // Out-of-range jitter is clamped, never past half-life.
+  EXPECT_EQ(RotationTime(kStart, not_after, {}, 7.0), kStart + minutes(24));
+}
+
+TEST(RotationTest, AvailabilityTargetRenewsEarlyForLongSvids) {
+  RotationPolicy policy{hours(24)};
+  // 48 h SVIDs: renewed with 24 h left, so a 24 h outage leaves workloads valid.
+  EXPECT_EQ(RotationTime(kStart, kStart + hours(48), policy, 0.5), kStart + hours(24));
+  // 7 days: renewed 24 h before expiry, later than half-life.
+  EXPECT_EQ(RotationTime(kStart, kStart + hours(168), policy, 0.5), kStart + hours(144));
+  // 30 h leaves only 6 h before the target: renewals would never rest, so half-life applies.
+  EXPECT_EQ(RotationTime(kStart, kStart + hours(30), policy, 0.0), kStart + hours(15));
+}
+
+TEST(BackoffTest, GrowsWithJitterUpToTheCapAndResets) {
+  std::mt19937_64 rng(1);
+  Backoff backoff(seconds(1), seconds(8));
+  std::vector<int64_t> waits;
+  waits.reserve(6);
+  for (int i = 0; i < 6; ++i) waits.push_back(backoff.Next(rng).count());
+  EXPECT_GE(waits[0], 500);
+  EXPECT_LE(waits[0], 1000);
+  EXPECT_GE(waits[1], 1000);
+  EXPECT_LE(waits[1], 2000);
+  for (int i = 3; i < 6; ++i) {
+    EXPECT_GE(waits[i], 4000);
+    EXPECT_LE(waits[i], 8000);
+  }
+  backoff.Reset();
+  EXPECT_LE(backoff.Next(rng).count(), 1000);
+}
+
+}  // namespace
+}  // namespace edgeid::agent

@@ -1,0 +1,447 @@
+// edgeid-agent as a user runs it: real server and agent processes on loopback and a UNIX socket,
+// workloads served over the SPIFFE Workload API, checked by independent tools (the openssl CLI,
+// Debian's python3-grpcio).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "testing/command.h"
+#include "testing/edgeid_processes.h"
+#include "testing/temp_dir.h"
+#include "workloadapi/workload_client.h"
+
+namespace edgeid {
+namespace {
+
+using testing::EdgeidProcesses;
+using testing::RunCommand;
+using testing::TempDir;
+using testing::WriteTestFile;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kTd = "example.org";
+
+std::string UidSelector() {
+  return "unix:uid:" + std::to_string(::getuid());
+}
+
+// The URI SAN of the first certificate in a PEM file, read by the openssl CLI.
+std::string UriSanOf(const std::string& pem_file) {
+  auto r = RunCommand("openssl x509 -in " + pem_file + " -noout -ext subjectAltName 2>&1");
+  std::smatch m;
+  if (!std::regex_search(r.output, m, std::regex("URI:(\\S+)"))) return "";
+  return m[1];
+}
+
+class WorkloadApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Reachable by the unprivileged user of the refusal test: the socket itself is 0777.
+    ::chmod(dir_.path().c_str(), 0755);
+    processes_ = std::make_unique<EdgeidProcesses>(
+        testing::EdgeidBinaries{EDGEID_SERVER_BINARY, EDGEID_AGENT_BINARY}, dir_.File("run"), kTd);
+    ::chmod(dir_.File("run").c_str(), 0755);
+  }
+
+  void StartServer(const std::vector<std::string>& args = {}) {
+    ASSERT_TRUE(processes_->StartServer(args)) << processes_->error();
+  }
+  void StartJoinTokenAgent() {
+    auto token = processes_->JoinToken();
+    ASSERT_FALSE(token.empty());
+    ASSERT_TRUE(processes_->StartAgent({"--join-token", token})) << processes_->error();
+    ASSERT_FALSE(processes_->AgentId().empty());
+  }
+  std::string Register(const std::string& path) {
+    auto id = processes_->CreateEntry(std::string("spiffe://") + kTd + path, processes_->AgentId(),
+                                      {UidSelector()});
+    EXPECT_FALSE(id.empty());
+    return id;
+  }
+  // Polls FetchX509SVID until `count` SVIDs arrive (entries reach the agent within a sync).
+  Result<workloadapi::X509Context> FetchWhen(
+      size_t count, std::chrono::seconds timeout = std::chrono::seconds(15)) {
+    workloadapi::WorkloadClient client(processes_->agent_socket(), std::chrono::seconds(5));
+    auto deadline = Clock::now() + timeout;
+    for (;;) {
+      auto context = client.FetchX509Context();
+      if (context.ok() && context->svids.size() == count) return context;
+      if (Clock::now() > deadline) {
+        return context.ok() ? Internal(std::to_string(context->svids.size()) + " SVIDs")
+                            : context.error();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+
+  TempDir dir_;
+  std::unique_ptr<EdgeidProcesses> processes_;
+};
+
+TEST_F(WorkloadApiTest, RegisteredWorkloadGetsItsSvidAndAnotherUidIsRefused) {
+  StartServer();
+  StartJoinTokenAgent();
+  // Before registration: the caller has no identity.
+  auto before = processes_->AgentCli("api fetch x509");
+  EXPECT_NE(before.exit_code, 0);
+  EXPECT_NE(before.output.find("no identity issued"), std::string::npos) << before.output;
+
+  Register("/workload");
+  ASSERT_TRUE(FetchWhen(1).ok());
+  const std::string out = dir_.File("svid");
+  auto fetched = processes_->AgentCli("api fetch x509 --write " + out);
+  ASSERT_EQ(fetched.exit_code, 0) << fetched.output;
+  EXPECT_NE(fetched.output.find("SPIFFE ID:\t\tspiffe://example.org/workload"), std::string::npos)
+      << fetched.output;
+  struct stat st {};
+  ASSERT_EQ(::stat((out + "/svid.0.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto verify = RunCommand("openssl verify -CAfile " + out + "/bundle.0.pem -untrusted " + out +
+                           "/svid.0.pem " + out + "/svid.0.pem 2>&1");
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_EQ(UriSanOf(out + "/svid.0.pem"), "spiffe://example.org/workload");
+  // The key the agent handed over is the certificate's.
+  auto match = RunCommand("test \"$(openssl x509 -in " + out +
+                          "/svid.0.pem -noout -pubkey)\" = \"$(openssl pkey -in " + out +
+                          "/svid.0.key -pubout)\"");
+  EXPECT_EQ(match.exit_code, 0);
+
+  // The same call from another user: the kernel says who it is, and it has no entry.
+  auto other = RunCommand("setpriv --reuid 65534 --regid 65534 --clear-groups " +
+                          std::string(EDGEID_AGENT_BINARY) + " api fetch x509 --socket-path " +
+                          processes_->agent_socket() + " 2>&1");
+  EXPECT_NE(other.exit_code, 0);
+  EXPECT_NE(other.output.find("no identity issued"), std::string::npos) << other.output;
+  EXPECT_NE(processes_->agent()->Output().find("FetchX509SVID from PID"), std::string::npos);
+
+  auto health = processes_->AgentCli("healthcheck");
+  EXPECT_EQ(health.exit_code, 0) << health.output;
+  EXPECT_NE(health.output.find("Agent is healthy"), std::string::npos);
+}
+
+TEST_F(WorkloadApiTest, X509PopNodeAttestsAndServesWorkloads) {
+  const std::string d = dir_.path();
+  WriteTestFile(d + "/node.ext", "keyUsage=critical,digitalSignature\n");
+  for (const std::string& cmd :
+       {"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + d +
+            "/ca.key -out " + d +
+            "/ca.pem -days 2 -subj /CN=edge-root -addext basicConstraints=critical,CA:TRUE "
+            "-addext keyUsage=critical,keyCertSign,cRLSign",
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + d +
+            "/node.key -out " + d + "/node.csr -subj /CN=edge-node-1",
+        "openssl x509 -req -in " + d + "/node.csr -CA " + d + "/ca.pem -CAkey " + d +
+            "/ca.key -set_serial 4660 -out " + d + "/node.pem -days 2 -extfile " + d +
+            "/node.ext"}) {
+    auto r = RunCommand(cmd + " 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << cmd << "\n" << r.output;
+  }
+  StartServer({"--x509pop-ca-bundle", d + "/ca.pem"});
+  ASSERT_TRUE(
+      processes_->StartAgent({"--x509pop-cert", d + "/node.pem", "--x509pop-key", d + "/node.key"}))
+      << processes_->error();
+  EXPECT_EQ(processes_->AgentId().rfind("spiffe://example.org/edgeid/agent/x509pop/", 0), 0u)
+      << processes_->AgentId();
+  Register("/sensor-mapper");
+  auto context = FetchWhen(1);
+  ASSERT_TRUE(context.ok()) << context.error().message;
+  EXPECT_EQ(context->svids[0].id.str(), "spiffe://example.org/sensor-mapper");
+}
+
+TEST_F(WorkloadApiTest, PythonGrpcClientDrivesEveryRpc) {
+  StartServer();
+  StartJoinTokenAgent();
+  Register("/python-client");
+  ASSERT_TRUE(FetchWhen(1).ok());
+  auto r =
+      RunCommand(std::string("/usr/bin/python3 ") + EDGEID_SOURCE_DIR +
+                 "/tests/integration/workload_api_client.py " + EDGEID_SOURCE_DIR + "/proto " +
+                 processes_->agent_socket() + " " + dir_.path() + " spiffe://example.org/api 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto result = nlohmann::json::parse(r.output);
+  EXPECT_EQ(result["no_header"], "INVALID_ARGUMENT");
+  ASSERT_EQ(result["x509_svids"].size(), 1u);
+  EXPECT_EQ(result["x509_svids"][0]["spiffe_id"], "spiffe://example.org/python-client");
+  EXPECT_GE(result["x509_svids"][0]["chain_length"], 1);
+  EXPECT_GT(result["x509_svids"][0]["key_bytes"], 100);
+  EXPECT_EQ(result["x509_federated"].size(), 0u);
+  EXPECT_EQ(result["x509_bundles"].size(), 1u);
+  EXPECT_GE(result["x509_bundles"]["spiffe://example.org"], 1);
+  ASSERT_EQ(result["jwt_svids"].size(), 1u);
+  EXPECT_EQ(result["jwt_svids"][0]["spiffe_id"], "spiffe://example.org/python-client");
+  EXPECT_EQ(result["jwt_svids"][0]["token_parts"], 3);
+  EXPECT_GE(result["jwt_bundles"]["spiffe://example.org"], 1);
+  EXPECT_EQ(result["validated"]["spiffe_id"], "spiffe://example.org/python-client");
+  EXPECT_EQ(result["validated"]["sub"], "spiffe://example.org/python-client");
+  EXPECT_EQ(result["validated"]["aud"], "spiffe://example.org/api");
+  EXPECT_EQ(result["validate_wrong_audience"], "INVALID_ARGUMENT");
+  EXPECT_EQ(result["validate_tampered"], "INVALID_ARGUMENT");
+  EXPECT_EQ(result["jwt_without_audience"], "INVALID_ARGUMENT");
+  auto verify =
+      RunCommand("openssl verify -CAfile " + dir_.File("py_bundle.0.pem") + " -untrusted " +
+                 dir_.File("py_svid.0.pem") + " " + dir_.File("py_svid.0.pem") + " 2>&1");
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+}
+
+struct StreamLog {
+  std::mutex mu;
+  std::vector<std::vector<std::pair<std::string, std::string>>> updates;  // (id, serial)
+  std::optional<Status> ended;
+
+  size_t size() {
+    std::lock_guard lock(mu);
+    return updates.size();
+  }
+};
+
+TEST_F(WorkloadApiTest, OpenStreamSeesRotationAndEntryRemoval) {
+  StartServer({"--default-x509-svid-ttl", "16s"});
+  StartJoinTokenAgent();
+  Register("/a");
+  auto b = Register("/b");
+  ASSERT_TRUE(FetchWhen(2).ok());
+
+  StreamLog log;
+  workloadapi::WorkloadClient client(processes_->agent_socket());
+  workloadapi::WatchCancellation cancel;
+  std::thread watcher([&] {
+    auto status = client.WatchX509Context(
+        [&](const workloadapi::X509Context& context) {
+          std::vector<std::pair<std::string, std::string>> update;
+          for (const auto& svid : context.svids) {
+            update.emplace_back(svid.id.str(), svid.leaf().serial_hex());
+          }
+          std::lock_guard lock(log.mu);
+          log.updates.push_back(std::move(update));
+          return true;
+        },
+        &cancel);
+    std::lock_guard lock(log.mu);
+    log.ended = status;
+  });
+  auto wait_for = [&](auto done, std::chrono::seconds limit) {
+    auto deadline = Clock::now() + limit;
+    while (Clock::now() < deadline) {
+      {
+        std::lock_guard lock(log.mu);
+        if (done()) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_for([&] { return !log.updates.empty(); }, std::chrono::seconds(5)));
+  std::string first_serial;
+  {
+    std::lock_guard lock(log.mu);
+    ASSERT_EQ(log.updates[0].size(), 2u);
+    first_serial = log.updates[0][0].second;
+  }
+  // Rotation at about half of 16 s (less 10% jitter) reaches the open stream.
+  EXPECT_TRUE(wait_for(
+      [&] {
+        const auto& last = log.updates.back();
+        return last.size() == 2 && last[0].second != first_serial;
+      },
+      std::chrono::seconds(15)))
+      << "no rotated SVID on the stream";
+
+  // Deleting an entry takes its SVID out of the next message.
+  ASSERT_EQ(processes_->ServerCli("entry delete --entry-id " + b).exit_code, 0);
+  EXPECT_TRUE(wait_for(
+      [&] {
+        const auto& last = log.updates.back();
+        return last.size() == 1 && last[0].first == "spiffe://example.org/a";
+      },
+      std::chrono::seconds(5)))
+      << "the deleted entry's SVID stayed on the stream";
+  cancel.Cancel();
+  watcher.join();
+  ASSERT_TRUE(log.ended.has_value());
+  EXPECT_TRUE(log.ended->ok()) << log.ended->error().message;
+}
+
+TEST_F(WorkloadApiTest, LastIdentityRemovedEndsTheStreamWithPermissionDenied) {
+  StartServer();
+  StartJoinTokenAgent();
+  auto a = Register("/only");
+  ASSERT_TRUE(FetchWhen(1).ok());
+  workloadapi::WorkloadClient client(processes_->agent_socket());
+  std::atomic<int> updates{0};
+  std::optional<Status> ended;
+  std::thread watcher([&] {
+    ended = client.WatchX509Context([&](const workloadapi::X509Context&) {
+      ++updates;
+      return true;
+    });
+  });
+  while (updates.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(processes_->ServerCli("entry delete --entry-id " + a).exit_code, 0);
+  watcher.join();  // the agent ends the stream
+  ASSERT_TRUE(ended.has_value());
+  ASSERT_FALSE(ended->ok());
+  EXPECT_EQ(ended->error().code, ErrorCode::kPermissionDenied) << ended->error().message;
+}
+
+TEST_F(WorkloadApiTest, ServerOutageLongerThanARotationPeriodThenRecovery) {
+  // Workload SVIDs rotate every 10 s or so; the agent's own SVID outlives the outage.
+  StartServer({"--default-x509-svid-ttl", "20s", "--agent-ttl", "1h"});
+  StartJoinTokenAgent();
+  Register("/through-outage");
+  auto before = FetchWhen(1);
+  ASSERT_TRUE(before.ok());
+  processes_->StopServer();
+  // Past the rotation point (about 9 to 10 s after issue) with the server gone.
+  std::this_thread::sleep_for(std::chrono::seconds(11));
+  auto during = FetchWhen(1, std::chrono::seconds(1));
+  ASSERT_TRUE(during.ok()) << during.error().message;
+  EXPECT_GT(during->svids[0].leaf().not_after(), std::chrono::system_clock::now());
+  EXPECT_NE(processes_->agent()->Output().find("sync with the server failed"), std::string::npos);
+
+  StartServer();
+  // Rotation resumes: a fresh SVID, valid longer than the one served through the outage, and
+  // before that one expires (the agent retries more often as expiry nears).
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  bool rotated = false;
+  while (!rotated && Clock::now() < deadline) {
+    auto now = FetchWhen(1, std::chrono::seconds(2));
+    rotated = now.ok() && now->svids[0].leaf().not_after() > during->svids[0].leaf().not_after();
+    if (!rotated) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  EXPECT_TRUE(rotated) << processes_->agent()->Output();
+  EXPECT_NE(processes_->agent()->Output().find("the server answers again"), std::string::npos);
+}
+
+TEST_F(WorkloadApiTest, RestartedAgentReusesItsSvidWithoutAttesting) {
+  StartServer();
+  StartJoinTokenAgent();
+  std::string agent_id = processes_->AgentId();
+  Register("/survivor");
+  ASSERT_TRUE(FetchWhen(1).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat((processes_->agent_data_dir() + "/agent_svid.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(processes_->StopAgent(), 0);
+  // No join token this time: a used one would be refused anyway.
+  ASSERT_TRUE(processes_->StartAgent({})) << processes_->error();
+  std::string log = processes_->agent()->Output();
+  EXPECT_NE(log.find("reusing the stored agent SVID " + agent_id), std::string::npos) << log;
+  EXPECT_EQ(log.find("attesting with"), std::string::npos) << log;
+  auto context = FetchWhen(1);
+  ASSERT_TRUE(context.ok());
+  EXPECT_EQ(context->svids[0].id.str(), "spiffe://example.org/survivor");
+}
+
+TEST_F(WorkloadApiTest, UnavailableUntilAttestedThenReadyWhenTheServerComes) {
+  StartServer();
+  auto token = processes_->JoinToken();
+  processes_->StopServer();
+  ASSERT_TRUE(processes_->StartAgent({"--join-token", token}, false));
+  ASSERT_TRUE(processes_->agent()->WaitForOutput("Workload API listening"));
+  auto early = processes_->AgentCli("api fetch x509");
+  EXPECT_NE(early.exit_code, 0);
+  EXPECT_NE(early.output.find("not attested"), std::string::npos) << early.output;
+  auto unhealthy = processes_->AgentCli("healthcheck");
+  EXPECT_NE(unhealthy.exit_code, 0);
+
+  StartServer();
+  ASSERT_TRUE(processes_->agent()->WaitForOutput("edgeid-agent ready", std::chrono::seconds(30)))
+      << processes_->agent()->Output();
+}
+
+TEST_F(WorkloadApiTest, BannedAgentDeletesItsSvidAndStops) {
+  StartServer();
+  StartJoinTokenAgent();
+  Register("/soon-gone");
+  ASSERT_TRUE(FetchWhen(1).ok());
+  auto ban = processes_->ServerCli("agent ban --spiffe-id " + processes_->AgentId());
+  ASSERT_EQ(ban.exit_code, 0) << ban.output;
+  auto code = processes_->agent()->Wait(std::chrono::seconds(15));
+  ASSERT_TRUE(code.has_value()) << "the agent kept running after its ban";
+  EXPECT_NE(*code, 0);
+  EXPECT_NE(processes_->agent()->Output().find("banned"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(processes_->agent_data_dir() + "/agent_svid.pem"));
+  EXPECT_FALSE(std::filesystem::exists(processes_->agent_data_dir() + "/agent_svid.key"));
+}
+
+TEST_F(WorkloadApiTest, MutualTlsBetweenTwoWorkloadsWithOpensslCli) {
+  StartServer();
+  StartJoinTokenAgent();
+  Register("/frontend");
+  Register("/backend");
+  ASSERT_TRUE(FetchWhen(2).ok());
+  const std::string out = dir_.File("mtls");
+  auto fetched = processes_->AgentCli("api fetch x509 --write " + out);
+  ASSERT_EQ(fetched.exit_code, 0) << fetched.output;
+  std::string server_id = UriSanOf(out + "/svid.0.pem");
+  std::string client_id = UriSanOf(out + "/svid.1.pem");
+  ASSERT_NE(server_id, client_id);
+
+  // A free loopback port for s_server.
+  auto port_probe = RunCommand(
+      "/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); "
+      "print(s.getsockname()[1])'");
+  std::string port = port_probe.output.substr(0, port_probe.output.find('\n'));
+  // -www: s_server answers a GET with a page describing the connection, including the client
+  // certificate it verified.
+  const std::vector<std::string> s_server_argv = {"/usr/bin/openssl",
+                                                  "s_server",
+                                                  "-accept",
+                                                  "127.0.0.1:" + port,
+                                                  "-cert",
+                                                  out + "/svid.0.pem",
+                                                  "-key",
+                                                  out + "/svid.0.key",
+                                                  "-CAfile",
+                                                  out + "/bundle.0.pem",
+                                                  "-Verify",
+                                                  "2",
+                                                  "-verify_return_error",
+                                                  "-naccept",
+                                                  "1",
+                                                  "-www"};
+  testing::ChildProcess s_server(s_server_argv, dir_.File("s_server.log"));
+  ASSERT_TRUE(s_server.WaitForOutput("ACCEPT")) << s_server.Output();
+  auto client = RunCommand(
+      "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:" + port +
+      " -cert " + out + "/svid.1.pem -key " + out + "/svid.1.key -CAfile " + out +
+      "/bundle.0.pem -verify_return_error -showcerts -ign_eof 2>&1");
+  ASSERT_EQ(client.exit_code, 0) << client.output << s_server.Output();
+  EXPECT_NE(client.output.find("Verify return code: 0 (ok)"), std::string::npos);
+  auto pem_after = [&](size_t from) {
+    auto begin = client.output.find("-----BEGIN CERTIFICATE-----", from);
+    auto end = client.output.find("-----END CERTIFICATE-----", from);
+    if (begin == std::string::npos || end == std::string::npos) return std::string();
+    return client.output.substr(begin, end + 25 - begin) + "\n";
+  };
+  // The client checks the server's SPIFFE ID in the certificate it received...
+  WriteTestFile(dir_.File("seen_by_client.pem"), pem_after(0));
+  EXPECT_EQ(UriSanOf(dir_.File("seen_by_client.pem")), server_id);
+  // ...and the server reports the client's, which it verified against the bundle.
+  auto reported = client.output.find("Client certificate");
+  ASSERT_NE(reported, std::string::npos) << client.output;
+  WriteTestFile(dir_.File("seen_by_server.pem"), pem_after(reported));
+  EXPECT_EQ(UriSanOf(dir_.File("seen_by_server.pem")), client_id);
+  EXPECT_TRUE(s_server.Wait(std::chrono::seconds(10)).has_value());
+
+  // A client without a certificate is refused by the verifying server.
+  testing::ChildProcess strict(s_server_argv, dir_.File("s_server2.log"));
+  ASSERT_TRUE(strict.WaitForOutput("ACCEPT"));
+  auto anonymous = RunCommand(
+      "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:" + port +
+      " -CAfile " + out + "/bundle.0.pem -ign_eof 2>&1");
+  EXPECT_EQ(anonymous.output.find("Client certificate"), std::string::npos) << anonymous.output;
+  ASSERT_TRUE(strict.Wait(std::chrono::seconds(10)).has_value());
+  EXPECT_NE(strict.Output().find("peer did not return a certificate"), std::string::npos)
+      << strict.Output();
+}
+
+}  // namespace
+}  // namespace edgeid
