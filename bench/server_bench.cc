@@ -2,12 +2,6 @@
 // X.509-SVID issuance over the TLS agent API in batches of CSRs, a full sync of 10,000 entries
 // to one agent, and the server's memory with 100,000 entries. Raw P-256 sign and verify rates
 // are measured in the same run as the limits. Usage: server_bench EDGEID_SERVER_BINARY [seconds]
-#include <fcntl.h>
-#include <openssl/evp.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -23,173 +17,41 @@
 
 #include "agent/client/server_client.h"
 #include "crypto/csr.h"
-#include "crypto/digest.h"
-#include "crypto/ossl.h"
 #include "edgeid/server/v1/agent.grpc.pb.h"
 #include "edgeid/server/v1/entry.grpc.pb.h"
 #include "grpctls/spiffe_tls.h"
 #include "spiffe/x509_bundle.h"
-
-extern char** environ;
+#include "support/bench_support.h"
 
 namespace edgeid::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 namespace v1 = server::v1;
 
-[[noreturn]] void Die(const std::string& what) {
-  std::cerr << "server_bench: " << what << "\n";
-  std::exit(1);
+// The server, configured from a file as an operator would, with limits off for load.
+std::unique_ptr<SpawnedProcess> StartServer(const std::string& binary, const std::string& dir,
+                                            int* port) {
+  std::ofstream(dir + "/server.toml")
+      << "[server]\ntrust_domain = \"bench.example\"\ndata_dir = \"" << dir
+      << "/data\"\nbind_port = 0\nsocket_path = \"" << dir
+      << "/admin.sock\"\nlog_level = \"warn\"\n[server.ratelimit]\nattestation = 0\n"
+         "signing = 0\n";
+  auto server = std::make_unique<SpawnedProcess>(
+      std::vector<std::string>{binary, "run", "--config", dir + "/server.toml", "--log-level",
+                               "info"},
+      dir + "/server.log");
+  server->WaitFor("edgeid-server ready");
+  std::smatch m;
+  std::string log = server->Log();
+  if (!std::regex_search(log, m, std::regex("agent API listening on 127.0.0.1:(\\d+)"))) {
+    Die("no agent API port in " + dir + "/server.log");
+  }
+  *port = std::stoi(m[1]);
+  return server;
 }
 
-template <typename T>
-T Must(Result<T> r, const char* what) {
-  if (!r.ok()) Die(std::string(what) + ": " + r.error().message);
-  return std::move(r).value();
-}
-
-double Seconds(Clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-
-// Raw ECDSA P-256 sign or verify of a digest on `threads` threads for `seconds`: the limit.
-double RawRate(bool sign, int threads, double seconds) {
-  auto key = Must(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256), "key");
-  std::string digest = crypto::Sha256("limit");
-  unsigned char sig[128];
-  size_t sig_len = sizeof sig;
-  crypto::EvpPkeyCtxPtr sctx(EVP_PKEY_CTX_new(key.get(), nullptr));
-  EVP_PKEY_sign_init(sctx.get());
-  EVP_PKEY_sign(sctx.get(), sig, &sig_len, reinterpret_cast<const unsigned char*>(digest.data()),
-                digest.size());
-  std::atomic<long> total{0};
-  auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
-  std::vector<std::thread> workers;
-  workers.reserve(static_cast<size_t>(threads));
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&] {
-      crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
-      sign ? EVP_PKEY_sign_init(ctx.get()) : EVP_PKEY_verify_init(ctx.get());
-      long n = 0;
-      unsigned char out[128];
-      while (Clock::now() < deadline) {
-        for (int i = 0; i < 64; ++i, ++n) {
-          size_t len = sizeof out;
-          const auto* d = reinterpret_cast<const unsigned char*>(digest.data());
-          if (sign) {
-            EVP_PKEY_sign(ctx.get(), out, &len, d, digest.size());
-          } else {
-            EVP_PKEY_verify(ctx.get(), sig, sig_len, d, digest.size());
-          }
-        }
-      }
-      total += n;
-    });
-  }
-  for (auto& w : workers) w.join();
-  return static_cast<double>(total) / seconds;
-}
-
-class ServerProcess {
- public:
-  ServerProcess(const std::string& binary, const std::string& dir) {
-    std::ofstream(dir + "/server.toml")
-        << "[server]\ntrust_domain = \"bench.example\"\ndata_dir = \"" << dir
-        << "/data\"\nbind_port = 0\nsocket_path = \"" << dir
-        << "/admin.sock\"\nlog_level = \"warn\"\n[server.ratelimit]\nattestation = 0\n"
-           "signing = 0\n";
-    log_ = dir + "/server.log";
-    std::vector<std::string> args = {binary,        "run", "--config", dir + "/server.toml",
-                                     "--log-level", "info"};
-    std::vector<char*> argv;
-    argv.reserve(args.size() + 1);
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    if (posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
-      Die("cannot start " + binary);
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    std::regex port_line("agent API listening on 127.0.0.1:(\\d+)");
-    for (int i = 0; i < 300 && port_ == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      std::ifstream in(log_);
-      std::stringstream text;
-      text << in.rdbuf();
-      std::smatch m;
-      std::string s = text.str();
-      if (std::regex_search(s, m, port_line) &&
-          s.find("edgeid-server ready") != std::string::npos) {
-        port_ = std::stoi(m[1]);
-      }
-    }
-    if (port_ == 0) Die("server did not start; see " + log_);
-  }
-  ~ServerProcess() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
-  int port() const { return port_; }
-  // CPU seconds the server has used (user + system), from /proc/<pid>/stat.
-  double CpuSeconds() const {
-    std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    std::istringstream fields(text.substr(text.rfind(')') + 2));
-    std::string field;
-    double ticks = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-      if (i == 14 || i == 15) ticks += std::stod(field);
-    }
-    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-  }
-  double ResidentBytes() const {
-    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-    std::string line;
-    while (std::getline(status, line)) {
-      if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) * 1024;
-    }
-    return 0;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-  std::string log_;
-};
-
-std::vector<std::string> CreateEntries(v1::EntryService::Stub& stub, const std::string& parent,
-                                       int count, int offset) {
-  std::vector<std::string> ids;
-  for (int done = 0; done < count;) {
-    v1::BatchCreateEntryRequest request;
-    for (int i = 0; i < 500 && done < count; ++i, ++done) {
-      auto* e = request.add_entries();
-      e->set_spiffe_id("spiffe://bench.example/w/" + std::to_string(offset + done));
-      e->set_parent_id(parent);
-      auto* s = e->add_selectors();
-      s->set_type("unix");
-      s->set_value("uid:" + std::to_string(offset + done));
-    }
-    grpc::ClientContext context;
-    v1::BatchCreateEntryResponse response;
-    if (!stub.BatchCreateEntry(&context, request, &response).ok()) Die("batch create failed");
-    for (const auto& r : response.results()) {
-      if (r.status().code() != 0) Die("entry refused: " + r.status().message());
-      ids.push_back(r.entry().id());
-    }
-  }
-  return ids;
-}
-
-std::string Rate(double r) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, r >= 1e6 ? "%.2fM/s" : "%.1fk/s", r >= 1e6 ? r / 1e6 : r / 1e3);
-  return buf;
+std::vector<std::pair<std::string, std::string>> UidSelector(int i) {
+  return {{"unix", "uid:" + std::to_string(i)}};
 }
 
 int Main(int argc, char** argv) {
@@ -208,7 +70,9 @@ int Main(int argc, char** argv) {
             << Rate(verify1) << " (verify+sign " << Rate(ceiling1) << "); " << cores
             << " cores: verify+sign " << Rate(ceiling_all) << "\n";
 
-  ServerProcess server(argv[1], dir);
+  int port = 0;
+  auto server_process = StartServer(argv[1], dir, &port);
+  auto& server = *server_process;
   double rss_empty = server.ResidentBytes();
   auto admin =
       grpc::CreateChannel("unix:" + dir + "/admin.sock", grpc::InsecureChannelCredentials());
@@ -237,7 +101,7 @@ int Main(int argc, char** argv) {
   }();
   auto bundles = std::make_shared<grpctls::StaticX509BundleSource>(
       Must(spiffe::X509Bundle::FromPem(td, bundle_pem), "bundle"));
-  std::string target = "127.0.0.1:" + std::to_string(server.port());
+  std::string target = "127.0.0.1:" + std::to_string(port);
   agent::ServerClient client(target, td, bundles);
   auto agent_key = Must(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256), "key");
   auto attested = Must(client.AttestJoinToken(token.value(), agent_key), "attest");
@@ -252,7 +116,7 @@ int Main(int argc, char** argv) {
 
   // 1. Entry creation over the admin socket, batches of 500.
   t0 = Clock::now();
-  auto ids = CreateEntries(*entries, agent_id, 10000, 0);
+  auto ids = CreateEntries(*entries, "bench.example", agent_id, 10000, 0, UidSelector);
   double create_rate = 10000 / Seconds(Clock::now() - t0);
 
   // 2. Sync of the 10,000 authorised entries right after they were created (the server has
@@ -325,7 +189,8 @@ int Main(int argc, char** argv) {
   // 4. Memory with 100,000 entries (90,000 more for other agents), snapshot loaded, read after
   // the server's background reload has settled.
   double rss_10k = server.ResidentBytes();
-  CreateEntries(*entries, "spiffe://bench.example/edgeid/agent/other", 90000, 10000);
+  CreateEntries(*entries, "bench.example", "spiffe://bench.example/edgeid/agent/other", 90000,
+                10000, UidSelector);
   Must(client.SyncEntries(known), "sync");
   std::this_thread::sleep_for(std::chrono::seconds(2));
   double rss_100k = server.ResidentBytes();
@@ -360,23 +225,12 @@ int Main(int argc, char** argv) {
       "(%.1f ms)\n",
       sync_cold_ms < 50 ? "met" : "NOT met", sync_cold_ms, warm[2] < 50 ? "met" : "NOT met",
       warm[2]);
-  if (std::getenv("EDGEID_BENCH_KEEP") != nullptr) {
-    std::printf("kept %s\n", dir.c_str());
-    return 0;
-  }
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
-  return 0;
+  return CleanUp(dir);
 }
 
 }  // namespace
 }  // namespace edgeid::bench
 
 int main(int argc, char** argv) {
-  try {
-    return edgeid::bench::Main(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "server_bench: " << e.what() << "\n";
-    return 1;
-  }
+  return edgeid::bench::RunMain(argc, argv, edgeid::bench::Main, "server_bench");
 }

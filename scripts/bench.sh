@@ -2,7 +2,8 @@
 # Runs the benchmarks in bench/ and prints every figure beside the raw OpenSSL sign and verify
 # rates measured in the same run. Extra arguments go to Google Benchmark
 # (e.g. --benchmark_filter=Mint). Then a real edgeid-server is loaded by bench/server_bench
-# (EDGEID_BENCH_SKIP_SERVER=1 skips it). Results: build/release/bench/results/.
+# (EDGEID_BENCH_SKIP_SERVER=1 skips it), and a real edgeid-agent by bench/agent_bench
+# (EDGEID_BENCH_SKIP_AGENT=1 skips it). Results: build/release/bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,8 @@ scripts/deps.sh
 # Paths relative to the checkout let ccache reuse objects across clones (CI builds a fresh one).
 export CCACHE_BASEDIR="$PWD"
 cmake --preset release >/dev/null
-cmake --build --preset release --target spiffe_bench datastore_bench server_bench edgeid-server | tail -n 1
+cmake --build --preset release --target spiffe_bench datastore_bench server_bench agent_bench edgeid-server \
+  edgeid-agent | tail -n 1
 
 results=build/release/bench/results
 mkdir -p "$results"
@@ -27,4 +29,10 @@ build/release/bench/datastore_bench --benchmark_min_time="${EDGEID_BENCH_MIN_TIM
 if [[ -z "${EDGEID_BENCH_SKIP_SERVER:-}" ]]; then
   build/release/bench/server_bench build/release/cmd/edgeid-server/edgeid-server \
     "${EDGEID_BENCH_SERVER_SECONDS:-5}" | tee "$results/server.txt"
+fi
+
+# A real edgeid-agent in front of a real server: Workload API latency, open streams, memory.
+if [[ -z "${EDGEID_BENCH_SKIP_AGENT:-}" ]]; then
+  build/release/bench/agent_bench build/release/cmd/edgeid-server/edgeid-server \
+    build/release/cmd/edgeid-agent/edgeid-agent | tee "$results/agent.txt"
 fi

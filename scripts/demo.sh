@@ -6,7 +6,9 @@
 #   and verified, and openssl verifies the SVID independently;
 #   then edgeid-server runs on the same upstream CA: node alias and workload entries are
 #   registered with its CLI, a join token is made, and an SVID minted by the server is verified
-#   by openssl. The server is stopped at the end (and on any failure).
+#   by openssl; then edgeid-agent attests the node with x509pop, a workload fetches its SVID
+#   over the SPIFFE Workload API (checked by openssl) and an unregistered workload is refused.
+#   Server and agent are stopped at the end (and on any failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +17,7 @@ scripts/deps.sh
 export CCACHE_BASEDIR="$PWD"
 echo "== Building edgeid (release preset)"
 cmake --preset release >/dev/null
-cmake --build --preset release --target edgeid-libdemo edgeid-server | tail -n 1
+cmake --build --preset release --target edgeid-libdemo edgeid-server edgeid-agent | tail -n 1
 
 work=build/demo
 rm -rf "$work"
@@ -94,8 +96,13 @@ show healthcheck
 echo
 show entry create --node --spiffe-id spiffe://example.org/edge/node-1 \
   --selector x509pop:subject:cn:edge-node-1
+agent=build/release/cmd/edgeid-agent/edgeid-agent
+# The workload is this user running the agent's own client (as `spire-agent api fetch`), chosen
+# by user and binary path: a copy of the same binary elsewhere is another, unregistered workload.
+workload_path="$(readlink -f "$agent")"
 show entry create --parent-id spiffe://example.org/edge/node-1 \
-  --spiffe-id spiffe://example.org/sensor/mapper --selector unix:uid:1000 --x509-svid-ttl 30m
+  --spiffe-id spiffe://example.org/sensor/mapper --selector "unix:uid:$(id -u)" \
+  --selector "unix:path:$workload_path" --x509-svid-ttl 30m
 show entry count
 echo
 show token generate --ttl 10m
@@ -110,9 +117,51 @@ echo
 echo "\$ edgeid-server jwt mint --spiffe-id spiffe://example.org/sensor/mapper --audience mqtt-broker"
 token=$(cli jwt mint --spiffe-id spiffe://example.org/sensor/mapper --audience mqtt-broker)
 echo "${token:0:60}..."
-kill "$server_pid"
+
+echo
+echo "== edgeid-agent on the edge node: x509pop node attestation, then the Workload API"
+port=$(sed -n 's/.*agent API listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/server.log" | head -n 1)
+cli bundle show >"$work/server-bundle.pem"
+socket="$PWD/$work/agent/public/api.sock"
+echo "\$ edgeid-agent run --server-port $port --trust-bundle server-bundle.pem --x509pop-cert node-1.pem ..."
+"$agent" run --trust-domain example.org --server-port "$port" \
+  --trust-bundle "$work/server-bundle.pem" --x509pop-cert "$work/nodes/node-1.pem" \
+  --x509pop-key "$work/nodes/node-1.key" --data-dir "$work/agent/data" --socket-path "$socket" \
+  --discover-workload-path --sync-interval 1s >"$work/agent.log" 2>&1 &
+agent_pid=$!
+trap 'kill "$agent_pid" "$server_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  grep -q "edgeid-agent ready" "$work/agent.log" && break
+  if ! kill -0 "$agent_pid" 2>/dev/null; then
+    cat "$work/agent.log"
+    exit 1
+  fi
+  sleep 0.1
+done
+sed 's/^/   agent| /' "$work/agent.log"
+echo
+echo "\$ edgeid-agent api fetch x509 --write $work/workload   (the registered workload)"
+for _ in $(seq 50); do  # the entry reaches the agent at its next sync
+  "$agent" api fetch x509 --socket-path "$socket" --silent 2>/dev/null && break
+  sleep 0.2
+done
+"$agent" api fetch x509 --socket-path "$socket" --write "$work/workload"
+echo "== Independent check: openssl verifies the workload's SVID from the Workload API"
+openssl verify -purpose sslclient -CAfile "$work/workload/bundle.0.pem" \
+  -untrusted "$work/workload/svid.0.pem" "$work/workload/svid.0.pem"
+echo
+cp "$agent" "$work/unregistered-workload"
+echo "\$ $work/unregistered-workload api fetch x509   (same user, another binary: no entry)"
+if "$work/unregistered-workload" api fetch x509 --socket-path "$socket"; then
+  echo "FAILED: an unregistered workload got an SVID" >&2
+  exit 1
+fi
+echo "   refused, as it must be"
+kill "$agent_pid" "$server_pid"
+wait "$agent_pid" || true
 wait "$server_pid" || true
 trap - EXIT
+echo "   agent| $(tail -n 1 "$work/agent.log")"
 echo "   server| $(tail -n 1 "$work/server.log")"
 echo
-echo "Done. Keys, SVIDs and bundles are in $work/out and $work/minted (keys mode 0600)."
+echo "Done. Keys, SVIDs and bundles are in $work/out, $work/minted and $work/workload (keys mode 0600)."

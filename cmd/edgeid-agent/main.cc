@@ -56,6 +56,7 @@ int RunAgent(const AgentFlags& flags) {
   auto log = edgeid::MakeLogger("agent", {config->log_level, config->log_json});
   if (!log.ok()) return Fail(log.error());
   edgeid::BlockTerminationSignals();
+  edgeid::RaiseOpenFileLimit();
   auto agent = edgeid::agent::Agent::Start(*config, *log);
   if (!agent.ok()) {
     (*log)->error("{}", agent.error().message);

@@ -60,6 +60,7 @@ int RunServer(const ServerFlags& flags) {
       "server", {config->log_level, config->log_format == edgeid::server::LogFormat::kJson});
   if (!log.ok()) return Fail(log.error());
   edgeid::BlockTerminationSignals();
+  edgeid::RaiseOpenFileLimit();
   auto server = edgeid::server::Server::Start(*config, *log);
   if (!server.ok()) {
     (*log)->error("{}", server.error().message);

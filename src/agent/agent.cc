@@ -1,5 +1,7 @@
 #include "agent/agent.h"
 
+#include <malloc.h>
+
 #include "agent/node/agent_identity.h"
 #include "agent/workloadattestor/unix/unix_attestor.h"
 #include "common/daemon.h"
@@ -10,6 +12,8 @@ namespace {
 using Clock = std::chrono::system_clock;
 
 constexpr auto kTickInterval = std::chrono::milliseconds(500);
+constexpr uint64_t kTrimCheckTicks = 2;
+constexpr size_t kTrimFreeBytes = 16 << 20;
 
 }  // namespace
 
@@ -82,12 +86,17 @@ Status Agent::Run() {
              config_.server_address, config_.server_port);
   sigset_t signals = TerminationSignals();
   bool announced = false;
+  uint64_t ticks = 0;
   for (;;) {
     auto ticked = manager_->Tick(Clock::now());
     if (!ticked.ok()) {
       log_->error("{}", ticked.error().message);
       return ticked.error();
     }
+    // Memory freed by closed streams or dropped SVIDs goes back to the system when much of the
+    // heap lies free; glibc would keep it otherwise. Checked every few seconds: mallinfo2 walks
+    // the arenas.
+    if (++ticks % kTrimCheckTicks == 0 && mallinfo2().fordblks > kTrimFreeBytes) malloc_trim(0);
     if (!announced && Ready().ok()) {
       announced = true;
       log_->info("edgeid-agent ready: serving the Workload API on {}", config_.socket_path);

@@ -15,6 +15,9 @@ sigset_t TerminationSignals();
 // Blocks both in the calling thread and every thread it starts afterwards, so that the daemon's
 // main loop receives them with sigtimedwait and no other thread is interrupted.
 void BlockTerminationSignals();
+// Raises the soft limit on open files to the hard one: every Workload API client and every
+// agent is a connection, and the default soft limit (1024) is far below what one node serves.
+void RaiseOpenFileLimit();
 // Creates `dir` with mode 0700 if it does not exist; an error if it exists and is not a
 // directory. `what` names it in errors ("data_dir").
 Status EnsurePrivateDirectory(const std::string& dir, const std::string& what);

@@ -19,10 +19,6 @@ constexpr auto kSubjectKeyId = "\x06\x03\x55\x1d\x0e"sv;
 constexpr auto kAuthorityKeyId = "\x06\x03\x55\x1d\x23"sv;
 constexpr auto kServerAuth = "\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x01"sv;
 constexpr auto kClientAuth = "\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x02"sv;
-// AlgorithmIdentifiers (RFC 5758 §3.2: no parameters for ECDSA; RFC 4055: NULL for RSA).
-constexpr auto kEcdsaSha256 = "\x30\x0a\x06\x08\x2a\x86\x48\xce\x3d\x04\x03\x02"sv;
-constexpr auto kEcdsaSha384 = "\x30\x0a\x06\x08\x2a\x86\x48\xce\x3d\x04\x03\x03"sv;
-constexpr auto kRsaSha256 = "\x30\x0d\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b\x05\x00"sv;
 
 std::string Extension(std::string_view oid, bool critical, std::string_view value) {
   std::string contents(oid);
@@ -99,9 +95,8 @@ Result<std::string> EncodeAndSign(const CertificateTemplate& tmpl, std::string_v
     return InvalidArgument("certificate notAfter must be later than notBefore");
   }
   SignatureAlgorithm alg = issuer_key.DefaultSignatureAlgorithm();
-  std::string_view alg_id = alg == SignatureAlgorithm::kEcdsaSha256   ? kEcdsaSha256
-                            : alg == SignatureAlgorithm::kEcdsaSha384 ? kEcdsaSha384
-                                                                      : kRsaSha256;
+  std::string_view alg_id = SignatureAlgorithmIdDer(alg != SignatureAlgorithm::kRsaPkcs1Sha256,
+                                                    alg == SignatureAlgorithm::kEcdsaSha384);
   std::string serial = tmpl.serial;
   if (serial.empty()) serial = EDGEID_TRY(RandomSerial());
   std::string subject = EDGEID_TRY(EncodeName(tmpl.subject));

@@ -87,4 +87,11 @@ std::string DerNamedBits(uint32_t bits) {
   return DerTlv(der_tag::kBitString, contents);
 }
 
+std::string_view SignatureAlgorithmIdDer(bool ecdsa, bool sha384) {
+  using std::string_view_literals::operator""sv;
+  if (!ecdsa) return "\x30\x0d\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b\x05\x00"sv;
+  return sha384 ? "\x30\x0a\x06\x08\x2a\x86\x48\xce\x3d\x04\x03\x03"sv
+                : "\x30\x0a\x06\x08\x2a\x86\x48\xce\x3d\x04\x03\x02"sv;
+}
+
 }  // namespace edgeid::crypto

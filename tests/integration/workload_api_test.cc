@@ -1,7 +1,9 @@
 // edgeid-agent as a user runs it: real server and agent processes on loopback and a UNIX socket,
 // workloads served over the SPIFFE Workload API, checked by independent tools (the openssl CLI,
 // Debian's python3-grpcio).
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include <regex>
 #include <thread>
 
+#include "edgeid/server/v1/entry.grpc.pb.h"
 #include "testing/command.h"
 #include "testing/edgeid_processes.h"
 #include "testing/temp_dir.h"
@@ -369,6 +372,52 @@ TEST_F(WorkloadApiTest, BannedAgentDeletesItsSvidAndStops) {
   EXPECT_NE(processes_->agent()->Output().find("banned"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(processes_->agent_data_dir() + "/agent_svid.pem"));
   EXPECT_FALSE(std::filesystem::exists(processes_->agent_data_dir() + "/agent_svid.key"));
+}
+
+TEST_F(WorkloadApiTest, AThousandSvidsArriveUnderTheServersSigningLimit) {
+  StartServer();  // default limit: 500 SVIDs a second per agent
+  // The entries exist before the agent's first sync, so it asks for all 1,000 at once.
+  auto token = processes_->JoinToken();
+  const std::string agent_id = "spiffe://example.org/edgeid/agent/join_token/" + token;
+  auto admin = server::v1::EntryService::NewStub(grpc::CreateChannel(
+      "unix:" + processes_->admin_socket(), grpc::InsecureChannelCredentials()));
+  for (int batch = 0; batch < 4; ++batch) {
+    server::v1::BatchCreateEntryRequest request;
+    for (int i = 0; i < 250; ++i) {
+      auto* e = request.add_entries();
+      e->set_spiffe_id("spiffe://example.org/many/" + std::to_string(batch * 250 + i));
+      e->set_parent_id(agent_id);
+      auto* s = e->add_selectors();
+      s->set_type("unix");
+      s->set_value("uid:" + std::to_string(100000 + batch * 250 + i));
+    }
+    grpc::ClientContext context;
+    server::v1::BatchCreateEntryResponse response;
+    ASSERT_TRUE(admin->BatchCreateEntry(&context, request, &response).ok());
+  }
+  ASSERT_TRUE(processes_->StartAgent({"--join-token", token, "--health-port", "0"}))
+      << processes_->error();
+  std::smatch m;
+  std::string log = processes_->agent()->Output();
+  ASSERT_TRUE(
+      std::regex_search(log, m, std::regex("metrics listening on http://127.0.0.1:(\\d+)")));
+  httplib::Client metrics("127.0.0.1", std::stoi(m[1]));
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  std::string cached;
+  while (Clock::now() < deadline) {
+    auto res = metrics.Get("/metrics");
+    if (res &&
+        std::regex_search(res->body, m, std::regex("edgeid_agent_cached_x509_svids (\\d+)"))) {
+      cached = m[1];
+      if (cached == "1000") break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(cached, "1000");
+  // The server refused the second batch once; the agent waited instead of failing.
+  EXPECT_NE(processes_->agent()->Output().find("signing paused by the server's rate limit"),
+            std::string::npos);
+  EXPECT_EQ(processes_->agent()->Output().find("signing SVIDs:"), std::string::npos);
 }
 
 TEST_F(WorkloadApiTest, MutualTlsBetweenTwoWorkloadsWithOpensslCli) {

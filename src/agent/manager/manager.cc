@@ -89,7 +89,7 @@ Status Manager::Tick(TimePoint now) {
     EDGEID_RETURN_IF_ERROR(StartIdentity(now));
     if (!identity_) return OkStatus();
   }
-  if (identity_->svid().leaf().not_after() <= now && now >= next_renew_attempt_) {
+  if (identity_->not_after() <= now && now >= next_renew_attempt_) {
     // Expired during an outage: the server would refuse it now, so only attesting again helps
     // (SPIRE #1562 left agents broken until restarted here).
     auto reattested = identity_->Reattest();
@@ -114,7 +114,7 @@ Status Manager::Tick(TimePoint now) {
       EDGEID_RETURN_IF_ERROR(OnSyncFailure(synced.error(), now));
     }
   }
-  if (!server_down_) {
+  if (!server_down_ && now >= next_sign_attempt_) {
     auto signed_ok = SignDue(now);
     if (!signed_ok.ok()) {
       if (IsBanned(signed_ok.error())) return OnSyncFailure(signed_ok.error(), now);
@@ -166,7 +166,7 @@ Status Manager::OnSyncFailure(const Error& error, TimePoint now) {
   // However long the backoff has grown, try several times before the first cached SVID
   // expires, so that a server back in time is used in time.
   auto state = cache_.Current();
-  auto soonest = identity_->svid().leaf().not_after();
+  auto soonest = identity_->not_after();
   for (const auto& [id, svid] : state->svids) soonest = std::min(soonest, svid->not_after);
   auto quarter = std::chrono::duration_cast<std::chrono::milliseconds>(soonest - now) / 4;
   wait = std::min(wait, std::max<std::chrono::milliseconds>(quarter, std::chrono::seconds(1)));
@@ -261,18 +261,31 @@ Status Manager::SignDue(TimePoint now) {
     if (retry != sign_retry_after_.end() && retry->second > now) continue;
     due.push_back(entry);
   }
-  for (size_t start = 0; start < due.size(); start += options_.max_batch) {
-    size_t end = std::min(due.size(), start + options_.max_batch);
+  if (batch_size_ == 0) batch_size_ = options_.max_batch;
+  for (size_t start = 0; start < due.size(); start += batch_size_) {
+    size_t end = std::min(due.size(), start + batch_size_);
     std::vector<SignRequest> batch;
     std::vector<crypto::PrivateKey> keys;
+    auto began = std::chrono::steady_clock::now();
     for (size_t i = start; i < end; ++i) {
       auto key = EDGEID_TRY(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
       auto csr = EDGEID_TRY(crypto::CertificateRequest::Create(key));
       batch.push_back({due[i]->id, csr.ToDer()});
       keys.push_back(std::move(key));
     }
+    auto prepared = std::chrono::steady_clock::now();
     auto results = client_.BatchNewX509Svid(batch);
+    auto answered = std::chrono::steady_clock::now();
+    if (!results.ok() && results.error().code == ErrorCode::kResourceExhausted) {
+      // The server's signing limit (500 a second by default): the rest waits a second, in
+      // smaller batches in case the limit is lower than one batch.
+      next_sign_attempt_ = now + std::chrono::seconds(1);
+      batch_size_ = std::max<size_t>(1, batch_size_ / 2);
+      log_->debug("signing paused by the server's rate limit; {} SVIDs wait", due.size() - start);
+      return OkStatus();
+    }
     if (!results.ok()) return results.error();
+    batch_size_ = std::min(options_.max_batch, batch_size_ * 2);
     if (results->size() != batch.size()) {
       return Internal("the server answered " + std::to_string(results->size()) + " of " +
                       std::to_string(batch.size()) + " signing requests");
@@ -325,7 +338,13 @@ Status Manager::SignDue(TimePoint now) {
       }
       return dirty;
     });
-    log_->debug("received {} X.509-SVIDs", fresh.size());
+    auto ms = [](auto from, auto to) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+    };
+    log_->debug(
+        "received {} X.509-SVIDs: keys and CSRs {} ms, server {} ms, checked and cached {} ms",
+        fresh.size(), ms(began, prepared), ms(prepared, answered),
+        ms(answered, std::chrono::steady_clock::now()));
   }
   return OkStatus();
 }
@@ -376,7 +395,7 @@ Status Manager::Ready(TimePoint now) const {
     return Unavailable("the agent has not attested to the server yet");
   }
   if (!cache_.Current()->synced) return Unavailable("the agent has not synced with the server yet");
-  if (identity_->svid().leaf().not_after() <= now) return Unavailable("the agent SVID has expired");
+  if (identity_->not_after() <= now) return Unavailable("the agent SVID has expired");
   return OkStatus();
 }
 

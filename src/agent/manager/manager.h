@@ -79,6 +79,8 @@ class Manager {
   TimePoint next_attest_attempt_{};
   TimePoint next_sync_{};
   TimePoint next_renew_attempt_{};
+  TimePoint next_sign_attempt_{};
+  size_t batch_size_ = 0;  // halved when the server's rate limit refuses a batch
   bool server_down_ = false;
   bool reattest_tried_ = false;
   std::map<std::string, TimePoint> sign_retry_after_;  // entries the server refused to sign

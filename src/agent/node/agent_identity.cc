@@ -168,6 +168,7 @@ Status AgentIdentity::Adopt(spiffe::X509Svid svid, bool persist) {
   std::uniform_real_distribution<double> jitter(0, 1);
   rotate_at_ = RotationTime(svid.leaf().not_before(), svid.leaf().not_after(),
                             {config_.availability_target}, jitter(rng_));
+  not_after_ = svid.leaf().not_after();
   svid_ = std::move(svid);
   return OkStatus();
 }
@@ -175,6 +176,11 @@ Status AgentIdentity::Adopt(spiffe::X509Svid svid, bool persist) {
 spiffe::X509Svid AgentIdentity::svid() const {
   std::lock_guard lock(mu_);
   return *svid_;
+}
+
+TimePoint AgentIdentity::not_after() const {
+  std::lock_guard lock(mu_);
+  return not_after_;
 }
 
 TimePoint AgentIdentity::rotate_at() const {

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "crypto/digest.h"
 #include "grpctls/grpc_status.h"
 #include "spiffe/jwt_svid.h"
 
@@ -85,6 +86,7 @@ class StateStream final : public grpc::ServerWriteReactor<Response>, public Watc
   void OnWriteDone(bool ok) override {
     std::unique_lock lock(mu_);
     writing_ = false;
+    message_ = Response();  // Clear() would keep the strings' capacity
     if (!ok || cancelled_) {
       FinishLocked(lock, grpc::Status(grpc::StatusCode::CANCELLED, "stream closed"));
       return;
@@ -115,9 +117,11 @@ class StateStream final : public grpc::ServerWriteReactor<Response>, public Watc
       return;
     }
     sent_version_ = state->version;
-    std::string serialized = response->SerializeAsString();
-    if (serialized == last_sent_) return;  // a change this caller does not see
-    last_sent_ = std::move(serialized);
+    // A digest, not a copy: ten thousand open streams would otherwise each keep their last
+    // message twice.
+    std::string digest = crypto::Sha256(response->SerializeAsString());
+    if (digest == last_sent_digest_) return;  // a change this caller does not see
+    last_sent_digest_ = std::move(digest);
     message_ = std::move(*response);
     writing_ = true;
     lock.unlock();
@@ -140,8 +144,8 @@ class StateStream final : public grpc::ServerWriteReactor<Response>, public Watc
   bool cancelled_ = false;
   bool finished_ = false;
   uint64_t sent_version_ = 0;
-  std::string last_sent_;
-  Response message_;
+  std::string last_sent_digest_;
+  Response message_;  // only while a write is in flight
 };
 
 template <typename Response>
