@@ -12,6 +12,8 @@ namespace {
 using Clock = std::chrono::system_clock;
 
 constexpr auto kTickInterval = std::chrono::milliseconds(500);
+// A server that does not answer holds the sync loop (and waiting JWT-SVID requests) this long.
+constexpr auto kServerCallTimeout = std::chrono::seconds(10);
 constexpr uint64_t kTrimCheckTicks = 2;
 constexpr size_t kTrimFreeBytes = 16 << 20;
 
@@ -31,7 +33,8 @@ Result<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
   a.client_ =
       std::make_unique<ServerClient>(target, a.config_.trust_domain,
                                      std::shared_ptr<const spiffe::X509BundleSource>(
-                                         a.bundle_.get(), [](const spiffe::X509BundleSource*) {}));
+                                         a.bundle_.get(), [](const spiffe::X509BundleSource*) {}),
+                                     kServerCallTimeout);
   ManagerOptions options{a.config_.trust_domain};
   options.sync_interval = a.config_.sync_interval;
   options.rotation.availability_target = a.config_.availability_target;

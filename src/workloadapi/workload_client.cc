@@ -80,6 +80,11 @@ bool WatchCancellation::Attach(grpc::ClientContext* context) {
   return true;
 }
 
+bool WatchCancellation::cancelled() {
+  std::lock_guard lock(mu_);
+  return cancelled_;
+}
+
 void WatchCancellation::Detach() {
   std::lock_guard lock(mu_);
   context_ = nullptr;
@@ -139,7 +144,7 @@ Status WorkloadClient::WatchX509Context(const std::function<bool(X509Context)>& 
   auto status = reader->Finish();
   if (cancel != nullptr) cancel->Detach();
   if (bad_message) return *bad_message;
-  if (stopped || status.error_code() == grpc::StatusCode::CANCELLED) return OkStatus();
+  if (stopped || (cancel != nullptr && cancel->cancelled())) return OkStatus();
   if (status.ok()) return Unavailable("the agent ended the FetchX509SVID stream");
   return grpctls::FromGrpc(status).Wrap("FetchX509SVID from " + target_);
 }

@@ -44,6 +44,7 @@ struct ValidatedJwt {
 class WatchCancellation {
  public:
   void Cancel();
+  bool cancelled();
 
  private:
   friend class WorkloadClient;

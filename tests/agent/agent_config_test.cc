@@ -101,6 +101,7 @@ TEST(AgentConfigTest, MistakesAreNamed) {
            {base + "[plugins.node_attestor.x509pop]\ncertificate_path = \"/a\"\n",
             "certificate_path and private_key_path are required"},
            {base + "[plugins.workload_attestor.docker]\n", "unknown key"},
+           {base + "availability_target = \"1h\"\n", "at least 24h"},
            {base + "[plugins.workload_attestor.unix]\nworkload_size_limit = -1\n",
             "must not be negative"},
            {"[agent\n", "config: line 1"}}) {

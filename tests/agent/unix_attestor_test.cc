@@ -122,6 +122,9 @@ TEST(UnixAttestorTest, SupplementaryGroupsAndMalformedStatus) {
   std::string root = tmpl;
   std::string proc = root + "/4242";
   ASSERT_EQ(::mkdir(proc.c_str(), 0755), 0);
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the fake process another owner";
+  // /proc/<pid> belongs to the process's effective user and group.
+  ASSERT_EQ(::chown(proc.c_str(), 1001, 51), 0);
   std::string stat = "4242 (odd) name) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 777 0 0";
   ASSERT_TRUE(WriteFileAtomic(proc + "/stat", stat, 0644).ok());
   ASSERT_TRUE(WriteFileAtomic(proc + "/status",
@@ -131,7 +134,7 @@ TEST(UnixAttestorTest, SupplementaryGroupsAndMalformedStatus) {
                   .ok());
   ASSERT_EQ(*ProcessStartTime(4242, root), 777u);
   UnixAttestor attestor({false, 0, root});
-  auto selectors = attestor.Attest({4242, 1000, 50, 777});
+  auto selectors = attestor.Attest({4242, 1001, 51, 777});
   ASSERT_TRUE(selectors.ok()) << selectors.error().message;
   // Effective IDs, as SPIRE's unix attestor uses.
   EXPECT_TRUE(Has(*selectors, "unix:uid:1001"));
@@ -142,9 +145,13 @@ TEST(UnixAttestorTest, SupplementaryGroupsAndMalformedStatus) {
   EXPECT_TRUE(Has(*selectors, "unix:supplementary_gid:0"));
   EXPECT_TRUE(Has(*selectors, "unix:supplementary_group:root"));
   // Started at another time than recorded: a reused PID, refused.
-  EXPECT_FALSE(attestor.Attest({4242, 1000, 50, 778}).ok());
+  EXPECT_FALSE(attestor.Attest({4242, 1001, 51, 778}).ok());
+  // Connected as uid 1000, now runs as 1001 (a setuid program run after connecting): refused.
+  auto escalated = attestor.Attest({4242, 1000, 51, 777});
+  ASSERT_FALSE(escalated.ok());
+  EXPECT_NE(escalated.error().message.find("changed its user or group"), std::string::npos);
   ASSERT_TRUE(WriteFileAtomic(proc + "/status", "Name:\tx\nUid:\tnope\n", 0644).ok());
-  EXPECT_FALSE(attestor.Attest({4242, 1000, 50, 777}).ok());
+  EXPECT_FALSE(attestor.Attest({4242, 1001, 51, 777}).ok());
   std::filesystem::remove_all(root);
 }
 

@@ -30,6 +30,7 @@ std::shared_ptr<const CachedEntry> Entry(const std::string& id, std::vector<std:
 std::shared_ptr<const CachedSvid> Svid(const std::string& entry_id, Clock::time_point not_after) {
   auto s = std::make_shared<CachedSvid>();
   s->entry_id = entry_id;
+  s->spiffe_id = "spiffe://example.org/" + entry_id;
   s->chain_der = "chain-of-" + entry_id;
   s->key_der = "key-of-" + entry_id;
   s->not_after = not_after;
@@ -75,6 +76,17 @@ TEST_F(CacheTest, EntriesMatchWhenTheirSelectorsAreASubsetOldestFirst) {
   // "stale" matches but its SVID expired; "strict" wants gid 51.
   EXPECT_EQ(MatchEntries(state_, caller_).size(), 3u);
   EXPECT_TRUE(MatchIdentities(state_, {"unix:uid:3000"}, Clock::now()).empty());
+  // An SVID signed for the entry's former SPIFFE ID is never served under the new one.
+  auto stale_state = state_;
+  for (auto& entry : stale_state.entries) {
+    if (entry->id != "db") continue;
+    auto renamed = std::make_shared<CachedEntry>(*entry);
+    renamed->spiffe_id = "spiffe://example.org/renamed";
+    entry = renamed;
+  }
+  auto after_rename = MatchIdentities(stale_state, caller_, Clock::now());
+  ASSERT_EQ(after_rename.size(), 1u);
+  EXPECT_EQ(after_rename[0].entry->id, "web");
   // An entry without selectors never matches.
   state_.entries.push_back(Entry("everyone", {}, 1));
   state_.svids["everyone"] = Svid("everyone", Clock::now() + std::chrono::hours(1));
@@ -136,9 +148,19 @@ TEST(WorkloadCacheTest, ListenersHearOnlyRealChanges) {
   EXPECT_EQ(heard, 1);
   EXPECT_EQ(cache.Current()->version, 1u);
   EXPECT_FALSE(before->synced);  // a snapshot never changes under its reader
+  {
+    WorkloadCache::Batch batch(cache);
+    cache.Update([](CacheState&) { return true; });
+    cache.Update([](CacheState&) { return true; });
+    EXPECT_EQ(heard, 1);                      // held
+    EXPECT_EQ(cache.Current()->version, 3u);  // but published
+  }
+  EXPECT_EQ(heard, 2);  // once for both
+  { WorkloadCache::Batch nothing(cache); }
+  EXPECT_EQ(heard, 2);
   cache.Unsubscribe(id);
   cache.Update([](CacheState&) { return true; });
-  EXPECT_EQ(heard, 1);
+  EXPECT_EQ(heard, 2);
 }
 
 }  // namespace

@@ -24,6 +24,8 @@ std::vector<Identity> MatchIdentities(const CacheState& state,
   for (auto& entry : MatchEntries(state, selectors)) {
     auto it = state.svids.find(entry->id);
     if (it == state.svids.end() || it->second->not_after <= now) continue;
+    // Never another identity's certificate: an entry whose SPIFFE ID changed waits for its own.
+    if (it->second->spiffe_id != entry->spiffe_id) continue;
     out.push_back({std::move(entry), it->second});
   }
   return out;
@@ -41,7 +43,32 @@ void WorkloadCache::Update(const std::function<bool(CacheState&)>& change) {
     if (!change(*next)) return;
     next->version = state_->version + 1;
     state_ = std::move(next);
+    if (batches_ > 0) {
+      held_change_ = true;
+      return;
+    }
   }
+  NotifyListeners();
+}
+
+WorkloadCache::Batch::Batch(WorkloadCache& cache) : cache_(cache) {
+  std::lock_guard lock(cache_.mu_);
+  ++cache_.batches_;
+}
+
+WorkloadCache::Batch::~Batch() {
+  bool notify = false;
+  {
+    std::lock_guard lock(cache_.mu_);
+    if (--cache_.batches_ == 0 && cache_.held_change_) {
+      cache_.held_change_ = false;
+      notify = true;
+    }
+  }
+  if (notify) cache_.NotifyListeners();
+}
+
+void WorkloadCache::NotifyListeners() {
   std::vector<std::shared_ptr<Listener>> listeners;
   {
     std::lock_guard lock(listeners_mu_);

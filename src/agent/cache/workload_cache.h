@@ -33,6 +33,7 @@ struct CachedEntry {
 
 struct CachedSvid {
   std::string entry_id;
+  std::string spiffe_id;
   int64_t entry_revision = 0;  // the entry revision it was signed for
   std::string chain_der;       // leaf first, concatenated, as the Workload API sends it
   std::string key_der;         // PKCS#8
@@ -75,12 +76,29 @@ class WorkloadCache {
   uint64_t Subscribe(Listener listener);
   void Unsubscribe(uint64_t id);
 
+  // While one is alive, updates are published but listeners are told only when the last one
+  // goes (once, if anything changed): a sync and the signing that follows it reach workloads as
+  // one change, so an entry whose identity changes never shows as gone in between.
+  class Batch {
+   public:
+    explicit Batch(WorkloadCache& cache);
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+
+   private:
+    WorkloadCache& cache_;
+  };
+
  private:
+  void NotifyListeners();
   mutable std::mutex mu_;
   std::shared_ptr<const CacheState> state_;
   std::mutex listeners_mu_;
   uint64_t next_listener_ = 1;
   std::map<uint64_t, std::shared_ptr<Listener>> listeners_;
+  int batches_ = 0;           // guarded by mu_
+  bool held_change_ = false;  // guarded by mu_
 };
 
 }  // namespace edgeid::agent

@@ -209,6 +209,9 @@ Result<AgentConfig> Finish(const RawConfig& raw) {
   }
   if (raw.sync_interval) config.sync_interval = *raw.sync_interval;
   config.availability_target = raw.availability_target;
+  if (config.availability_target && *config.availability_target < std::chrono::hours(24)) {
+    return Bad("agent.availability_target", "must be at least 24h (as SPIRE requires)");
+  }
   if (raw.health_bind_address) config.health_bind_address = *raw.health_bind_address;
   if (raw.health_port) {
     auto port = EDGEID_TRY(config::Port(*raw.health_port, "agent.health_port"));

@@ -58,7 +58,8 @@ Manager::Manager(ManagerOptions options, const AgentConfig& config, ServerClient
                     std::min<std::chrono::milliseconds>(std::chrono::minutes(8),
                                                         options_.sync_interval * 48)),
       renew_backoff_(std::chrono::seconds(1), std::chrono::minutes(5)),
-      attest_backoff_(std::chrono::seconds(1), std::chrono::minutes(1)) {
+      attest_backoff_(std::chrono::seconds(1), std::chrono::minutes(1)),
+      reattest_backoff_(std::chrono::seconds(1), std::chrono::minutes(5)) {
   metrics_.DescribeCounter(kMetricSyncFailures,
                            "Entry or bundle syncs with the server that failed.");
   metrics_.DescribeCounter(kMetricX509Signed, "X.509-SVIDs the server signed for workloads.");
@@ -85,6 +86,7 @@ Status Manager::StartIdentity(TimePoint now) {
 }
 
 Status Manager::Tick(TimePoint now) {
+  WorkloadCache::Batch one_change(cache_);
   if (!identity_) {
     EDGEID_RETURN_IF_ERROR(StartIdentity(now));
     if (!identity_) return OkStatus();
@@ -107,7 +109,6 @@ Status Manager::Tick(TimePoint now) {
     if (synced.ok()) {
       if (server_down_) log_->info("the server answers again; syncing resumed");
       server_down_ = false;
-      reattest_tried_ = false;
       sync_backoff_.Reset();
       next_sync_ = now + options_.sync_interval;
     } else {
@@ -150,16 +151,17 @@ Status Manager::OnSyncFailure(const Error& error, TimePoint now) {
     return PermissionDenied("the server banned this agent (" + error.message +
                             "); its SVID was deleted and it stops issuing identities");
   }
-  if (error.code == ErrorCode::kPermissionDenied && !reattest_tried_) {
+  if (error.code == ErrorCode::kPermissionDenied && now >= next_reattest_attempt_) {
     // The server no longer knows this SVID (e.g. the agent was evicted): attest again if the
-    // attestor allows it.
-    reattest_tried_ = true;
+    // attestor allows it, retrying with backoff (the server limits attestations per address).
     log_->warn("the server refused the agent SVID ({}); attesting again", error.message);
     auto reattested = identity_->Reattest();
     if (reattested.ok()) {
+      reattest_backoff_.Reset();
       next_sync_ = now;
       return OkStatus();
     }
+    next_reattest_attempt_ = now + reattest_backoff_.Next(rng_);
     log_->error("{}", reattested.error().message);
   }
   auto wait = sync_backoff_.Next(rng_);
@@ -218,13 +220,24 @@ Status Manager::Sync(TimePoint now) {
       std::vector<std::shared_ptr<const CachedEntry>> entries;
       entries.reserve(state.entries.size() + updated.size());
       for (const auto& entry : state.entries) {
-        if (gone.contains(entry->id) || updated.contains(entry->id)) continue;
+        if (gone.contains(entry->id)) continue;
+        if (auto next = updated.find(entry->id); next != updated.end()) {
+          // The SVID of the old identity must not be served under the new one.
+          if (next->second->spiffe_id != entry->spiffe_id ||
+              next->second->dns_names != entry->dns_names) {
+            state.svids.erase(entry->id);
+          }
+          continue;
+        }
         entries.push_back(entry);
       }
       for (auto& [id, entry] : updated) entries.push_back(std::move(entry));
       std::sort(entries.begin(), entries.end(), EntryOrder);
       state.entries = std::move(entries);
-      for (const auto& id : gone) state.svids.erase(id);
+      for (const auto& id : gone) {
+        state.svids.erase(id);
+        sign_retry_after_.erase(id);
+      }
       dirty = true;
     }
     if (!SameBundle(state.own_bundle, own)) {
@@ -284,7 +297,10 @@ Status Manager::SignDue(TimePoint now) {
       log_->debug("signing paused by the server's rate limit; {} SVIDs wait", due.size() - start);
       return OkStatus();
     }
-    if (!results.ok()) return results.error();
+    if (!results.ok()) {
+      next_sign_attempt_ = now + options_.sync_interval;
+      return results.error();
+    }
     batch_size_ = std::min(options_.max_batch, batch_size_ * 2);
     if (results->size() != batch.size()) {
       return Internal("the server answered " + std::to_string(results->size()) + " of " +
@@ -305,6 +321,7 @@ Status Manager::SignDue(TimePoint now) {
         }
         auto cached = std::make_shared<CachedSvid>();
         cached->entry_id = entry.id;
+        cached->spiffe_id = entry.spiffe_id;
         cached->entry_revision = entry.revision;
         cached->not_after = result->chain.front().not_after();
         std::uniform_real_distribution<double> jitter(0, 1);
@@ -368,7 +385,8 @@ Result<MintedJwt> Manager::JwtSvid(const CachedEntry& entry,
                                    const std::vector<std::string>& audience, TimePoint now) {
   std::vector<std::string> sorted = audience;
   std::sort(sorted.begin(), sorted.end());
-  std::string key = entry.id;
+  // The revision too: a token minted before the entry changed is not reused after.
+  std::string key = entry.id + '\x1f' + std::to_string(entry.revision);
   for (const auto& a : sorted) key += '\x1f' + a;
   {
     std::lock_guard lock(jwt_mu_);

@@ -82,7 +82,8 @@ class Manager {
   TimePoint next_sign_attempt_{};
   size_t batch_size_ = 0;  // halved when the server's rate limit refuses a batch
   bool server_down_ = false;
-  bool reattest_tried_ = false;
+  Backoff reattest_backoff_;
+  TimePoint next_reattest_attempt_{};
   std::map<std::string, TimePoint> sign_retry_after_;  // entries the server refused to sign
 
   struct JwtCacheItem {

@@ -12,9 +12,9 @@ TimePoint RotationTime(TimePoint not_before, TimePoint not_after, const Rotation
   }
   jitter = std::clamp(jitter, 0.0, 1.0);
   auto half = lifetime / 2;
-  auto early =
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(lifetime * 0.1 * jitter);
-  return not_before + half - early;
+  auto shift = std::chrono::duration_cast<std::chrono::system_clock::duration>(half * 0.1 *
+                                                                               (2 * jitter - 1));
+  return not_before + half + shift;
 }
 
 std::chrono::milliseconds Backoff::Next(std::mt19937_64& rng) {

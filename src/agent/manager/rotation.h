@@ -1,5 +1,5 @@
-// When an SVID is renewed (SPIRE's rotationutil): at half its lifetime, moved earlier by up to
-// 10% of the lifetime at random so that many SVIDs issued together are not renewed together. With
+// When an SVID is renewed (SPIRE's rotationutil): at half its lifetime, moved by up to 10% of
+// that half either way at random, so that many SVIDs issued together are not renewed together. With
 // an availability target, as soon as no more than that much validity remains, so that workloads
 // keep valid SVIDs through a server outage that long; the target is ignored when the lifetime
 // leaves less than kMinRotationWait before it (renewals would never stop).
@@ -20,7 +20,7 @@ struct RotationPolicy {
   std::optional<std::chrono::seconds> availability_target;
 };
 
-// `jitter` in [0, 1): how much of the 10% is taken off this SVID's half-life.
+// `jitter` in [0, 1]: 0 renews at 90% of the half-life, 0.5 at the half-life, 1 at 110%.
 TimePoint RotationTime(TimePoint not_before, TimePoint not_after, const RotationPolicy& policy,
                        double jitter);
 

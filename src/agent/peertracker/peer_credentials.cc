@@ -1,6 +1,7 @@
 #include "agent/peertracker/peer_credentials.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
@@ -44,6 +45,16 @@ Result<uint64_t> ProcessStartTime(pid_t pid, const std::string& proc_root) {
 }
 
 Status CheckSameProcess(const PeerCredentials& peer, const std::string& proc_root) {
+  // /proc/<pid> belongs to the process's effective user and group: a process that ran a setuid
+  // program after connecting (its start time unchanged by exec) is not the caller that connected.
+  struct stat st {};
+  if (::stat((proc_root + "/" + std::to_string(peer.pid)).c_str(), &st) != 0) {
+    return PermissionDenied("caller process " + std::to_string(peer.pid) + " has exited");
+  }
+  if (st.st_uid != peer.uid || st.st_gid != peer.gid) {
+    return PermissionDenied("caller process " + std::to_string(peer.pid) +
+                            " changed its user or group since it connected");
+  }
   auto now = ProcessStartTime(peer.pid, proc_root);
   if (!now.ok()) {
     return PermissionDenied("caller process " + std::to_string(peer.pid) + " has exited");

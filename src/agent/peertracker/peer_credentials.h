@@ -25,8 +25,9 @@ Result<PeerCredentials> ReadPeerCredentials(int fd, const std::string& proc_root
 // The start time of `pid`; NotFound when the process is gone.
 Result<uint64_t> ProcessStartTime(pid_t pid, const std::string& proc_root = "/proc");
 
-// PermissionDenied unless `pid` is still the process that connected: it exists and started when
-// the connection was recorded.
+// PermissionDenied unless `pid` is still the process that connected, as it connected: it exists,
+// started when the connection was recorded, and runs as the same user and group (SPIRE's
+// tracker checks the owner of /proc/<pid> the same way).
 Status CheckSameProcess(const PeerCredentials& peer, const std::string& proc_root = "/proc");
 
 }  // namespace edgeid::agent

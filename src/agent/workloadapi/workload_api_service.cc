@@ -256,16 +256,21 @@ void WorkloadApiService::RefreshAll() {
   }
 }
 
+Error WorkloadApiService::Refuse(const char* rpc, Error error) {
+  metrics_.Increment(kMetricRefused,
+                     {{"rpc", rpc}, {"code", std::string(ErrorCodeName(error.code))}});
+  return error;
+}
+
+Status WorkloadApiService::CheckHeader(grpc::CallbackServerContext* context, const char* rpc) {
+  if (HasWorkloadHeader(*context)) return OkStatus();
+  return Refuse(rpc, InvalidArgument("security header missing from request"));
+}
+
 Result<std::vector<std::string>> WorkloadApiService::Admit(grpc::CallbackServerContext* context,
                                                            const char* rpc) {
-  auto refuse = [&](Error error) -> Error {
-    metrics_.Increment(kMetricRefused,
-                       {{"rpc", rpc}, {"code", std::string(ErrorCodeName(error.code))}});
-    return error;
-  };
-  if (!HasWorkloadHeader(*context)) {
-    return refuse(InvalidArgument("security header missing from request"));
-  }
+  auto refuse = [&](Error error) -> Error { return Refuse(rpc, std::move(error)); };
+  EDGEID_RETURN_IF_ERROR(CheckHeader(context, rpc));
   auto peer = peers_.Lookup(context->peer());
   if (!peer.ok()) return refuse(peer.error());
   if (auto ready = manager_.Ready(Clock::now()); !ready.ok()) return refuse(ready.error());
@@ -330,43 +335,62 @@ grpc::ServerUnaryReactor* WorkloadApiService::FetchJWTSVID(grpc::CallbackServerC
                                                            const JWTSVIDRequest* request,
                                                            JWTSVIDResponse* response) {
   auto* reactor = context->DefaultReactor();
-  auto status = [&]() -> Status {
-    auto selectors = EDGEID_TRY(Admit(context, "FetchJWTSVID"));
+  auto finish = [this, reactor](const Status& status) {
+    if (!status.ok() && status.error().code != ErrorCode::kInvalidArgument) {
+      log_->debug("FetchJWTSVID refused: {}", status.error().message);
+    }
+    reactor->Finish(status.ok() ? grpc::Status::OK : grpctls::ToGrpc(status.error()));
+  };
+  std::vector<std::string> audience;
+  std::vector<std::shared_ptr<const CachedEntry>> entries;
+  auto admitted = [&]() -> Status {
+    // The header, then the arguments, then the caller: what a request lacks is said first.
+    EDGEID_RETURN_IF_ERROR(CheckHeader(context, "FetchJWTSVID"));
     if (request->audience_size() == 0) return InvalidArgument("audience must be specified");
     if (static_cast<size_t>(request->audience_size()) > kMaxAudiences) {
       return InvalidArgument("more than 32 audiences");
     }
-    std::vector<std::string> audience;
     for (const auto& a : request->audience()) {
       if (a.empty()) return InvalidArgument("empty audience");
       audience.push_back(a);
     }
-    auto state = cache_.Current();
-    auto entries = MatchEntries(*state, selectors);
+    auto selectors = EDGEID_TRY(Admit(context, "FetchJWTSVID"));
+    entries = MatchEntries(*cache_.Current(), selectors);
     if (!request->spiffe_id().empty()) {
       std::erase_if(entries, [&](const auto& e) { return e->spiffe_id != request->spiffe_id(); });
     }
     if (entries.empty()) return PermissionDenied("no identity issued");
+    return OkStatus();
+  }();
+  if (!admitted.ok()) {
+    finish(admitted);
+    return reactor;
+  }
+  // Minting may wait for the server: it runs on the agent's own workers, never on gRPC's
+  // threads, which every stream and health check needs.
+  auto mint = [this, response, finish, audience = std::move(audience),
+               entries = std::move(entries)]() {
     auto now = Clock::now();
     std::set<std::string> done;  // one token per SPIFFE ID
     for (const auto& entry : entries) {
       if (!done.insert(entry->spiffe_id).second) continue;
       auto jwt = manager_.JwtSvid(*entry, audience, now);
       if (!jwt.ok()) {
-        if (jwt.error().code == ErrorCode::kPermissionDenied) return jwt.error();
-        return Unavailable("could not mint a JWT-SVID: " + jwt.error().message);
+        finish(jwt.error().code == ErrorCode::kPermissionDenied
+                   ? Status(jwt.error())
+                   : Status(Unavailable("could not mint a JWT-SVID: " + jwt.error().message)));
+        return;
       }
       auto* svid = response->add_svids();
       svid->set_spiffe_id(jwt->spiffe_id);
       svid->set_svid(jwt->token);
       svid->set_hint(entry->hint);
     }
-    return OkStatus();
-  }();
-  if (!status.ok() && status.error().code != ErrorCode::kInvalidArgument) {
-    log_->debug("FetchJWTSVID refused: {}", status.error().message);
+    finish(OkStatus());
+  };
+  if (!minters_.Submit(std::move(mint))) {
+    finish(Unavailable("too many JWT-SVID requests waiting; retry"));
   }
-  reactor->Finish(status.ok() ? grpc::Status::OK : grpctls::ToGrpc(status.error()));
   return reactor;
 }
 
@@ -375,15 +399,21 @@ grpc::ServerUnaryReactor* WorkloadApiService::ValidateJWTSVID(grpc::CallbackServ
                                                               ValidateJWTSVIDResponse* response) {
   auto* reactor = context->DefaultReactor();
   auto status = [&]() -> Status {
-    auto selectors = EDGEID_TRY(Admit(context, "ValidateJWTSVID"));
+    EDGEID_RETURN_IF_ERROR(CheckHeader(context, "ValidateJWTSVID"));
     if (request->audience().empty()) return InvalidArgument("audience must be specified");
     if (request->svid().empty()) return InvalidArgument("svid must be specified");
+    auto selectors = EDGEID_TRY(Admit(context, "ValidateJWTSVID"));
     auto state = cache_.Current();
     auto now = Clock::now();
-    auto visible = EDGEID_TRY(VisibleTo(*state, selectors, now));
+    if (!state->own_bundle) return Unavailable("the agent has no bundle yet");
+    // A caller needs no identity to validate (a verifier may have none, as in SPIRE); it
+    // validates against its trust domain and the ones its identities federate with.
     spiffe::BundleSet bundles;
     bundles.Put(*state->own_bundle);
-    for (const auto& bundle : visible.federated) bundles.Put(*bundle);
+    auto visible = VisibleTo(*state, selectors, now);
+    if (visible.ok()) {
+      for (const auto& bundle : visible->federated) bundles.Put(*bundle);
+    }
     auto jwt = spiffe::ValidateJwtSvid(request->svid(), bundles, request->audience(), now);
     if (!jwt.ok()) return InvalidArgument(jwt.error().message);
     response->set_spiffe_id(jwt->id.str());

@@ -15,6 +15,7 @@
 #include "agent/cache/workload_cache.h"
 #include "agent/manager/manager.h"
 #include "agent/peertracker/peer_tracker.h"
+#include "agent/workloadapi/work_queue.h"
 #include "agent/workloadattestor/workload_attestor.h"
 #include "common/metrics.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -67,6 +68,8 @@ class WorkloadApiService final : public SpiffeWorkloadAPI::CallbackService {
  private:
   // The caller's selectors, or the status to refuse it with (header missing, not ready, ...).
   Result<std::vector<std::string>> Admit(grpc::CallbackServerContext* context, const char* rpc);
+  Status CheckHeader(grpc::CallbackServerContext* context, const char* rpc);
+  Error Refuse(const char* rpc, Error error);  // counts it
   template <typename Response>
   grpc::ServerWriteReactor<Response>* OpenStream(
       grpc::CallbackServerContext* context, const char* rpc,
@@ -81,6 +84,7 @@ class WorkloadApiService final : public SpiffeWorkloadAPI::CallbackService {
   std::shared_ptr<spdlog::logger> log_;
   Metrics& metrics_;
   uint64_t subscription_ = 0;
+  WorkQueue minters_{4, 256};  // JWT-SVID requests that wait for the server
   mutable std::mutex streams_mu_;
   std::set<WatchedStream*> streams_;
 };

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -38,6 +39,19 @@ Result<std::unique_ptr<WorkloadEndpoint>> WorkloadEndpoint::Start(
     std::filesystem::create_directories(parent, ec);
     if (ec) return Unavailable("creating " + parent.string() + ": " + ec.message());
     ::chmod(parent.c_str(), 0755);
+  }
+  // Whoever can write the socket's directory can put their own socket there and pose as the
+  // agent to every workload: it must be the agent's (or root's) and closed to others.
+  struct stat dir {};
+  std::string dir_path = parent.empty() ? "." : parent.string();
+  if (::stat(dir_path.c_str(), &dir) != 0) return Unavailable(Errno("stat " + dir_path));
+  if (dir.st_uid != ::geteuid() && dir.st_uid != 0) {
+    return FailedPrecondition("the socket directory " + dir_path + " belongs to uid " +
+                              std::to_string(dir.st_uid) + ", not to the agent");
+  }
+  if ((dir.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (dir.st_mode & S_ISVTX) == 0) {
+    return FailedPrecondition("the socket directory " + dir_path +
+                              " is writable by other users; make it 0755");
   }
   struct stat st {};
   if (::lstat(socket_path.c_str(), &st) == 0) {

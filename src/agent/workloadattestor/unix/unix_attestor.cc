@@ -116,8 +116,10 @@ Result<std::string> UnixAttestor::BinarySha256(int fd, const std::string& path) 
                             " bytes, over workload_size_limit " +
                             std::to_string(options_.workload_size_limit));
   }
-  FileKey key{st.st_dev, st.st_ino, st.st_size,
-              static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+  auto nanos = [](const timespec& t) {
+    return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+  };
+  FileKey key{st.st_dev, st.st_ino, st.st_size, nanos(st.st_mtim), nanos(st.st_ctim)};
   {
     std::lock_guard lock(digest_mu_);
     if (auto it = digests_.find(key); it != digests_.end()) return it->second;

@@ -31,8 +31,9 @@ class UnixAttestor final : public WorkloadAttestor {
   Result<std::string> BinarySha256(int fd, const std::string& path);
 
   UnixAttestorOptions options_;
-  // Digests by (device, inode, size, mtime): a binary is hashed once, not at every call.
-  using FileKey = std::tuple<dev_t, ino_t, off_t, int64_t>;
+  // Digests by (device, inode, size, mtime, ctime): a binary is hashed once, not at every call;
+  // ctime changes with any write, even one that puts the old mtime back.
+  using FileKey = std::tuple<dev_t, ino_t, off_t, int64_t, int64_t>;
   std::mutex digest_mu_;
   std::map<FileKey, std::string> digests_;
 };
