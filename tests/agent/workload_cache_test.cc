@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/workloadapi/workload_api_service.h"
+#include "testing/sanitizers.h"
 #include "testing/test_pki.h"
 
 namespace edgeid::agent {
@@ -161,6 +162,34 @@ TEST(WorkloadCacheTest, ListenersHearOnlyRealChanges) {
   cache.Unsubscribe(id);
   cache.Update([](CacheState&) { return true; });
   EXPECT_EQ(heard, 2);
+}
+
+}  // namespace
+}  // namespace edgeid::agent
+
+namespace edgeid::agent {
+namespace {
+
+TEST(ClaimsToStructTest, ClaimsSurviveTheWireAsAStruct) {
+  EDGEID_SKIP_PROTOBUF_STRUCT_UNDER_TSAN();
+  auto claims = nlohmann::json::parse(
+      R"({"sub":"spiffe://example.org/w","aud":["a","b"],"exp":1795457297,"iat":1795456997,)"
+      R"("nested":{"ok":true,"none":null}})");
+  ValidateJWTSVIDResponse response;
+  response.set_spiffe_id("spiffe://example.org/w");
+  ClaimsToStruct(claims, *response.mutable_claims());
+  std::string wire = response.SerializeAsString();
+  EXPECT_EQ(wire.size(), response.ByteSizeLong());
+  ValidateJWTSVIDResponse parsed;
+  ASSERT_TRUE(parsed.ParseFromString(wire));
+  const auto& fields = parsed.claims().fields();
+  EXPECT_EQ(fields.at("sub").string_value(), "spiffe://example.org/w");
+  ASSERT_EQ(fields.at("aud").list_value().values_size(), 2);
+  EXPECT_EQ(fields.at("aud").list_value().values(1).string_value(), "b");
+  EXPECT_EQ(fields.at("exp").number_value(), 1795457297.0);
+  EXPECT_TRUE(fields.at("nested").struct_value().fields().at("ok").bool_value());
+  EXPECT_EQ(fields.at("nested").struct_value().fields().at("none").kind_case(),
+            google::protobuf::Value::kNullValue);
 }
 
 }  // namespace

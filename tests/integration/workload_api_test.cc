@@ -18,6 +18,7 @@
 #include "edgeid/server/v1/entry.grpc.pb.h"
 #include "testing/command.h"
 #include "testing/edgeid_processes.h"
+#include "testing/sanitizers.h"
 #include "testing/temp_dir.h"
 #include "workloadapi/workload_client.h"
 
@@ -124,7 +125,12 @@ TEST_F(WorkloadApiTest, RegisteredWorkloadGetsItsSvidAndAnotherUidIsRefused) {
   EXPECT_NE(other.exit_code, 0);
   EXPECT_NE(other.output.find("no identity issued"), std::string::npos) << other.output;
   EXPECT_NE(processes_->agent()->Output().find("FetchX509SVID from PID"), std::string::npos);
+  auto health = processes_->AgentCli("healthcheck");
+  EXPECT_EQ(health.exit_code, 0) << health.output;
+  EXPECT_NE(health.output.find("Agent is healthy"), std::string::npos);
+
   // It may still validate a token (a verifier needs no identity of its own).
+  if (EDGEID_UNDER_TSAN) return;  // the agent's ValidateJWTSVID answer holds a Struct
   auto jwt = processes_->AgentCli("api fetch jwt --audience spiffe://example.org/db");
   ASSERT_EQ(jwt.exit_code, 0) << jwt.output;
   std::smatch token;
@@ -135,10 +141,6 @@ TEST_F(WorkloadApiTest, RegisteredWorkloadGetsItsSvidAndAnotherUidIsRefused) {
       " --socket-path " + processes_->agent_socket() + " 2>&1");
   EXPECT_EQ(validate.exit_code, 0) << validate.output;
   EXPECT_NE(validate.output.find("SPIFFE ID : spiffe://example.org/workload"), std::string::npos);
-
-  auto health = processes_->AgentCli("healthcheck");
-  EXPECT_EQ(health.exit_code, 0) << health.output;
-  EXPECT_NE(health.output.find("Agent is healthy"), std::string::npos);
 }
 
 TEST_F(WorkloadApiTest, X509PopNodeAttestsAndServesWorkloads) {
@@ -170,6 +172,7 @@ TEST_F(WorkloadApiTest, X509PopNodeAttestsAndServesWorkloads) {
 }
 
 TEST_F(WorkloadApiTest, PythonGrpcClientDrivesEveryRpc) {
+  EDGEID_SKIP_PROTOBUF_STRUCT_UNDER_TSAN();
   StartServer();
   StartJoinTokenAgent();
   Register("/python-client");

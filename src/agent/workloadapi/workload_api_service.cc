@@ -1,7 +1,5 @@
 #include "agent/workloadapi/workload_api_service.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <set>
 
 #include "crypto/digest.h"
@@ -50,6 +48,25 @@ std::string JwksOf(const spiffe::SpiffeBundle& bundle) {
   }
   jwt_only.set_sequence(bundle.sequence());
   return jwt_only.ToJson();
+}
+
+// JSON to google.protobuf.Value, as the JSON mapping of Struct defines it.
+void JsonToValue(const nlohmann::json& json, google::protobuf::Value& value) {
+  if (json.is_null()) {
+    value.set_null_value(google::protobuf::NULL_VALUE);
+  } else if (json.is_boolean()) {
+    value.set_bool_value(json.get<bool>());
+  } else if (json.is_number()) {
+    value.set_number_value(json.get<double>());
+  } else if (json.is_string()) {
+    value.set_string_value(json.get<std::string>());
+  } else if (json.is_array()) {
+    auto* list = value.mutable_list_value();
+    for (const auto& item : json) JsonToValue(item, *list->add_values());
+  } else {
+    auto* fields = value.mutable_struct_value()->mutable_fields();
+    for (const auto& [key, item] : json.items()) JsonToValue(item, (*fields)[key]);
+  }
 }
 
 bool HasWorkloadHeader(const grpc::CallbackServerContext& context) {
@@ -156,6 +173,11 @@ class RefusedStream final : public grpc::ServerWriteReactor<Response> {
 };
 
 }  // namespace
+
+void ClaimsToStruct(const nlohmann::json& claims, google::protobuf::Struct& out) {
+  auto* fields = out.mutable_fields();
+  for (const auto& [key, value] : claims.items()) JsonToValue(value, (*fields)[key]);
+}
 
 Result<X509SVIDResponse> BuildX509SvidResponse(const CacheState& state,
                                                const std::vector<std::string>& selectors,
@@ -417,9 +439,7 @@ grpc::ServerUnaryReactor* WorkloadApiService::ValidateJWTSVID(grpc::CallbackServ
     auto jwt = spiffe::ValidateJwtSvid(request->svid(), bundles, request->audience(), now);
     if (!jwt.ok()) return InvalidArgument(jwt.error().message);
     response->set_spiffe_id(jwt->id.str());
-    auto parsed =
-        google::protobuf::util::JsonStringToMessage(jwt->claims.dump(), response->mutable_claims());
-    if (!parsed.ok()) return Internal("claims do not convert to a Struct");
+    ClaimsToStruct(jwt->claims, *response->mutable_claims());
     return OkStatus();
   }();
   reactor->Finish(status.ok() ? grpc::Status::OK : grpctls::ToGrpc(status.error()));

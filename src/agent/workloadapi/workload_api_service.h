@@ -9,6 +9,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
 
@@ -100,6 +101,9 @@ class AgentHealthService final : public grpc::health::v1::Health::CallbackServic
  private:
   std::function<Status()> ready_;
 };
+
+// The claims of a validated JWT as the Struct ValidateJWTSVID returns.
+void ClaimsToStruct(const nlohmann::json& claims, google::protobuf::Struct& out);
 
 // Response builders, exposed for tests: what a caller with these identities receives.
 Result<X509SVIDResponse> BuildX509SvidResponse(const CacheState& state,
