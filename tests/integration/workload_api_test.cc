@@ -128,6 +128,12 @@ TEST_F(WorkloadApiTest, RegisteredWorkloadGetsItsSvidAndAnotherUidIsRefused) {
   auto health = processes_->AgentCli("healthcheck");
   EXPECT_EQ(health.exit_code, 0) << health.output;
   EXPECT_NE(health.output.find("Agent is healthy"), std::string::npos);
+  // `api watch` prints the state at once and keeps the stream open until stopped.
+  auto watch = RunCommand("timeout 3 " + std::string(EDGEID_AGENT_BINARY) +
+                          " api watch --socket-path " + processes_->agent_socket() + " 2>&1");
+  EXPECT_EQ(watch.exit_code, 124) << watch.output;  // still watching when timeout stopped it
+  EXPECT_NE(watch.output.find("Received 1 svid"), std::string::npos) << watch.output;
+  EXPECT_NE(watch.output.find("SPIFFE ID:\t\tspiffe://example.org/workload"), std::string::npos);
 
   // It may still validate a token (a verifier needs no identity of its own).
   if (EDGEID_UNDER_TSAN) return;  // the agent's ValidateJWTSVID answer holds a Struct
