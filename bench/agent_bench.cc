@@ -173,24 +173,9 @@ int Main(int argc, char** argv) {
   std::printf("\nRaw OpenSSL P-256, this run, 1 core: keygen %s, sign %s, verify %s\n",
               Rate(keygen).c_str(), Rate(sign).c_str(), Rate(verify).c_str());
 
-  SpawnedProcess server(
-      {argv[1], "run", "--trust-domain", kTd, "--data-dir", dir + "/server", "--admin-socket",
-       dir + "/admin.sock", "--bind-port", "0", "--attestation-rate-limit", "0",
-       "--signing-rate-limit", "0", "--log-level", "info"},
-      dir + "/server.log");
-  server.WaitFor("edgeid-server ready");
-  int server_port = PortFromLog(server, "agent API listening on 127.0.0.1:(\\d+)");
-  auto admin =
-      grpc::CreateChannel("unix:" + dir + "/admin.sock", grpc::InsecureChannelCredentials());
-  auto entries = v1::EntryService::NewStub(admin);
-  auto agents = v1::AgentService::NewStub(admin);
-  v1::CreateJoinTokenRequest token_request;
-  token_request.set_ttl(600);
-  v1::JoinToken token;
-  {
-    grpc::ClientContext context;
-    if (!agents->CreateJoinToken(&context, token_request, &token).ok()) Die("token");
-  }
+  auto bench_server = StartBenchServer(argv[1], dir);
+  auto entries = v1::EntryService::NewStub(bench_server.admin);
+  const std::string token = CreateJoinToken(bench_server.admin);
   std::string bundle_cmd = std::string(argv[1]) + " bundle show --admin-socket " + dir +
                            "/admin.sock > " + dir + "/bundle.pem";
   if (std::system(bundle_cmd.c_str()) != 0) Die("bundle show");
@@ -198,9 +183,9 @@ int Main(int argc, char** argv) {
   const std::string socket = dir + "/agent.sock";
   SpawnedProcess agent({argv[2],           "run",
                         "--trust-domain",  kTd,
-                        "--server-port",   std::to_string(server_port),
+                        "--server-port",   std::to_string(bench_server.port),
                         "--trust-bundle",  dir + "/bundle.pem",
-                        "--join-token",    token.value(),
+                        "--join-token",    token,
                         "--data-dir",      dir + "/agent",
                         "--socket-path",   socket,
                         "--sync-interval", "1s",

@@ -28,28 +28,6 @@ namespace {
 
 namespace v1 = server::v1;
 
-// The server, configured from a file as an operator would, with limits off for load.
-std::unique_ptr<SpawnedProcess> StartServer(const std::string& binary, const std::string& dir,
-                                            int* port) {
-  std::ofstream(dir + "/server.toml")
-      << "[server]\ntrust_domain = \"bench.example\"\ndata_dir = \"" << dir
-      << "/data\"\nbind_port = 0\nsocket_path = \"" << dir
-      << "/admin.sock\"\nlog_level = \"warn\"\n[server.ratelimit]\nattestation = 0\n"
-         "signing = 0\n";
-  auto server = std::make_unique<SpawnedProcess>(
-      std::vector<std::string>{binary, "run", "--config", dir + "/server.toml", "--log-level",
-                               "info"},
-      dir + "/server.log");
-  server->WaitFor("edgeid-server ready");
-  std::smatch m;
-  std::string log = server->Log();
-  if (!std::regex_search(log, m, std::regex("agent API listening on 127.0.0.1:(\\d+)"))) {
-    Die("no agent API port in " + dir + "/server.log");
-  }
-  *port = std::stoi(m[1]);
-  return server;
-}
-
 std::vector<std::pair<std::string, std::string>> UidSelector(int i) {
   return {{"unix", "uid:" + std::to_string(i)}};
 }
@@ -70,23 +48,14 @@ int Main(int argc, char** argv) {
             << Rate(verify1) << " (verify+sign " << Rate(ceiling1) << "); " << cores
             << " cores: verify+sign " << Rate(ceiling_all) << "\n";
 
-  int port = 0;
-  auto server_process = StartServer(argv[1], dir, &port);
-  auto& server = *server_process;
+  auto bench_server = StartBenchServer(argv[1], dir);
+  auto& server = *bench_server.process;
+  const int port = bench_server.port;
   double rss_empty = server.ResidentBytes();
-  auto admin =
-      grpc::CreateChannel("unix:" + dir + "/admin.sock", grpc::InsecureChannelCredentials());
-  auto entries = v1::EntryService::NewStub(admin);
-  auto agents = v1::AgentService::NewStub(admin);
+  auto entries = v1::EntryService::NewStub(bench_server.admin);
 
   // An agent, attested with a join token over TLS.
-  v1::CreateJoinTokenRequest token_request;
-  token_request.set_ttl(600);
-  v1::JoinToken token;
-  {
-    grpc::ClientContext context;
-    if (!agents->CreateJoinToken(&context, token_request, &token).ok()) Die("token");
-  }
+  const std::string token = CreateJoinToken(bench_server.admin);
   auto td = Must(spiffe::TrustDomain::Parse("bench.example"), "td");
   // Trust the bundle the server publishes, read with its own CLI as an operator would.
   auto bundle_pem = [&] {
@@ -104,7 +73,7 @@ int Main(int argc, char** argv) {
   std::string target = "127.0.0.1:" + std::to_string(port);
   agent::ServerClient client(target, td, bundles);
   auto agent_key = Must(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256), "key");
-  auto attested = Must(client.AttestJoinToken(token.value(), agent_key), "attest");
+  auto attested = Must(client.AttestJoinToken(token, agent_key), "attest");
   (void)client.UseIdentity(attested.svid);
   const std::string agent_id = attested.svid.id.str();
   auto t0 = Clock::now();

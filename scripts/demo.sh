@@ -77,14 +77,18 @@ echo "\$ edgeid-server run --config $work/server.toml"
 "$server" run --config "$work/server.toml" >"$work/server.log" 2>&1 &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  grep -q "edgeid-server ready" "$work/server.log" && break
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    cat "$work/server.log"
-    exit 1
-  fi
-  sleep 0.1
-done
+# Waits (10 s at most) for TEXT in LOG while PID runs; shows the log and fails otherwise.
+wait_for_log() {
+  local log=$1 pid=$2 text=$3
+  for _ in $(seq 100); do
+    grep -q "$text" "$log" && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$log"
+  exit 1
+}
+wait_for_log "$work/server.log" "$server_pid" "edgeid-server ready"
 sed 's/^/   server| /' "$work/server.log"
 cli() { "$server" "$@" --admin-socket "$admin"; }
 show() {
@@ -130,14 +134,7 @@ echo "\$ edgeid-agent run --server-port $port --trust-bundle server-bundle.pem -
   --discover-workload-path --sync-interval 1s >"$work/agent.log" 2>&1 &
 agent_pid=$!
 trap 'kill "$agent_pid" "$server_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  grep -q "edgeid-agent ready" "$work/agent.log" && break
-  if ! kill -0 "$agent_pid" 2>/dev/null; then
-    cat "$work/agent.log"
-    exit 1
-  fi
-  sleep 0.1
-done
+wait_for_log "$work/agent.log" "$agent_pid" "edgeid-agent ready"
 sed 's/^/   agent| /' "$work/agent.log"
 echo
 echo "\$ edgeid-agent api fetch x509 --write $work/workload   (the registered workload)"

@@ -1,6 +1,7 @@
 #include "support/bench_support.h"
 
 #include <fcntl.h>
+#include <grpcpp/grpcpp.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <spawn.h>
@@ -11,12 +12,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
 #include "crypto/digest.h"
 #include "crypto/ossl.h"
 #include "crypto/private_key.h"
+#include "edgeid/server/v1/agent.grpc.pb.h"
 
 extern char** environ;
 
@@ -169,6 +172,39 @@ int RunMain(int argc, char** argv, int (*run)(int, char**), const char* name) {
     std::cerr << name << ": " << e.what() << "\n";
     return 1;
   }
+}
+
+BenchServer StartBenchServer(const std::string& binary, const std::string& dir) {
+  std::ofstream(dir + "/server.toml")
+      << "[server]\ntrust_domain = \"bench.example\"\ndata_dir = \"" << dir
+      << "/data\"\nbind_port = 0\nsocket_path = \"" << dir
+      << "/admin.sock\"\nlog_level = \"warn\"\n[server.ratelimit]\nattestation = 0\n"
+         "signing = 0\n";
+  BenchServer server;
+  server.process = std::make_unique<SpawnedProcess>(
+      std::vector<std::string>{binary, "run", "--config", dir + "/server.toml", "--log-level",
+                               "info"},
+      dir + "/server.log");
+  server.process->WaitFor("edgeid-server ready");
+  std::smatch m;
+  std::string log = server.process->Log();
+  if (!std::regex_search(log, m, std::regex("agent API listening on 127.0.0.1:(\\d+)"))) {
+    Die("no agent API port in " + dir + "/server.log");
+  }
+  server.port = std::stoi(m[1]);
+  server.admin =
+      grpc::CreateChannel("unix:" + dir + "/admin.sock", grpc::InsecureChannelCredentials());
+  return server;
+}
+
+std::string CreateJoinToken(const std::shared_ptr<grpc::Channel>& admin) {
+  auto agents = server::v1::AgentService::NewStub(admin);
+  server::v1::CreateJoinTokenRequest request;
+  request.set_ttl(600);
+  server::v1::JoinToken token;
+  grpc::ClientContext context;
+  if (!agents->CreateJoinToken(&context, request, &token).ok()) Die("creating a join token");
+  return token.value();
 }
 
 std::vector<std::string> CreateEntries(

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,17 @@ class SpawnedProcess {
 int CleanUp(const std::string& dir);
 // main() of a load generator: runs `run`, turning an escaped exception into exit status 1.
 int RunMain(int argc, char** argv, int (*run)(int, char**), const char* name);
+
+// An edgeid-server for load, configured from a file as an operator would: trust domain
+// bench.example, data and admin socket in `dir`, any free port, rate limits off.
+struct BenchServer {
+  std::unique_ptr<SpawnedProcess> process;
+  int port = 0;                          // the agent API
+  std::shared_ptr<grpc::Channel> admin;  // the admin socket
+};
+BenchServer StartBenchServer(const std::string& binary, const std::string& dir);
+// A join token valid for ten minutes.
+std::string CreateJoinToken(const std::shared_ptr<grpc::Channel>& admin);
 
 // Creates `count` entries under `parent` in batches of 500; entry i gets
 // spiffe://<td>/w/<offset+i> and the selectors `selectors(offset+i)`. Returns their IDs.

@@ -7,10 +7,6 @@
 
 namespace edgeid::demo {
 
-std::string FormatTime(std::chrono::system_clock::time_point t) {
-  return FormatTimestamp(t);
-}
-
 std::string DescribeCertificate(const crypto::Certificate& cert, const std::string& indent) {
   std::string out;
   auto line = [&](std::string label, const std::string& value) {
@@ -22,7 +18,7 @@ std::string DescribeCertificate(const crypto::Certificate& cert, const std::stri
   for (const auto& uri : cert.uri_sans()) line("URI SAN", uri);
   for (const auto& dns : cert.dns_sans()) line("DNS SAN", dns);
   line("serial", cert.serial_hex());
-  line("valid", FormatTime(cert.not_before()) + " .. " + FormatTime(cert.not_after()));
+  line("valid", FormatTimestamp(cert.not_before()) + " .. " + FormatTimestamp(cert.not_after()));
   line("CA", cert.is_ca() ? "yes" : "no");
   std::string ku;
   const std::pair<uint32_t, const char*> names[] = {{crypto::kDigitalSignature, "digitalSignature"},

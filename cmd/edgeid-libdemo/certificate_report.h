@@ -1,14 +1,12 @@
 // Readable descriptions of certificates and times for the demo's output.
 #pragma once
 
-#include <chrono>
 #include <string>
 
 #include "crypto/certificate.h"
 
 namespace edgeid::demo {
 
-std::string FormatTime(std::chrono::system_clock::time_point t);
 // Several indented lines: subject, issuer, SANs, validity, key usage, key type.
 std::string DescribeCertificate(const crypto::Certificate& cert, const std::string& indent);
 

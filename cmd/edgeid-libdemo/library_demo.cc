@@ -6,6 +6,7 @@
 #include "ca/upstreamauthority/disk/disk_upstream_authority.h"
 #include "certificate_report.h"
 #include "common/atomic_file.h"
+#include "common/timestamp.h"
 #include "crypto/csr.h"
 #include "crypto/encoding.h"
 #include "keymanager/disk/disk_key_manager.h"
@@ -126,7 +127,7 @@ Status RunLibraryDemo(const LibraryDemoOptions& options, std::ostream& out) {
   steps.Next("Validating the JWT-SVID against the JWT bundle");
   auto jwt = EDGEID_TRY(spiffe::ValidateJwtSvid(token, bundles, options.audience, now));
   steps.Ok(jwt.id.str() + " for " + options.audience + ", signed with key " + jwt.key_id +
-           ", expires " + FormatTime(jwt.expiry));
+           ", expires " + FormatTimestamp(jwt.expiry));
   auto wrong_audience = spiffe::ValidateJwtSvid(token, bundles, "spiffe://example.org/other", now);
   if (wrong_audience.ok()) return Internal("a JWT-SVID was accepted for the wrong audience");
   steps.Refused("the same token offered to another audience", wrong_audience.error());

@@ -44,9 +44,8 @@ Result<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
   std::vector<std::unique_ptr<WorkloadAttestor>> attestors;
   attestors.push_back(std::make_unique<UnixAttestor>(UnixAttestorOptions{
       a.config_.discover_workload_path, a.config_.workload_size_limit, "/proc"}));
-  a.workload_api_ =
-      std::make_unique<WorkloadApiService>(a.config_.trust_domain, a.cache_, *a.manager_, a.peers_,
-                                           std::move(attestors), a.log_, a.metrics_);
+  a.workload_api_ = std::make_unique<WorkloadApiService>(a.cache_, *a.manager_, a.peers_,
+                                                         std::move(attestors), a.log_, a.metrics_);
   a.health_service_ = std::make_unique<AgentHealthService>([&a] { return a.Ready(); });
   a.AddGauges();
   auto endpoint = WorkloadEndpoint::Start(

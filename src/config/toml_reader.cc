@@ -3,6 +3,16 @@
 #include "common/duration.h"
 
 namespace edgeid::config {
+namespace {
+
+Result<std::chrono::seconds> PositiveDuration(const std::string& key, const std::string& text) {
+  auto d = ParseDuration(text);
+  if (!d.ok()) return Bad(key, d.error().message);
+  if (d->count() <= 0) return Bad(key, "must be positive");
+  return *d;
+}
+
+}  // namespace
 
 Error Bad(const std::string& key, const std::string& why) {
   return InvalidArgument("config: " + key + ": " + why);
@@ -22,15 +32,30 @@ Result<std::optional<std::chrono::seconds>> GetDuration(const toml::table& table
                                                         const char* key) {
   auto text = EDGEID_TRY(Get<std::string>(table, prefix, key));
   if (!text) return std::optional<std::chrono::seconds>();
-  auto d = ParseDuration(*text);
-  if (!d.ok()) return Bad(prefix + key, d.error().message);
-  if (d->count() <= 0) return Bad(prefix + key, "must be positive");
-  return std::optional<std::chrono::seconds>(*d);
+  return std::optional<std::chrono::seconds>(EDGEID_TRY(PositiveDuration(prefix + key, *text)));
 }
 
 Result<uint16_t> Port(int64_t value, const std::string& key) {
   if (value < 0 || value > 65535) return Bad(key, "must be a port number (0 to 65535)");
   return static_cast<uint16_t>(value);
+}
+
+Status OverrideDuration(std::optional<std::chrono::seconds>& target,
+                        const std::optional<std::string>& flag, const char* name) {
+  if (flag) target = EDGEID_TRY(PositiveDuration(name, *flag));
+  return OkStatus();
+}
+
+Status CheckLogLevel(const std::string& key, const std::string& level) {
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
+  if (kLevels.contains(level)) return OkStatus();
+  return Bad(key, "\"" + level + "\" is not one of trace, debug, info, warn, error");
+}
+
+Result<bool> IsJsonLogFormat(const std::string& key, const std::string& format) {
+  if (format == "text") return false;
+  if (format == "json") return true;
+  return Bad(key, "\"" + format + "\" is not text or json");
 }
 
 Result<toml::table> ParseToml(std::string_view text) {

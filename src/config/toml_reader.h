@@ -38,6 +38,21 @@ Result<std::optional<std::chrono::seconds>> GetDuration(const toml::table& table
 // A port number, 0 to 65535.
 Result<uint16_t> Port(int64_t value, const std::string& key);
 
+// A flag given on the command line wins over the file's value.
+template <typename T>
+void Override(std::optional<T>& target, const std::optional<T>& flag) {
+  if (flag) target = flag;
+}
+
+// A duration flag ("90s"), parsed and checked as the file's values; `name` is the flag.
+Status OverrideDuration(std::optional<std::chrono::seconds>& target,
+                        const std::optional<std::string>& flag, const char* name);
+
+// log_level must be trace, debug, info, warn or error.
+Status CheckLogLevel(const std::string& key, const std::string& level);
+// log_format "text" or "json": true for json.
+Result<bool> IsJsonLogFormat(const std::string& key, const std::string& format);
+
 // Parses TOML text, naming the line and column of a syntax error.
 Result<toml::table> ParseToml(std::string_view text);
 

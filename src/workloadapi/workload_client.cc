@@ -8,21 +8,12 @@
 namespace edgeid::workloadapi {
 namespace {
 
-// Bundle maps are keyed by the trust domain's SPIFFE ID ("spiffe://example.org").
-Result<spiffe::TrustDomain> TrustDomainOfKey(const std::string& key) {
-  auto id = spiffe::SpiffeId::Parse(key);
-  if (id.ok()) {
-    if (!id->path().empty()) return InvalidArgument("bundle key " + key + " has a path");
-    return id->trust_domain();
-  }
-  return spiffe::TrustDomain::Parse(key);
-}
-
 Result<std::map<std::string, spiffe::X509Bundle>> ParseBundleMap(
     const google::protobuf::Map<std::string, std::string>& map) {
   std::map<std::string, spiffe::X509Bundle> out;
+  // Keyed by the trust domain's SPIFFE ID ("spiffe://example.org"); Parse takes that form.
   for (const auto& [key, der] : map) {
-    auto td = EDGEID_TRY(TrustDomainOfKey(key));
+    auto td = EDGEID_TRY(spiffe::TrustDomain::Parse(key));
     auto bundle = spiffe::X509Bundle::FromDer(td, der);
     if (!bundle.ok()) return bundle.error().Wrap("bundle of " + td.name());
     out.emplace(td.name(), std::move(*bundle));
@@ -183,7 +174,7 @@ Result<std::map<std::string, std::string>> WorkloadClient::FetchJwtBundles() {
                               "FetchJWTBundles from " + target_));
   std::map<std::string, std::string> out;
   for (const auto& [key, jwks] : response.bundles()) {
-    auto td = EDGEID_TRY(TrustDomainOfKey(key));
+    auto td = EDGEID_TRY(spiffe::TrustDomain::Parse(key));
     out.emplace(td.name(), jwks);
   }
   return out;

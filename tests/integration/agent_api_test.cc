@@ -20,6 +20,7 @@
 #include "spiffe/jwt_svid.h"
 #include "spiffe/spiffe_bundle.h"
 #include "testing/command.h"
+#include "testing/node_pki.h"
 #include "testing/process.h"
 #include "testing/temp_dir.h"
 #include "testing/test_pki.h"
@@ -47,26 +48,15 @@ class AgentApiTest : public ::testing::Test {
     pki_ = new TempDir();
     // The node PKI of the paper: a root CA and a node certificate, made with openssl.
     const std::string d = pki_->path();
-    WriteTestFile(pki_->File("node.ext"),
-                  "keyUsage=critical,digitalSignature\nsubjectAltName=DNS:edge-node-1.local\n");
-    for (const std::string& cmd :
-         {"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + d +
-              "/ca.key -out " + d +
-              "/ca.pem -days 2 -subj /CN=edge-root -addext "
-              "basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign",
-          "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + d +
-              "/node.key -out " + d + "/node.csr -subj /CN=edge-node-1",
-          "openssl x509 -req -in " + d + "/node.csr -CA " + d + "/ca.pem -CAkey " + d +
-              "/ca.key -set_serial 4660 -out " + d + "/node.pem -days 2 -extfile " + d +
-              "/node.ext",
-          // A look-alike from a CA the server does not trust.
-          "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + d +
-              "/rogue.key -out " + d +
-              "/rogue.pem -days 2 -subj /CN=edge-node-1 -addext "
-              "keyUsage=critical,digitalSignature -addext basicConstraints=critical,CA:FALSE"}) {
-      auto r = RunCommand(cmd + " 2>&1");
-      ASSERT_EQ(r.exit_code, 0) << cmd << "\n" << r.output;
-    }
+    ASSERT_EQ(testing::MakeOpensslNodePki(d), "");
+    // A look-alike from a CA the server does not trust.
+    const std::string rogue =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + d +
+        "/rogue.key -out " + d +
+        "/rogue.pem -days 2 -subj /CN=edge-node-1 -addext "
+        "keyUsage=critical,digitalSignature -addext basicConstraints=critical,CA:FALSE";
+    auto r = RunCommand(rogue + " 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << rogue << "\n" << r.output;
   }
   static void TearDownTestSuite() {
     delete pki_;

@@ -18,6 +18,7 @@
 #include "edgeid/server/v1/entry.grpc.pb.h"
 #include "testing/command.h"
 #include "testing/edgeid_processes.h"
+#include "testing/node_pki.h"
 #include "testing/sanitizers.h"
 #include "testing/temp_dir.h"
 #include "workloadapi/workload_client.h"
@@ -151,20 +152,7 @@ TEST_F(WorkloadApiTest, RegisteredWorkloadGetsItsSvidAndAnotherUidIsRefused) {
 
 TEST_F(WorkloadApiTest, X509PopNodeAttestsAndServesWorkloads) {
   const std::string d = dir_.path();
-  WriteTestFile(d + "/node.ext", "keyUsage=critical,digitalSignature\n");
-  for (const std::string& cmd :
-       {"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + d +
-            "/ca.key -out " + d +
-            "/ca.pem -days 2 -subj /CN=edge-root -addext basicConstraints=critical,CA:TRUE "
-            "-addext keyUsage=critical,keyCertSign,cRLSign",
-        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + d +
-            "/node.key -out " + d + "/node.csr -subj /CN=edge-node-1",
-        "openssl x509 -req -in " + d + "/node.csr -CA " + d + "/ca.pem -CAkey " + d +
-            "/ca.key -set_serial 4660 -out " + d + "/node.pem -days 2 -extfile " + d +
-            "/node.ext"}) {
-    auto r = RunCommand(cmd + " 2>&1");
-    ASSERT_EQ(r.exit_code, 0) << cmd << "\n" << r.output;
-  }
+  ASSERT_EQ(testing::MakeOpensslNodePki(d), "");
   StartServer({"--x509pop-ca-bundle", d + "/ca.pem"});
   ASSERT_TRUE(
       processes_->StartAgent({"--x509pop-cert", d + "/node.pem", "--x509pop-key", d + "/node.key"}))

@@ -29,10 +29,6 @@ struct Flags {
   bool silent = false;
 };
 
-std::string Time(Clock::time_point t) {
-  return FormatTimestamp(t);
-}
-
 int Failed(const std::string& what, const Error& error) {
   std::cerr << what << ": " << error.message << "\n";
   return 1;
@@ -49,21 +45,21 @@ void PrintX509Context(const workloadapi::X509Context& context) {
   for (const auto& svid : context.svids) {
     std::cout << "SPIFFE ID:\t\t" << svid.id.str() << "\n";
     if (!svid.hint.empty()) std::cout << "Hint:\t\t\t" << svid.hint << "\n";
-    std::cout << "SVID Valid After:\t" << Time(svid.leaf().not_before()) << "\n";
-    std::cout << "SVID Valid Until:\t" << Time(svid.leaf().not_after()) << "\n";
+    std::cout << "SVID Valid After:\t" << FormatTimestamp(svid.leaf().not_before()) << "\n";
+    std::cout << "SVID Valid Until:\t" << FormatTimestamp(svid.leaf().not_after()) << "\n";
     for (size_t i = 1; i < svid.chain.size(); ++i) {
-      std::cout << "Intermediate #" << i << " Valid After:\t" << Time(svid.chain[i].not_before())
-                << "\n";
-      std::cout << "Intermediate #" << i << " Valid Until:\t" << Time(svid.chain[i].not_after())
-                << "\n";
+      std::cout << "Intermediate #" << i << " Valid After:\t"
+                << FormatTimestamp(svid.chain[i].not_before()) << "\n";
+      std::cout << "Intermediate #" << i << " Valid Until:\t"
+                << FormatTimestamp(svid.chain[i].not_after()) << "\n";
     }
     auto own = context.bundles.find(svid.id.trust_domain().name());
     if (own != context.bundles.end()) {
       int n = 0;
       for (const auto& ca : own->second.authorities()) {
         ++n;
-        std::cout << "CA #" << n << " Valid After:\t" << Time(ca.not_before()) << "\n";
-        std::cout << "CA #" << n << " Valid Until:\t" << Time(ca.not_after()) << "\n";
+        std::cout << "CA #" << n << " Valid After:\t" << FormatTimestamp(ca.not_before()) << "\n";
+        std::cout << "CA #" << n << " Valid Until:\t" << FormatTimestamp(ca.not_after()) << "\n";
       }
     }
     std::cout << "\n";

@@ -1,9 +1,6 @@
 #include "agent/config/agent_config.h"
 
-#include <set>
-
 #include "common/atomic_file.h"
-#include "common/duration.h"
 #include "config/toml_reader.h"
 
 namespace edgeid::agent {
@@ -13,6 +10,7 @@ using config::Bad;
 using config::CheckKeys;
 using config::Get;
 using config::GetDuration;
+using config::Override;
 
 struct RawConfig {
   std::optional<std::string> server_address, trust_domain, trust_bundle, join_token, data_dir,
@@ -21,7 +19,6 @@ struct RawConfig {
   std::optional<bool> insecure_bootstrap, discover_workload_path;
   std::optional<std::chrono::seconds> sync_interval, availability_target;
   std::optional<X509PopConfig> x509pop;
-  bool join_token_plugin = false;
 };
 
 Status ReadAgentTable(const toml::table& agent, RawConfig& raw) {
@@ -56,7 +53,6 @@ Status ReadPluginsTable(const toml::table& plugins, RawConfig& raw) {
     EDGEID_RETURN_IF_ERROR(CheckKeys(*na, "plugins.node_attestor.", {"join_token", "x509pop"}));
     if (const auto* jt = (*na)["join_token"].as_table()) {
       EDGEID_RETURN_IF_ERROR(CheckKeys(*jt, "plugins.node_attestor.join_token.", {}));
-      raw.join_token_plugin = true;
     }
     if (const auto* pop = (*na)["x509pop"].as_table()) {
       const std::string p = "plugins.node_attestor.x509pop.";
@@ -85,11 +81,6 @@ Status ReadPluginsTable(const toml::table& plugins, RawConfig& raw) {
   return OkStatus();
 }
 
-template <typename T>
-void Override(std::optional<T>& target, const std::optional<T>& flag) {
-  if (flag) target = flag;
-}
-
 Status ApplyFlags(const AgentFlags& flags, RawConfig& raw) {
   Override(raw.server_address, flags.server_address);
   if (flags.server_port) raw.server_port = *flags.server_port;
@@ -113,17 +104,10 @@ Status ApplyFlags(const AgentFlags& flags, RawConfig& raw) {
       raw.x509pop->intermediates_path = *flags.x509pop_intermediates;
     }
   }
-  for (auto [flag, target, name] :
-       {std::tuple{&flags.sync_interval, &raw.sync_interval, "--sync-interval"},
-        std::tuple{&flags.availability_target, &raw.availability_target,
-                   "--availability-target"}}) {
-    if (!*flag) continue;
-    auto d = ParseDuration(**flag);
-    if (!d.ok()) return Bad(name, d.error().message);
-    if (d->count() <= 0) return Bad(name, "must be positive");
-    *target = *d;
-  }
-  return OkStatus();
+  EDGEID_RETURN_IF_ERROR(
+      config::OverrideDuration(raw.sync_interval, flags.sync_interval, "--sync-interval"));
+  return config::OverrideDuration(raw.availability_target, flags.availability_target,
+                                  "--availability-target");
 }
 
 Result<AgentConfig> Finish(const RawConfig& raw) {
@@ -155,16 +139,9 @@ Result<AgentConfig> Finish(const RawConfig& raw) {
   }
 
   if (raw.log_level) config.log_level = *raw.log_level;
-  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
-  if (!kLevels.contains(config.log_level)) {
-    return Bad("agent.log_level",
-               "\"" + config.log_level + "\" is not one of trace, debug, info, warn, error");
-  }
+  EDGEID_RETURN_IF_ERROR(config::CheckLogLevel("agent.log_level", config.log_level));
   if (raw.log_format) {
-    if (*raw.log_format != "text" && *raw.log_format != "json") {
-      return Bad("agent.log_format", "\"" + *raw.log_format + "\" is not text or json");
-    }
-    config.log_json = *raw.log_format == "json";
+    config.log_json = EDGEID_TRY(config::IsJsonLogFormat("agent.log_format", *raw.log_format));
   }
 
   config.insecure_bootstrap = raw.insecure_bootstrap.value_or(false);

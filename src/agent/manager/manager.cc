@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "crypto/csr.h"
 
@@ -105,7 +107,7 @@ Status Manager::Tick(TimePoint now) {
     next_sync_ = now;
   }
   if (now >= next_sync_) {
-    auto synced = Sync(now);
+    auto synced = Sync();
     if (synced.ok()) {
       if (server_down_) log_->info("the server answers again; syncing resumed");
       server_down_ = false;
@@ -179,8 +181,7 @@ Status Manager::OnSyncFailure(const Error& error, TimePoint now) {
   return OkStatus();
 }
 
-Status Manager::Sync(TimePoint now) {
-  (void)now;
+Status Manager::Sync() {
   auto before = cache_.Current();
   std::map<std::string, int64_t> known;
   for (const auto& entry : before->entries) known.emplace(entry->id, entry->revision);
@@ -345,11 +346,12 @@ Status Manager::SignDue(TimePoint now) {
     if (fresh.empty()) continue;
     cache_.Update([&](CacheState& s) {
       bool dirty = false;
+      std::unordered_set<std::string_view> present;
+      present.reserve(s.entries.size());
+      for (const auto& e : s.entries) present.insert(e->id);
       for (auto& svid : fresh) {
         // Skipped if the entry went away while the batch was signed.
-        bool present = std::any_of(s.entries.begin(), s.entries.end(),
-                                   [&](const auto& e) { return e->id == svid->entry_id; });
-        if (!present) continue;
+        if (!present.contains(svid->entry_id)) continue;
         s.svids[svid->entry_id] = svid;
         dirty = true;
       }

@@ -58,7 +58,7 @@ class Manager {
 
  private:
   Status StartIdentity(TimePoint now);
-  Status Sync(TimePoint now);
+  Status Sync();
   Status SignDue(TimePoint now);
   void DropExpired(TimePoint now);
   Status OnSyncFailure(const Error& error, TimePoint now);

@@ -17,10 +17,6 @@ std::string InDataDir(const AgentConfig& config, const char* file) {
   return (std::filesystem::path(config.data_dir) / file).string();
 }
 
-std::string Iso(TimePoint t) {
-  return FormatTimestamp(t);
-}
-
 }  // namespace
 
 Result<spiffe::X509Bundle> AgentIdentity::InitialBundle(const AgentConfig& config) {
@@ -57,7 +53,7 @@ Result<std::unique_ptr<AgentIdentity>> AgentIdentity::Start(
   auto stored = identity->LoadStored();
   if (stored.ok()) {
     log->info("reusing the stored agent SVID {} (valid until {})", stored->id.str(),
-              Iso(stored->leaf().not_after()));
+              FormatTimestamp(stored->leaf().not_after()));
     EDGEID_RETURN_IF_ERROR(identity->Adopt(std::move(*stored), false));
   } else {
     if (stored.error().code != ErrorCode::kNotFound) {
@@ -102,7 +98,8 @@ Result<spiffe::X509Svid> AgentIdentity::LoadStored() const {
                               config_.trust_domain.name());
   }
   if (svid->leaf().not_after() <= Clock::now()) {
-    return FailedPrecondition("stored agent SVID expired at " + Iso(svid->leaf().not_after()));
+    return FailedPrecondition("stored agent SVID expired at " +
+                              FormatTimestamp(svid->leaf().not_after()));
   }
   return svid;
 }
@@ -141,7 +138,6 @@ Status AgentIdentity::Attest() {
   }
   if (!result.ok()) return result.error().Wrap("node attestation");
   log_->info("node attestation succeeded: agent SPIFFE ID {}", result->svid.id.str());
-  attested_now_ = true;
   return Adopt(std::move(result->svid), true);
 }
 
@@ -192,7 +188,7 @@ Status AgentIdentity::Renew() {
   auto key = EDGEID_TRY(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
   auto renewed = client_.RenewAgent(key);
   if (!renewed.ok()) return renewed.error();
-  log_->info("agent SVID renewed, valid until {}", Iso(renewed->leaf().not_after()));
+  log_->info("agent SVID renewed, valid until {}", FormatTimestamp(renewed->leaf().not_after()));
   return Adopt(std::move(*renewed), true);
 }
 

@@ -36,7 +36,6 @@ class AgentIdentity {
   spiffe::X509Svid svid() const;
   TimePoint rotate_at() const;
   TimePoint not_after() const;
-  bool attested_now() const { return attested_now_; }
 
   // RenewAgent with a fresh key; the new SVID is stored and used for later calls.
   Status Renew();
@@ -64,7 +63,6 @@ class AgentIdentity {
   std::optional<spiffe::X509Svid> svid_;
   TimePoint rotate_at_{};
   TimePoint not_after_{};
-  bool attested_now_ = false;
   bool bundle_stored_ = false;  // data_dir holds the current bundle
 };
 

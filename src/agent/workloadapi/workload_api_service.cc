@@ -15,10 +15,6 @@ constexpr const char* kMetricCalls = "edgeid_agent_workload_api_calls_total";
 constexpr const char* kMetricRefused = "edgeid_agent_workload_api_refused_total";
 constexpr size_t kMaxAudiences = 32;
 
-std::string TdKey(const std::string& td_name) {
-  return "spiffe://" + td_name;
-}
-
 struct Visible {
   std::vector<Identity> identities;
   std::vector<std::shared_ptr<const spiffe::SpiffeBundle>> federated;
@@ -88,9 +84,14 @@ class StateStream final : public grpc::ServerWriteReactor<Response>, public Watc
   StateStream(WorkloadApiService& service, std::vector<std::string> selectors, Builder build)
       : service_(service), selectors_(std::move(selectors)), build_(std::move(build)) {}
 
-  void Start() {
+  // Watches for changes and writes `first`, which was built from the cache at `version`. The
+  // first message is always written (nothing was sent before), so a change that came in the
+  // meantime is picked up when that write completes.
+  void Start(uint64_t version, Response first) {
     service_.Register(this);
-    Refresh();
+    std::unique_lock lock(mu_);
+    pending_ = service_.cache().Current()->version != version;
+    Send(lock, version, std::move(first));
   }
 
   void Refresh() override {
@@ -133,13 +134,17 @@ class StateStream final : public grpc::ServerWriteReactor<Response>, public Watc
       FinishLocked(lock, grpctls::ToGrpc(response.error()));
       return;
     }
-    sent_version_ = state->version;
+    Send(lock, state->version, std::move(*response));
+  }
+
+  void Send(std::unique_lock<std::mutex>& lock, uint64_t version, Response response) {
+    sent_version_ = version;
     // A digest, not a copy: ten thousand open streams would otherwise each keep their last
     // message twice.
-    std::string digest = crypto::Sha256(response->SerializeAsString());
+    std::string digest = crypto::Sha256(response.SerializeAsString());
     if (digest == last_sent_digest_) return;  // a change this caller does not see
     last_sent_digest_ = std::move(digest);
-    message_ = std::move(*response);
+    message_ = std::move(response);
     writing_ = true;
     lock.unlock();
     this->StartWrite(&message_);
@@ -194,7 +199,7 @@ Result<X509SVIDResponse> BuildX509SvidResponse(const CacheState& state,
     svid->set_hint(identity.entry->hint);
   }
   for (const auto& bundle : visible.federated) {
-    (*response.mutable_federated_bundles())[TdKey(bundle->trust_domain().name())] =
+    (*response.mutable_federated_bundles())[bundle->trust_domain().IdString()] =
         bundle->x509().ToDer();
   }
   return response;
@@ -206,9 +211,9 @@ Result<X509BundlesResponse> BuildX509BundlesResponse(const CacheState& state,
   auto visible = EDGEID_TRY(VisibleTo(state, selectors, now));
   X509BundlesResponse response;
   auto& bundles = *response.mutable_bundles();
-  bundles[TdKey(state.own_bundle->trust_domain().name())] = state.own_bundle->x509().ToDer();
+  bundles[state.own_bundle->trust_domain().IdString()] = state.own_bundle->x509().ToDer();
   for (const auto& bundle : visible.federated) {
-    bundles[TdKey(bundle->trust_domain().name())] = bundle->x509().ToDer();
+    bundles[bundle->trust_domain().IdString()] = bundle->x509().ToDer();
   }
   return response;
 }
@@ -219,19 +224,17 @@ Result<JWTBundlesResponse> BuildJwtBundlesResponse(const CacheState& state,
   auto visible = EDGEID_TRY(VisibleTo(state, selectors, now));
   JWTBundlesResponse response;
   auto& bundles = *response.mutable_bundles();
-  bundles[TdKey(state.own_bundle->trust_domain().name())] = JwksOf(*state.own_bundle);
+  bundles[state.own_bundle->trust_domain().IdString()] = JwksOf(*state.own_bundle);
   for (const auto& bundle : visible.federated) {
-    bundles[TdKey(bundle->trust_domain().name())] = JwksOf(*bundle);
+    bundles[bundle->trust_domain().IdString()] = JwksOf(*bundle);
   }
   return response;
 }
 
-WorkloadApiService::WorkloadApiService(spiffe::TrustDomain td, WorkloadCache& cache,
-                                       Manager& manager, PeerTracker& peers,
+WorkloadApiService::WorkloadApiService(WorkloadCache& cache, Manager& manager, PeerTracker& peers,
                                        std::vector<std::unique_ptr<WorkloadAttestor>> attestors,
                                        std::shared_ptr<spdlog::logger> log, Metrics& metrics)
-    : td_(std::move(td)),
-      cache_(cache),
+    : cache_(cache),
       manager_(manager),
       peers_(peers),
       attestors_(std::move(attestors)),
@@ -318,14 +321,15 @@ grpc::ServerWriteReactor<Response>* WorkloadApiService::OpenStream(
   auto selectors = Admit(context, rpc);
   if (!selectors.ok()) return new RefusedStream<Response>(grpctls::ToGrpc(selectors.error()));
   // No identity now: refused at once, as SPIRE's agent does; clients retry with backoff.
-  auto first = build(*cache_.Current(), *selectors);
+  auto state = cache_.Current();
+  auto first = build(*state, *selectors);
   if (!first.ok()) {
     metrics_.Increment(kMetricRefused,
                        {{"rpc", rpc}, {"code", std::string(ErrorCodeName(first.error().code))}});
     return new RefusedStream<Response>(grpctls::ToGrpc(first.error()));
   }
   auto* stream = new StateStream<Response>(*this, std::move(*selectors), std::move(build));
-  stream->Start();
+  stream->Start(state->version, std::move(*first));
   return stream;
 }
 

@@ -42,8 +42,8 @@ class WatchedStream {
 
 class WorkloadApiService final : public SpiffeWorkloadAPI::CallbackService {
  public:
-  WorkloadApiService(spiffe::TrustDomain td, WorkloadCache& cache, Manager& manager,
-                     PeerTracker& peers, std::vector<std::unique_ptr<WorkloadAttestor>> attestors,
+  WorkloadApiService(WorkloadCache& cache, Manager& manager, PeerTracker& peers,
+                     std::vector<std::unique_ptr<WorkloadAttestor>> attestors,
                      std::shared_ptr<spdlog::logger> log, Metrics& metrics);
   ~WorkloadApiService() override;
 
@@ -64,7 +64,6 @@ class WorkloadApiService final : public SpiffeWorkloadAPI::CallbackService {
   void Register(WatchedStream* stream);
   void Unregister(WatchedStream* stream);
   WorkloadCache& cache() { return cache_; }
-  const spiffe::TrustDomain& trust_domain() const { return td_; }
 
  private:
   // The caller's selectors, or the status to refuse it with (header missing, not ready, ...).
@@ -77,7 +76,6 @@ class WorkloadApiService final : public SpiffeWorkloadAPI::CallbackService {
       std::function<Result<Response>(const CacheState&, const std::vector<std::string>&)> build);
   void RefreshAll();
 
-  spiffe::TrustDomain td_;
   WorkloadCache& cache_;
   Manager& manager_;
   PeerTracker& peers_;

@@ -110,7 +110,6 @@ void WorkloadEndpoint::AcceptLoop() {
         continue;
       }
       peers_->Record(fd, *peer);
-      ++accepted_;
       // gRPC owns the descriptor from here and closes it.
       grpc::AddInsecureChannelFromFd(server_.get(), fd);
     }

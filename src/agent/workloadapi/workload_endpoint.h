@@ -31,8 +31,6 @@ class WorkloadEndpoint {
   WorkloadEndpoint(const WorkloadEndpoint&) = delete;
   WorkloadEndpoint& operator=(const WorkloadEndpoint&) = delete;
 
-  uint64_t accepted() const { return accepted_.load(); }
-
  private:
   WorkloadEndpoint() = default;
   void AcceptLoop();
@@ -44,7 +42,6 @@ class WorkloadEndpoint {
   UniqueFd listener_;
   UniqueFd wake_;  // eventfd that ends the accept loop
   std::thread accept_thread_;
-  std::atomic<uint64_t> accepted_{0};
 };
 
 }  // namespace edgeid::agent

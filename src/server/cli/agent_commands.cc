@@ -23,14 +23,10 @@ struct AgentFlags {
   bool banned = false;
 };
 
-std::string Time(int64_t unix_seconds) {
-  return FormatUnixTimestamp(unix_seconds);
-}
-
 void PrintAgent(const v1::Agent& a) {
   std::cout << "SPIFFE ID         : " << a.id() << "\n"
             << "Attestation type  : " << a.attestation_type() << "\n"
-            << "Expiration time   : " << Time(a.x509_svid_expires_at()) << "\n"
+            << "Expiration time   : " << FormatUnixTimestamp(a.x509_svid_expires_at()) << "\n"
             << "Serial number     : " << a.x509_svid_serial_number() << "\n"
             << "Can re-attest     : " << (a.can_reattest() ? "true" : "false") << "\n"
             << "Banned            : " << (a.banned() ? "true" : "false") << "\n";

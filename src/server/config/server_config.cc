@@ -1,9 +1,6 @@
 #include "server/config/server_config.h"
 
-#include <set>
-
 #include "common/atomic_file.h"
-#include "common/duration.h"
 #include "config/toml_reader.h"
 #include "crypto/certificate.h"
 
@@ -14,6 +11,7 @@ using config::Bad;
 using config::CheckKeys;
 using config::Get;
 using config::GetDuration;
+using config::Override;
 using config::Port;
 
 // The raw values before defaults and validation.
@@ -149,11 +147,6 @@ Status ReadPluginsTable(const toml::table& plugins, RawConfig& raw) {
   return OkStatus();
 }
 
-template <typename T>
-void Override(std::optional<T>& target, const std::optional<T>& flag) {
-  if (flag) target = flag;
-}
-
 }  // namespace
 
 Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerFlags& flags) {
@@ -183,11 +176,7 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerF
         std::tuple{&flags.default_jwt_svid_ttl, &raw.jwt_ttl, "--default-jwt-svid-ttl"},
         std::tuple{&flags.agent_ttl, &raw.agent_ttl, "--agent-ttl"},
         std::tuple{&flags.agent_stream_timeout, &raw.stream_timeout, "--agent-stream-timeout"}}) {
-    if (!*flag) continue;
-    auto d = ParseDuration(**flag);
-    if (!d.ok()) return Bad(name, d.error().message);
-    if (d->count() <= 0) return Bad(name, "must be positive");
-    *target = *d;
+    EDGEID_RETURN_IF_ERROR(config::OverrideDuration(*target, *flag, name));
   }
   Override(raw.ca_key_type, flags.ca_key_type);
   Override(raw.jwt_key_type, flags.jwt_key_type);
@@ -224,19 +213,10 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerF
     return Bad("server.socket_path", "must be a path of 1 to 107 bytes (a UNIX socket limit)");
   }
   if (raw.log_level) config.log_level = *raw.log_level;
-  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
-  if (!kLevels.contains(config.log_level)) {
-    return Bad("server.log_level",
-               "\"" + config.log_level + "\" is not one of trace, debug, info, warn, error");
-  }
+  EDGEID_RETURN_IF_ERROR(config::CheckLogLevel("server.log_level", config.log_level));
   if (raw.log_format) {
-    if (*raw.log_format == "text") {
-      config.log_format = LogFormat::kText;
-    } else if (*raw.log_format == "json") {
-      config.log_format = LogFormat::kJson;
-    } else {
-      return Bad("server.log_format", "\"" + *raw.log_format + "\" is not text or json");
-    }
+    bool json = EDGEID_TRY(config::IsJsonLogFormat("server.log_format", *raw.log_format));
+    config.log_format = json ? LogFormat::kJson : LogFormat::kText;
   }
   if (raw.ca_ttl) config.ca_ttl = *raw.ca_ttl;
   if (raw.x509_ttl) config.default_x509_svid_ttl = *raw.x509_ttl;
