@@ -40,6 +40,8 @@ Result<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
   options.rotation.availability_target = a.config_.availability_target;
   a.manager_ = std::make_unique<Manager>(options, a.config_, *a.client_, *a.bundle_, a.cache_,
                                          a.log_, a.metrics_);
+  a.change_watcher_ = std::make_unique<ChangeWatcher>(
+      *a.client_, [manager = a.manager_.get()] { manager->RequestSync(); }, a.log_);
 
   std::vector<std::unique_ptr<WorkloadAttestor>> attestors;
   attestors.push_back(std::make_unique<UnixAttestor>(UnixAttestorOptions{
@@ -66,6 +68,7 @@ Agent::~Agent() {
   // Endpoints first: no call may reach the services while they go away.
   health_endpoint_.reset();
   endpoint_.reset();
+  change_watcher_.reset();
 }
 
 Status Agent::Ready() const {

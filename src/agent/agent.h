@@ -9,6 +9,7 @@
 #include "agent/cache/workload_cache.h"
 #include "agent/client/server_client.h"
 #include "agent/config/agent_config.h"
+#include "agent/manager/change_watcher.h"
 #include "agent/manager/manager.h"
 #include "agent/node/trust_bundle_source.h"
 #include "agent/workloadapi/workload_api_service.h"
@@ -41,6 +42,7 @@ class Agent {
   std::unique_ptr<ServerClient> client_;
   WorkloadCache cache_;
   std::unique_ptr<Manager> manager_;
+  std::unique_ptr<ChangeWatcher> change_watcher_;
   PeerTracker peers_;
   std::unique_ptr<WorkloadApiService> workload_api_;
   std::unique_ptr<AgentHealthService> health_service_;

@@ -22,6 +22,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "DeadlineExceeded";
     case ErrorCode::kResourceExhausted:
       return "ResourceExhausted";
+    case ErrorCode::kUnimplemented:
+      return "Unimplemented";
     case ErrorCode::kInternal:
       return "Internal";
   }

@@ -21,6 +21,7 @@ enum class ErrorCode {
   kUnavailable,
   kDeadlineExceeded,
   kResourceExhausted,
+  kUnimplemented,
   kInternal,
 };
 

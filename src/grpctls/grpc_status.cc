@@ -32,6 +32,9 @@ grpc::Status ToGrpc(const Error& error) {
     case ErrorCode::kResourceExhausted:
       code = grpc::StatusCode::RESOURCE_EXHAUSTED;
       break;
+    case ErrorCode::kUnimplemented:
+      code = grpc::StatusCode::UNIMPLEMENTED;
+      break;
     case ErrorCode::kInternal:
       break;
   }
@@ -65,6 +68,9 @@ Error FromGrpc(const grpc::Status& status) {
       break;
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       code = ErrorCode::kResourceExhausted;
+      break;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      code = ErrorCode::kUnimplemented;
       break;
     case grpc::StatusCode::INTERNAL:
     case grpc::StatusCode::DATA_LOSS:

@@ -71,7 +71,7 @@ Result<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
   return creds;
 }
 
-Result<PeerSvid> PeerSvidOf(const grpc::ServerContext& context) {
+Result<PeerSvid> PeerSvidOf(const grpc::ServerContextBase& context) {
   auto auth = context.auth_context();
   if (!auth) return Unauthenticated("no TLS peer");
   auto leaf_pem = auth->FindPropertyValues("x509_pem_cert");

@@ -59,7 +59,7 @@ struct PeerSvid {
   spiffe::SpiffeId id;
   crypto::Certificate leaf;
 };
-Result<PeerSvid> PeerSvidOf(const grpc::ServerContext& context);
+Result<PeerSvid> PeerSvidOf(const grpc::ServerContextBase& context);
 
 // A source holding one trust domain's X.509 bundle, replaced as a whole when it changes.
 class StaticX509BundleSource final : public spiffe::X509BundleSource {

@@ -53,7 +53,9 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
                                                     s.entry_write_mu_, record);
   s.agent_service_ = std::make_unique<AgentService>(*s.datastore_, config.trust_domain, s.log_,
                                                     s.entry_write_mu_, record);
-  s.bundle_service_ = std::make_unique<BundleService>(*s.datastore_, ca);
+  s.bundle_service_ = std::make_unique<BundleService>(*s.datastore_, ca, [node = &s.node_service_] {
+    if (*node) (*node)->NotifyChange();
+  });
   s.svid_service_ =
       std::make_unique<SvidService>(ca, config.default_x509_svid_ttl, config.default_jwt_svid_ttl);
   s.health_service_ = std::make_unique<HealthService>(config.trust_domain.name());
@@ -70,6 +72,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
   node_options.stream_timeout = config.agent_stream_timeout;
   s.node_service_ = std::make_unique<NodeService>(std::move(node_options), *s.datastore_, ca,
                                                   *s.authorized_entries_, s.log_, s.metrics_);
+  // Agents watching for changes sync as soon as what they may hold changes.
+  s.authorized_entries_->SetChangeListener([ns = s.node_service_.get()] { ns->NotifyChange(); });
   s.AddGauges();
 
   auto admin =
@@ -127,6 +131,8 @@ void Server::AddGauges() {
                     "When the active X.509 CA expires (Unix seconds).", [this, seconds] {
                       return seconds(authority_->ca().current_x509_ca()->certificate.not_after());
                     });
+  metrics_.AddGauge("edgeid_server_agent_change_watches", "Agents' open change watches.",
+                    [this] { return static_cast<double>(node_service_->open_change_watches()); });
   metrics_.AddGauge("process_resident_memory_bytes", "Resident memory of the server.",
                     [] { return ResidentMemoryBytes(); });
 }
@@ -157,7 +163,9 @@ Status Server::Run() {
       if ((*snapshot)->reloaded) malloc_trim(0);
     }
     if (Clock::now() >= next_rotation) {
+      std::string bundle_before = authority_->ca().bundle().ToJson();
       auto ticked = authority_->Tick(Clock::now());
+      if (authority_->ca().bundle().ToJson() != bundle_before) node_service_->NotifyChange();
       // A failed rotation is retried at the next check; the active CA keeps serving.
       if (!ticked.ok()) log_->error("{}", ticked.error().message);
       auto renewed = server_svid_->Tick(Clock::now());

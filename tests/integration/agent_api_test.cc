@@ -6,7 +6,10 @@
 #include <signal.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -649,6 +652,106 @@ TEST_F(AgentApiTest, SigningIsRateLimitedPerAgent) {
       << "each agent has its own budget";
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   EXPECT_TRUE(client->BatchNewX509Svid({{web, csr}}).ok()) << "refilled";
+}
+
+// One open change watch of an agent, on its own thread, recording what it receives.
+class ChangeWatch {
+ public:
+  explicit ChangeWatch(ServerClient& client)
+      : thread_([this, &client] {
+          auto ended = client.WatchChanges(context_, [this] {
+            std::lock_guard lock(mu_);
+            ++messages_;
+            changed_.notify_all();
+          });
+          std::lock_guard lock(mu_);
+          ended_ = ended;
+          changed_.notify_all();
+        }) {}
+  ~ChangeWatch() {
+    context_.TryCancel();
+    thread_.join();
+  }
+  // Waits until at least `count` messages arrived; false after 10 s or when the watch ended.
+  bool WaitFor(int count) {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), [&] {
+      return messages_ >= count || ended_.has_value();
+    }) && messages_ >= count;
+  }
+  std::optional<Status> WaitEnded() {
+    std::unique_lock lock(mu_);
+    changed_.wait_for(lock, std::chrono::seconds(10), [&] { return ended_.has_value(); });
+    return ended_;
+  }
+  int messages() {
+    std::lock_guard lock(mu_);
+    return messages_;
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int messages_ = 0;
+  std::optional<Status> ended_;
+  std::thread thread_;  // last: started once the rest is ready
+};
+
+TEST_F(AgentApiTest, ChangeWatchAnnouncesEntryAndBundleChanges) {
+  std::optional<spiffe::X509Svid> svid;
+  auto client = JoinedAgent(&svid);
+  ChangeWatch watch(*client);
+  ASSERT_TRUE(watch.WaitFor(1)) << "a watch is told the current generation at once";
+  CreateEntry("spiffe://example.org/announced", svid->id.str());
+  EXPECT_TRUE(watch.WaitFor(2)) << "an entry created";
+  WriteTestFile(dir_.File("partner.pem"), bundle_pem_);
+  ASSERT_EQ(Cli("bundle set --id partner.org --path " + dir_.File("partner.pem")).exit_code, 0);
+  EXPECT_TRUE(watch.WaitFor(3)) << "a federated bundle set";
+  ASSERT_EQ(Cli("bundle delete --id partner.org").exit_code, 0);
+  EXPECT_TRUE(watch.WaitFor(4)) << "a federated bundle deleted";
+
+  // Without an agent SVID there is no watch.
+  ASSERT_EQ(
+      Cli("x509 mint --spiffe-id spiffe://example.org/workload --write " + dir_.path()).exit_code,
+      0);
+  auto workload = Client();
+  ASSERT_TRUE(workload
+                  ->UseIdentity(Unwrap(spiffe::X509Svid::FromPem(
+                      ReadTestFile(dir_.File("svid.pem")), ReadTestFile(dir_.File("key.pem")))))
+                  .ok());
+  ChangeWatch refused(*workload);
+  auto ended = refused.WaitEnded();
+  ASSERT_TRUE(ended.has_value());
+  ASSERT_FALSE(ended->ok());
+  EXPECT_EQ(ended->error().code, ErrorCode::kPermissionDenied) << ended->error().message;
+  EXPECT_EQ(refused.messages(), 0);
+}
+
+TEST_F(AgentApiTest, ChangeWatchesPerAgentAreBounded) {
+  auto client = JoinedAgent();
+  std::vector<std::unique_ptr<ChangeWatch>> watches;
+  for (int i = 0; i < 4; ++i) {
+    watches.push_back(std::make_unique<ChangeWatch>(*client));
+    ASSERT_TRUE(watches.back()->WaitFor(1)) << "watch " << i;
+  }
+  ChangeWatch fifth(*client);
+  auto ended = fifth.WaitEnded();
+  ASSERT_TRUE(ended.has_value());
+  ASSERT_FALSE(ended->ok());
+  EXPECT_EQ(ended->error().code, ErrorCode::kResourceExhausted) << ended->error().message;
+  auto other_client = JoinedAgent();
+  ChangeWatch other_agent(*other_client);
+  EXPECT_TRUE(other_agent.WaitFor(1)) << "each agent has its own bound";
+
+  watches.pop_back();  // a closed watch frees its place
+  bool reopened = false;
+  for (int attempt = 0; attempt < 50 && !reopened; ++attempt) {
+    ChangeWatch again(*client);
+    reopened = again.WaitFor(1);
+    if (!reopened) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(reopened);
 }
 
 TEST_F(AgentApiTest, AttestationIsRateLimitedPerAddress) {

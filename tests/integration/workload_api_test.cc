@@ -337,6 +337,40 @@ TEST_F(WorkloadApiTest, ServerOutageLongerThanARotationPeriodThenRecovery) {
             std::string::npos);
 }
 
+TEST_F(WorkloadApiTest, ServerAnnouncedChangesReachAnAgentBeforeItsPeriodicSync) {
+  StartServer();
+  auto token = processes_->JoinToken();
+  // The periodic sync is a minute away: only the server's announcement brings changes sooner.
+  ASSERT_TRUE(processes_->StartAgent({"--join-token", token, "--sync-interval", "60s"}))
+      << processes_->error();
+  auto* agent = processes_->agent();
+  ASSERT_TRUE(agent->WaitForOutput("watching the server for changes")) << agent->Output();
+  auto first = Register("/announced");
+  auto got = FetchWhen(1, std::chrono::seconds(5));
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->svids[0].id.str(), "spiffe://example.org/announced");
+
+  // The watch is opened again after the server restarts.
+  processes_->StopServer();
+  ASSERT_TRUE(agent->WaitForOutput("change watch ended")) << agent->Output();
+  size_t lost_at = agent->Output().size();
+  StartServer();
+  auto deadline = Clock::now() + std::chrono::seconds(40);
+  while (Clock::now() < deadline &&
+         agent->Output().find("watching the server for changes", lost_at) == std::string::npos) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(agent->Output().find("watching the server for changes", lost_at), std::string::npos)
+      << agent->Output();
+  Register("/after-restart");
+  got = FetchWhen(2, std::chrono::seconds(5));
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  ASSERT_EQ(processes_->ServerCli("entry delete --entry-id " + first).exit_code, 0);
+  got = FetchWhen(1, std::chrono::seconds(5));
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->svids[0].id.str(), "spiffe://example.org/after-restart");
+}
+
 TEST_F(WorkloadApiTest, RestartedAgentReusesItsSvidWithoutAttesting) {
   StartServer();
   StartJoinTokenAgent();

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 
@@ -81,14 +82,17 @@ std::string EdgeidProcesses::CreateEntry(const std::string& spiffe_id, const std
 }
 
 bool EdgeidProcesses::StartAgent(const std::vector<std::string>& extra_args, bool wait_ready) {
-  std::vector<std::string> argv = {bin_.agent,        "run",
-                                   "--trust-domain",  td_,
-                                   "--server-port",   std::to_string(server_port_),
-                                   "--trust-bundle",  server_bundle_file(),
-                                   "--data-dir",      agent_data_dir(),
-                                   "--socket-path",   agent_socket(),
-                                   "--sync-interval", "1s",
-                                   "--log-level",     "debug"};
+  std::vector<std::string> argv = {bin_.agent,       "run",
+                                   "--trust-domain", td_,
+                                   "--server-port",  std::to_string(server_port_),
+                                   "--trust-bundle", server_bundle_file(),
+                                   "--data-dir",     agent_data_dir(),
+                                   "--socket-path",  agent_socket(),
+                                   "--log-level",    "debug"};
+  // A short sync unless the test chooses its own.
+  if (std::find(extra_args.begin(), extra_args.end(), "--sync-interval") == extra_args.end()) {
+    argv.insert(argv.end(), {"--sync-interval", "1s"});
+  }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   agent_ = std::make_unique<ChildProcess>(
       argv, dir_ + "/agent-" + std::to_string(++agent_starts_) + ".log");

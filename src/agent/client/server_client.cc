@@ -22,6 +22,9 @@ Result<SignedSvid> FromProto(const v1::X509SVID& svid) {
 
 namespace {
 
+constexpr int kKeepaliveTimeMs = 60 * 1000;  // the server allows one every 20 s
+constexpr int kKeepaliveTimeoutMs = 20 * 1000;
+
 Result<spiffe::X509Svid> ToSvid(const v1::X509SVID& proto, const crypto::PrivateKey& key,
                                 const spiffe::TrustDomain& td) {
   auto signed_svid = EDGEID_TRY(FromProto(proto));
@@ -62,6 +65,10 @@ Result<std::unique_ptr<v1::NodeService::Stub>> ServerClient::Stub(bool with_iden
   auto creds = EDGEID_TRY(grpctls::ChannelCredentials(options));
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  // The change watch is a long quiet stream: pings find a server that vanished without closing
+  // the connection (a cut link), so the watch is opened again instead of waiting forever.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
   auto channel = grpc::CreateCustomChannel(target_, creds, args);
   if (with_identity) channel_ = channel;
   return v1::NodeService::NewStub(channel);
@@ -156,6 +163,17 @@ Result<spiffe::X509Svid> ServerClient::RenewAgent(const crypto::PrivateKey& new_
   auto status = stub->RenewAgent(context.get(), request, &response);
   if (!status.ok()) return grpctls::FromGrpc(status).Wrap("renewing the agent SVID");
   return ToSvid(response.svid(), new_key, td_);
+}
+
+Status ServerClient::WatchChanges(grpc::ClientContext& context,
+                                  const std::function<void()>& on_change) {
+  auto stub = EDGEID_TRY(Stub(true));
+  auto reader = stub->WatchChanges(&context, v1::WatchChangesRequest());
+  v1::WatchChangesResponse message;
+  while (reader->Read(&message)) on_change();
+  auto status = reader->Finish();
+  if (!status.ok()) return grpctls::FromGrpc(status).Wrap("watching the server for changes");
+  return OkStatus();
 }
 
 Result<SyncResult> ServerClient::SyncEntries(const std::map<std::string, int64_t>& known) {

@@ -71,6 +71,9 @@ class ServerClient {
   Result<server::v1::NewJWTSVIDResponse> NewJwtSvid(const std::string& entry_id,
                                                     const std::vector<std::string>& audience);
   Result<std::vector<server::v1::TrustBundle>> GetBundles();
+  // Holds a change watch open until the server ends it or `context` is cancelled, calling
+  // `on_change` for each message. Returns why it ended.
+  Status WatchChanges(grpc::ClientContext& context, const std::function<void()>& on_change);
 
  private:
   Result<AttestationResult> Attest(

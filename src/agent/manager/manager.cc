@@ -10,6 +10,7 @@
 namespace edgeid::agent {
 namespace {
 
+constexpr auto kMinAnnouncedSyncGap = std::chrono::seconds(1);
 constexpr const char* kMetricSyncFailures = "edgeid_agent_sync_failures_total";
 constexpr const char* kMetricX509Signed = "edgeid_agent_x509_svids_received_total";
 constexpr const char* kMetricJwtMinted = "edgeid_agent_jwt_svids_received_total";
@@ -106,7 +107,13 @@ Status Manager::Tick(TimePoint now) {
     }
     next_sync_ = now;
   }
+  if (sync_requested_.exchange(false)) {
+    // A change announced by the server (which therefore answers): sync now, but not more than
+    // once a second however fast changes come.
+    next_sync_ = std::min(next_sync_, std::max(now, last_sync_ + kMinAnnouncedSyncGap));
+  }
   if (now >= next_sync_) {
+    last_sync_ = now;
     auto synced = Sync();
     if (synced.ok()) {
       if (server_down_) log_->info("the server answers again; syncing resumed");

@@ -56,6 +56,10 @@ class Manager {
   // Unavailable until the first sync has completed and while the agent's SVID is expired.
   Status Ready(TimePoint now) const;
 
+  // The server announced a change: the next pass syncs (at most once a second this way).
+  // Callable from any thread.
+  void RequestSync() { sync_requested_.store(true); }
+
  private:
   Status StartIdentity(TimePoint now);
   Status Sync();
@@ -78,6 +82,8 @@ class Manager {
   Backoff attest_backoff_;
   TimePoint next_attest_attempt_{};
   TimePoint next_sync_{};
+  TimePoint last_sync_{};
+  std::atomic<bool> sync_requested_{false};
   TimePoint next_renew_attempt_{};
   TimePoint next_sign_attempt_{};
   size_t batch_size_ = 0;  // halved when the server's rate limit refuses a batch

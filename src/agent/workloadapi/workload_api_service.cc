@@ -4,6 +4,8 @@
 
 #include "crypto/digest.h"
 #include "grpctls/grpc_status.h"
+#include "grpctls/latest_state_stream.h"
+#include "grpctls/refused_stream.h"
 #include "spiffe/jwt_svid.h"
 
 namespace edgeid::agent {
@@ -77,104 +79,46 @@ bool HasWorkloadHeader(const grpc::CallbackServerContext& context) {
 // One open stream: writes the full state for its caller at once and after every change that
 // alters what the caller receives.
 template <typename Response>
-class StateStream final : public grpc::ServerWriteReactor<Response>, public WatchedStream {
+class StateStream final : public grpctls::LatestStateStream<Response> {
  public:
   using Builder =
       std::function<Result<Response>(const CacheState&, const std::vector<std::string>&)>;
   StateStream(WorkloadApiService& service, std::vector<std::string> selectors, Builder build)
-      : service_(service), selectors_(std::move(selectors)), build_(std::move(build)) {}
+      : grpctls::LatestStateStream<Response>(service.streams()),
+        service_(service),
+        selectors_(std::move(selectors)),
+        build_(std::move(build)) {}
 
-  // Watches for changes and writes `first`, which was built from the cache at `version`. The
-  // first message is always written (nothing was sent before), so a change that came in the
-  // meantime is picked up when that write completes.
-  void Start(uint64_t version, Response first) {
-    service_.Register(this);
-    std::unique_lock lock(mu_);
-    pending_ = service_.cache().Current()->version != version;
-    Send(lock, version, std::move(first));
-  }
-
-  void Refresh() override {
-    std::unique_lock lock(mu_);
-    if (finished_) return;
-    pending_ = true;
-    if (!writing_) WriteNext(lock);
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::unique_lock lock(mu_);
-    writing_ = false;
-    message_ = Response();  // Clear() would keep the strings' capacity
-    if (!ok || cancelled_) {
-      FinishLocked(lock, grpc::Status(grpc::StatusCode::CANCELLED, "stream closed"));
-      return;
-    }
-    if (pending_) WriteNext(lock);
-  }
-
-  void OnCancel() override {
-    std::unique_lock lock(mu_);
-    cancelled_ = true;
-    // With a write in flight, OnWriteDone finishes the call when it completes.
-    if (!writing_) FinishLocked(lock, grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
-  }
-
-  void OnDone() override {
-    service_.Unregister(this);
-    Unref();
+  // Writes `first`, built from the cache at `version`, and then follows the cache.
+  void Open(uint64_t version, Response first) {
+    sent_version_ = version;
+    last_sent_digest_ = Digest(first);
+    this->Start(std::move(first));
   }
 
  private:
-  void WriteNext(std::unique_lock<std::mutex>& lock) {
-    pending_ = false;
+  Result<bool> BuildNext(Response& out) override {
     auto state = service_.cache().Current();
-    if (state->version == sent_version_) return;
-    auto response = build_(*state, selectors_);
-    if (!response.ok()) {
-      FinishLocked(lock, grpctls::ToGrpc(response.error()));
-      return;
-    }
-    Send(lock, state->version, std::move(*response));
-  }
-
-  void Send(std::unique_lock<std::mutex>& lock, uint64_t version, Response response) {
-    sent_version_ = version;
-    // A digest, not a copy: ten thousand open streams would otherwise each keep their last
-    // message twice.
-    std::string digest = crypto::Sha256(response.SerializeAsString());
-    if (digest == last_sent_digest_) return;  // a change this caller does not see
+    if (state->version == sent_version_) return false;
+    sent_version_ = state->version;
+    out = EDGEID_TRY(build_(*state, selectors_));
+    std::string digest = Digest(out);
+    if (digest == last_sent_digest_) return false;  // a change this caller does not see
     last_sent_digest_ = std::move(digest);
-    message_ = std::move(response);
-    writing_ = true;
-    lock.unlock();
-    this->StartWrite(&message_);
+    return true;
   }
 
-  void FinishLocked(std::unique_lock<std::mutex>& lock, const grpc::Status& status) {
-    if (finished_) return;
-    finished_ = true;
-    lock.unlock();
-    this->Finish(status);
+  // A digest, not a copy: ten thousand open streams would otherwise each keep their last message
+  // twice.
+  static std::string Digest(const Response& response) {
+    return crypto::Sha256(response.SerializeAsString());
   }
 
   WorkloadApiService& service_;
   std::vector<std::string> selectors_;
   Builder build_;
-  std::mutex mu_;
-  bool writing_ = false;
-  bool pending_ = false;
-  bool cancelled_ = false;
-  bool finished_ = false;
   uint64_t sent_version_ = 0;
   std::string last_sent_digest_;
-  Response message_;  // only while a write is in flight
-};
-
-template <typename Response>
-class RefusedStream final : public grpc::ServerWriteReactor<Response> {
- public:
-  explicit RefusedStream(const grpc::Status& status) { this->Finish(status); }
-  void OnDone() override { delete this; }
 };
 
 }  // namespace
@@ -242,43 +186,11 @@ WorkloadApiService::WorkloadApiService(WorkloadCache& cache, Manager& manager, P
       metrics_(metrics) {
   metrics_.DescribeCounter(kMetricCalls, "Workload API calls admitted, by RPC.");
   metrics_.DescribeCounter(kMetricRefused, "Workload API calls refused, by RPC and code.");
-  subscription_ = cache_.Subscribe([this] { RefreshAll(); });
+  subscription_ = cache_.Subscribe([this] { streams_.RefreshAll(); });
 }
 
 WorkloadApiService::~WorkloadApiService() {
   cache_.Unsubscribe(subscription_);
-}
-
-size_t WorkloadApiService::open_streams() const {
-  std::lock_guard lock(streams_mu_);
-  return streams_.size();
-}
-
-void WorkloadApiService::Register(WatchedStream* stream) {
-  std::lock_guard lock(streams_mu_);
-  streams_.insert(stream);
-}
-
-void WorkloadApiService::Unregister(WatchedStream* stream) {
-  std::lock_guard lock(streams_mu_);
-  streams_.erase(stream);
-}
-
-void WorkloadApiService::RefreshAll() {
-  std::vector<WatchedStream*> streams;
-  {
-    std::lock_guard lock(streams_mu_);
-    streams.reserve(streams_.size());
-    for (auto* stream : streams_) {
-      stream->Ref();
-      streams.push_back(stream);
-    }
-  }
-  // Outside the lock: a refresh may finish its call, and gRPC may then unregister it.
-  for (auto* stream : streams) {
-    stream->Refresh();
-    stream->Unref();
-  }
 }
 
 Error WorkloadApiService::Refuse(const char* rpc, Error error) {
@@ -319,17 +231,18 @@ grpc::ServerWriteReactor<Response>* WorkloadApiService::OpenStream(
     grpc::CallbackServerContext* context, const char* rpc,
     std::function<Result<Response>(const CacheState&, const std::vector<std::string>&)> build) {
   auto selectors = Admit(context, rpc);
-  if (!selectors.ok()) return new RefusedStream<Response>(grpctls::ToGrpc(selectors.error()));
+  if (!selectors.ok())
+    return new grpctls::RefusedStream<Response>(grpctls::ToGrpc(selectors.error()));
   // No identity now: refused at once, as SPIRE's agent does; clients retry with backoff.
   auto state = cache_.Current();
   auto first = build(*state, *selectors);
   if (!first.ok()) {
     metrics_.Increment(kMetricRefused,
                        {{"rpc", rpc}, {"code", std::string(ErrorCodeName(first.error().code))}});
-    return new RefusedStream<Response>(grpctls::ToGrpc(first.error()));
+    return new grpctls::RefusedStream<Response>(grpctls::ToGrpc(first.error()));
   }
   auto* stream = new StateStream<Response>(*this, std::move(*selectors), std::move(build));
-  stream->Start(state->version, std::move(*first));
+  stream->Open(state->version, std::move(*first));
   return stream;
 }
 

@@ -6,11 +6,9 @@
 
 #include <spdlog/logger.h>
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <vector>
 
 #include "agent/cache/workload_cache.h"
@@ -19,26 +17,11 @@
 #include "agent/workloadapi/work_queue.h"
 #include "agent/workloadattestor/workload_attestor.h"
 #include "common/metrics.h"
+#include "common/watched_streams.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "spiffe/workload/workload.grpc.pb.h"
 
 namespace edgeid::agent {
-
-// A stream the service refreshes when the cache changes. Reference-counted: gRPC holds one
-// reference until the call is done, and a refresh holds one while it runs, so a stream that ends
-// during a refresh is deleted after it.
-class WatchedStream {
- public:
-  virtual ~WatchedStream() = default;
-  virtual void Refresh() = 0;
-  void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void Unref() {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
-
- private:
-  std::atomic<int> refs_{1};
-};
 
 class WorkloadApiService final : public SpiffeWorkloadAPI::CallbackService {
  public:
@@ -60,9 +43,8 @@ class WorkloadApiService final : public SpiffeWorkloadAPI::CallbackService {
                                             const ValidateJWTSVIDRequest* request,
                                             ValidateJWTSVIDResponse* response) override;
 
-  size_t open_streams() const;
-  void Register(WatchedStream* stream);
-  void Unregister(WatchedStream* stream);
+  size_t open_streams() const { return streams_.size(); }
+  WatchedStreams& streams() { return streams_; }
   WorkloadCache& cache() { return cache_; }
 
  private:
@@ -74,8 +56,6 @@ class WorkloadApiService final : public SpiffeWorkloadAPI::CallbackService {
   grpc::ServerWriteReactor<Response>* OpenStream(
       grpc::CallbackServerContext* context, const char* rpc,
       std::function<Result<Response>(const CacheState&, const std::vector<std::string>&)> build);
-  void RefreshAll();
-
   WorkloadCache& cache_;
   Manager& manager_;
   PeerTracker& peers_;
@@ -84,8 +64,7 @@ class WorkloadApiService final : public SpiffeWorkloadAPI::CallbackService {
   Metrics& metrics_;
   uint64_t subscription_ = 0;
   WorkQueue minters_{4, 256};  // JWT-SVID requests that wait for the server
-  mutable std::mutex streams_mu_;
-  std::set<WatchedStream*> streams_;
+  WatchedStreams streams_;
 };
 
 // grpc.health.v1.Health on the same socket: SERVING once the agent is ready.

@@ -77,6 +77,7 @@ grpc::Status BundleService::SetFederatedBundle(grpc::ServerContext*,
   }
   auto status = datastore_.SetBundle(td->name(), bundle.ToJson());
   if (!status.ok()) return ToGrpc(status.error());
+  on_change_();
   Fill(response, bundle);
   return grpc::Status::OK;
 }
@@ -88,6 +89,7 @@ grpc::Status BundleService::DeleteFederatedBundle(grpc::ServerContext*,
   if (!td.ok()) return ToGrpc(td.error());
   auto status = datastore_.DeleteBundle(td->name());
   if (!status.ok()) return ToGrpc(status.error());
+  on_change_();
   return grpc::Status::OK;
 }
 

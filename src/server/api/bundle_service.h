@@ -1,6 +1,8 @@
 // BundleService (the own bundle and federated ones) on the admin socket.
 #pragma once
 
+#include <functional>
+
 #include "ca/ca_manager.h"
 #include "edgeid/server/v1/bundle.grpc.pb.h"
 #include "server/datastore/datastore.h"
@@ -9,7 +11,10 @@ namespace edgeid::server {
 
 class BundleService final : public v1::BundleService::Service {
  public:
-  BundleService(DataStore& datastore, const ca::CaManager& ca) : datastore_(datastore), ca_(ca) {}
+  // `on_change` is called after a federated bundle was set or deleted.
+  BundleService(
+      DataStore& datastore, const ca::CaManager& ca, std::function<void()> on_change = [] {})
+      : datastore_(datastore), ca_(ca), on_change_(std::move(on_change)) {}
 
   grpc::Status GetBundle(grpc::ServerContext*, const v1::GetBundleRequest*,
                          v1::TrustBundle* response) override;
@@ -30,6 +35,7 @@ class BundleService final : public v1::BundleService::Service {
 
   DataStore& datastore_;
   const ca::CaManager& ca_;
+  std::function<void()> on_change_;
 };
 
 }  // namespace edgeid::server

@@ -34,7 +34,7 @@ std::string PeerAddress(const std::string& grpc_peer) {
   return grpc_peer;
 }
 
-grpc::Status NodeService::Refuse(const grpc::ServerContext& context, const char* rpc,
+grpc::Status NodeService::Refuse(const grpc::ServerContextBase& context, const char* rpc,
                                  const Error& error) {
   log_->warn("{} refused for {}: {}", rpc, PeerAddress(context.peer()), error.message);
   metrics_.Increment(kMetricRefused, {{"rpc", rpc}});

@@ -37,7 +37,7 @@ NodeService::NodeService(NodeServiceOptions options, DataStore& datastore, const
   metrics_.DescribeCounter(kMetricJwtSigned, "JWT-SVIDs signed for agents' workloads.");
 }
 
-Result<AttestedNode> NodeService::Authenticate(grpc::ServerContext& context) {
+Result<AttestedNode> NodeService::Authenticate(const grpc::ServerContextBase& context) {
   auto peer = grpctls::PeerSvidOf(context);
   if (!peer.ok()) return peer.error();
   auto node = datastore_.FetchAttestedNode(peer->id.str());

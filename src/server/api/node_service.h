@@ -4,12 +4,17 @@
 
 #include <spdlog/logger.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "ca/ca_manager.h"
 #include "common/metrics.h"
 #include "common/rate_limiter.h"
+#include "common/watched_streams.h"
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
 #include "edgeid/server/v1/node.grpc.pb.h"
@@ -28,6 +33,7 @@ inline constexpr size_t kMaxStaleRevisions = 100'000;  // beyond the authorised 
 inline constexpr size_t kMaxEntryIdBytes = 255;
 inline constexpr int kEntriesPerSyncPage = 1000;
 inline constexpr int kMaxAudiences = 32;
+inline constexpr int kMaxWatchesPerAgent = 4;
 
 struct NodeServiceOptions {
   spiffe::TrustDomain trust_domain;
@@ -40,7 +46,9 @@ struct NodeServiceOptions {
   std::chrono::milliseconds stream_timeout{60'000};  // attestation and entry-sync streams
 };
 
-class NodeService final : public v1::NodeService::Service {
+// Agents' change watches are served on gRPC's callback API: an open watch costs no thread.
+class NodeService final
+    : public v1::NodeService::WithCallbackMethod_WatchChanges<v1::NodeService::Service> {
  public:
   // `metrics` must outlive the service.
   NodeService(NodeServiceOptions options, DataStore& datastore, const ca::CaManager& ca,
@@ -62,6 +70,17 @@ class NodeService final : public v1::NodeService::Service {
                           v1::NewJWTSVIDResponse* response) override;
   grpc::Status GetBundles(grpc::ServerContext* context, const v1::GetBundlesRequest* request,
                           v1::GetBundlesResponse* response) override;
+  grpc::ServerWriteReactor<v1::WatchChangesResponse>* WatchChanges(
+      grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) override;
+
+  // Entries or bundles changed: every open change watch is told.
+  void NotifyChange();
+  uint64_t change_generation() const { return change_generation_.load(); }
+  size_t open_change_watches() const { return change_watches_.size(); }
+  WatchedStreams& change_watches() { return change_watches_; }
+  // Counts an agent's open watches; false when it has kMaxWatchesPerAgent already.
+  bool AcquireWatch(const std::string& agent_id);
+  void ReleaseWatch(const std::string& agent_id);
 
  private:
   struct AttestedAgent {
@@ -70,7 +89,7 @@ class NodeService final : public v1::NodeService::Service {
   };
   // The calling agent, checked against its record: attested, not banned, presenting its
   // current SVID (or the renewed one, which then becomes current).
-  Result<AttestedNode> Authenticate(grpc::ServerContext& context);
+  Result<AttestedNode> Authenticate(const grpc::ServerContextBase& context);
   Result<AttestedAgent> AuthenticateWithEntries(grpc::ServerContext& context);
   struct AttestationOutcome {
     spiffe::SpiffeId agent_id;
@@ -87,7 +106,7 @@ class NodeService final : public v1::NodeService::Service {
     std::string serial;  // of the leaf, hex
   };
   Result<AgentSvid> SignAgentSvid(const spiffe::SpiffeId& id, const std::string& csr_der);
-  grpc::Status Refuse(const grpc::ServerContext& context, const char* rpc, const Error& error);
+  grpc::Status Refuse(const grpc::ServerContextBase& context, const char* rpc, const Error& error);
 
   NodeServiceOptions options_;
   DataStore& datastore_;
@@ -98,6 +117,10 @@ class NodeService final : public v1::NodeService::Service {
   RateLimiter attestation_limiter_;
   RateLimiter signing_limiter_;
   grpctls::CallWatchdog watchdog_;
+  std::atomic<uint64_t> change_generation_{1};
+  WatchedStreams change_watches_;
+  std::mutex watches_mu_;
+  std::unordered_map<std::string, int> watches_per_agent_;
 };
 
 inline constexpr char kMetricRefused[] = "edgeid_server_requests_refused_total";

@@ -182,6 +182,7 @@ Result<std::shared_ptr<const EntrySnapshot>> AuthorizedEntries::Snapshot() {
       per_agent_.clear();
       std::erase_if(pending_, [&](const auto& p) { return p.first <= loaded_through; });
     }
+    if (full_load && on_change_) on_change_();
   }
   return ApplyPending();
 }
@@ -199,10 +200,13 @@ std::shared_ptr<const EntrySnapshot> AuthorizedEntries::ApplyPending() {
     generation = ++generation_;
   }
   auto applied = Apply(*base, changes, generation);  // without mu_, as a load
-  std::lock_guard lock(mu_);
-  snapshot_ = std::move(applied);
-  per_agent_.clear();
-  return snapshot_;
+  {
+    std::lock_guard lock(mu_);
+    snapshot_ = applied;
+    per_agent_.clear();
+  }
+  if (on_change_) on_change_();
+  return applied;
 }
 
 Result<std::shared_ptr<const AuthorizedSet>> AuthorizedEntries::For(

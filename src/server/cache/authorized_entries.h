@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -66,6 +67,10 @@ class AuthorizedEntries {
 
   Result<std::shared_ptr<const EntrySnapshot>> Snapshot();
 
+  // Called, without this cache's locks, each time a new snapshot replaces the last: what agents
+  // are authorised for may have changed. Set before agents are served.
+  void SetChangeListener(std::function<void()> listener) { on_change_ = std::move(listener); }
+
   // Entries for `agent_id` with node selectors `node_selectors` (sorted). Expired entries are
   // left out.
   Result<std::shared_ptr<const AuthorizedSet>> For(const std::string& agent_id,
@@ -92,6 +97,7 @@ class AuthorizedEntries {
 
   DataStore& datastore_;
   std::string server_id_;
+  std::function<void()> on_change_;
   std::chrono::milliseconds reload_interval_;
 
   std::mutex reload_mu_;  // one load at a time; taken before mu_

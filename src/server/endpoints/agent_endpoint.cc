@@ -20,6 +20,10 @@ Result<std::unique_ptr<AgentEndpoint>> AgentEndpoint::Start(
   builder.SetResourceQuota(quota);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, kMaxConnectionAgeMs);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, kConnectionAgeGraceMs);
+  // Agents ping their long change watches (see the agent's server client); gRPC's default
+  // would answer pings that frequent with GOAWAY.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             kMinAgentPingIntervalMs);
   builder.RegisterService(service);
   auto server = builder.BuildAndStart();
   if (!server || bound_port == 0) {

@@ -19,6 +19,7 @@ inline constexpr int kMaxAgentMessageBytes = 4 * 1024 * 1024;
 inline constexpr int kMaxAgentApiThreads = 256;
 inline constexpr int kMaxConnectionAgeMs = 30 * 60 * 1000;
 inline constexpr int kConnectionAgeGraceMs = 60 * 1000;
+inline constexpr int kMinAgentPingIntervalMs = 20 * 1000;  // agents ping every 60 s
 
 class AgentEndpoint {
  public:

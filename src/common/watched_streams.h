@@ -1,0 +1,65 @@
+// Long-lived server streams that are poked when something they report changed (Workload API
+// streams on the agent, change watches on the server). gRPC's callback API calls into a stream
+// from its own threads while a change calls in from another, so streams are reference-counted:
+// gRPC holds one reference until the call is done, and a refresh holds one while it runs, so a
+// stream that ends during a refresh is deleted after it.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <vector>
+
+namespace edgeid {
+
+class WatchedStream {
+ public:
+  virtual ~WatchedStream() = default;
+  // Called after a change; writes what the caller should now see (or nothing).
+  virtual void Refresh() = 0;
+  void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+ private:
+  std::atomic<int> refs_{1};
+};
+
+class WatchedStreams {
+ public:
+  void Register(WatchedStream* stream) {
+    std::lock_guard lock(mu_);
+    streams_.insert(stream);
+  }
+  void Unregister(WatchedStream* stream) {
+    std::lock_guard lock(mu_);
+    streams_.erase(stream);
+  }
+  size_t size() const {
+    std::lock_guard lock(mu_);
+    return streams_.size();
+  }
+  void RefreshAll() {
+    std::vector<WatchedStream*> streams;
+    {
+      std::lock_guard lock(mu_);
+      streams.reserve(streams_.size());
+      for (auto* stream : streams_) {
+        stream->Ref();
+        streams.push_back(stream);
+      }
+    }
+    // Outside the lock: a refresh may finish its call, and gRPC may then unregister it.
+    for (auto* stream : streams) {
+      stream->Refresh();
+      stream->Unref();
+    }
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::set<WatchedStream*> streams_;
+};
+
+}  // namespace edgeid
