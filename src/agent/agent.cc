@@ -65,6 +65,8 @@ Result<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
 }
 
 Agent::~Agent() {
+  // Open Workload API streams end now rather than at the endpoint's shutdown deadline.
+  if (workload_api_) workload_api_->streams().EndAll();
   // Endpoints first: no call may reach the services while they go away.
   health_endpoint_.reset();
   endpoint_.reset();

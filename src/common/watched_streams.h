@@ -17,6 +17,9 @@ class WatchedStream {
   virtual ~WatchedStream() = default;
   // Called after a change; writes what the caller should now see (or nothing).
   virtual void Refresh() = 0;
+  // The service is going away: the call ends now (after a write in flight), and the caller
+  // opens a new one elsewhere or later.
+  virtual void End() = 0;
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Unref() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
@@ -41,6 +44,15 @@ class WatchedStreams {
     return streams_.size();
   }
   void RefreshAll() {
+    ForEach([](WatchedStream& stream) { stream.Refresh(); });
+  }
+  void EndAll() {
+    ForEach([](WatchedStream& stream) { stream.End(); });
+  }
+
+ private:
+  template <typename Fn>
+  void ForEach(Fn fn) {
     std::vector<WatchedStream*> streams;
     {
       std::lock_guard lock(mu_);
@@ -50,14 +62,13 @@ class WatchedStreams {
         streams.push_back(stream);
       }
     }
-    // Outside the lock: a refresh may finish its call, and gRPC may then unregister it.
+    // Outside the lock: a stream may finish its call, and gRPC may then unregister it.
     for (auto* stream : streams) {
-      stream->Refresh();
+      fn(*stream);
       stream->Unref();
     }
   }
 
- private:
   mutable std::mutex mu_;
   std::set<WatchedStream*> streams_;
 };

@@ -20,9 +20,15 @@ class LatestStateStream : public grpc::ServerWriteReactor<Response>, public Watc
 
   void Refresh() final {
     std::unique_lock lock(mu_);
-    if (finished_) return;
+    if (finished_ || ending_) return;
     pending_ = true;
     if (!writing_) WriteNext(lock);
+  }
+
+  void End() final {
+    std::unique_lock lock(mu_);
+    ending_ = true;
+    if (!writing_) FinishLocked(lock, EndStatus());
   }
 
   void OnWriteDone(bool ok) final {
@@ -31,6 +37,10 @@ class LatestStateStream : public grpc::ServerWriteReactor<Response>, public Watc
     message_ = Response();  // Clear() would keep the strings' capacity
     if (!ok || cancelled_) {
       FinishLocked(lock, grpc::Status(grpc::StatusCode::CANCELLED, "stream closed"));
+      return;
+    }
+    if (ending_) {
+      FinishLocked(lock, EndStatus());
       return;
     }
     if (pending_) WriteNext(lock);
@@ -71,6 +81,10 @@ class LatestStateStream : public grpc::ServerWriteReactor<Response>, public Watc
   virtual void Ended() {}
 
  private:
+  static grpc::Status EndStatus() {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the service is shutting down");
+  }
+
   void WriteNext(std::unique_lock<std::mutex>& lock) {
     pending_ = false;
     Response next;
@@ -101,6 +115,7 @@ class LatestStateStream : public grpc::ServerWriteReactor<Response>, public Watc
   bool writing_ = false;
   bool pending_ = false;
   bool cancelled_ = false;
+  bool ending_ = false;
   bool finished_ = false;
   Response message_;  // only while a write is in flight
 };

@@ -114,6 +114,11 @@ Status Server::Ready() const {
   return OkStatus();
 }
 
+Server::~Server() {
+  // Agents' change watches would otherwise hold the agent API's shutdown to its deadline.
+  if (node_service_) node_service_->EndChangeWatches();
+}
+
 void Server::AddGauges() {
   auto seconds = [](Clock::time_point t) {
     return static_cast<double>(

@@ -33,6 +33,9 @@ class Server {
   // Serves until SIGTERM or SIGINT arrives; the caller must have blocked both in every thread
   // (BlockTerminationSignals) so that they are received here and nowhere else.
   Status Run();
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
 
   DataStore& datastore() { return *datastore_; }
   ServerAuthority& authority() { return *authority_; }

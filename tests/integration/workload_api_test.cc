@@ -334,7 +334,8 @@ TEST_F(WorkloadApiTest, ServerOutageLongerThanARotationPeriodThenRecovery) {
   EXPECT_NE(processes_->agent()->Output().find("the server answers again"), std::string::npos);
   // The workload was never without a valid SVID.
   EXPECT_EQ(processes_->agent()->Output().find("expired before they could be renewed"),
-            std::string::npos);
+            std::string::npos)
+      << processes_->agent()->Output();
 }
 
 TEST_F(WorkloadApiTest, ServerAnnouncedChangesReachAnAgentBeforeItsPeriodicSync) {
@@ -353,6 +354,8 @@ TEST_F(WorkloadApiTest, ServerAnnouncedChangesReachAnAgentBeforeItsPeriodicSync)
   // The watch is opened again after the server restarts.
   processes_->StopServer();
   ASSERT_TRUE(agent->WaitForOutput("change watch ended")) << agent->Output();
+  // Ended by the stopping server, not left for its shutdown deadline to cut.
+  EXPECT_NE(agent->Output().find("the service is shutting down"), std::string::npos);
   size_t lost_at = agent->Output().size();
   StartServer();
   auto deadline = Clock::now() + std::chrono::seconds(40);

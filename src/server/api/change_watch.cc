@@ -45,6 +45,10 @@ grpc::ServerWriteReactor<v1::WatchChangesResponse>* NodeService::WatchChanges(
     return new grpctls::RefusedStream<v1::WatchChangesResponse>(
         Refuse(*context, kRpc, node.error()));
   }
+  if (watches_ended_.load()) {
+    return new grpctls::RefusedStream<v1::WatchChangesResponse>(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
+  }
   if (!AcquireWatch(node->spiffe_id)) {
     return new grpctls::RefusedStream<v1::WatchChangesResponse>(
         Refuse(*context, kRpc,
@@ -59,6 +63,11 @@ grpc::ServerWriteReactor<v1::WatchChangesResponse>* NodeService::WatchChanges(
 void NodeService::NotifyChange() {
   change_generation_.fetch_add(1);
   change_watches_.RefreshAll();
+}
+
+void NodeService::EndChangeWatches() {
+  watches_ended_.store(true);
+  change_watches_.EndAll();
 }
 
 bool NodeService::AcquireWatch(const std::string& agent_id) {
