@@ -179,7 +179,54 @@ def spiffe_id_seeds():
         write("spiffe_id_fuzz", name, text)
 
 
+def crc16_x25(data):
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
+    return crc ^ 0xFFFF
+
+
+def se_command(header, data=b""):
+    frame = bytes([header]) + data
+    return frame + crc16_x25(frame).to_bytes(2, "big")
+
+
+def se_frame_seeds():
+    """STSAFE-A110 command frames (header, data, CRC-16/X-25 most significant byte first)."""
+    p256 = bytes.fromhex("2A8648CE3D030107")
+
+    def prefixed(b):
+        return len(b).to_bytes(2, "big") + b
+
+    verify = (b"\x00" + prefixed(p256) + b"\x04" + prefixed(b"\x11" * 32) + prefixed(b"\x22" * 32)
+              + prefixed(b"\x33" * 32) + prefixed(b"\x44" * 32) + prefixed(b"\x55" * 32))
+    seeds = {
+        "echo": se_command(0x00, b"hello"),
+        "random-32": se_command(0x02, b"\x00\x20"),
+        "read-zone0-header": se_command(0x05, b"\x00\x00\x00\x00\x00\x04"),
+        "read-zone0-chunk": se_command(0x05, b"\x00\x00\x00\x04\x00\xfd"),
+        "read-missing-zone": se_command(0x05, b"\x00\x09\x00\x00\x00\x04"),
+        "update-zone1": se_command(0x06, b"\x00\x01\x00\x10calibration"),
+        "query-life-cycle": se_command(0x14, b"\x08"),
+        "query-product": se_command(0x14, b"\x11"),
+        "query-partition": se_command(0x14, b"\x12"),
+        "query-key-table": se_command(0x14, b"\x14"),
+        "generate-signature": se_command(0x16, b"\x00" + prefixed(b"\x5a" * 32)),
+        "verify-signature": se_command(0x17, verify),
+        "with-cmac": se_command(0x80, b"abcdMAC!"),
+        "unsupported": se_command(0x1C),
+        "captured-query": bytes.fromhex("14078909"),
+        "bad-crc": bytes.fromhex("14078908"),
+        "captured-response": bytes.fromhex("00000902000100010100FC88"),
+    }
+    for name, data in seeds.items():
+        write("se_frame_fuzz", name, data)
+
+
 def main():
+    se_frame_seeds()
     now = int(time.time())
     # A day later, so tokens issued "now" and certificates valid from "now" are all current.
     fuzz_now = now + 86400

@@ -100,4 +100,23 @@ std::string HexEncode(std::string_view bytes, bool upper) {
   return out;
 }
 
+Result<std::string> HexDecode(std::string_view text) {
+  if (text.size() % 2 != 0) return InvalidArgument("hex of odd length");
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (size_t i = 0; i < text.size(); i += 2) {
+    int high = nibble(text[i]), low = nibble(text[i + 1]);
+    if (high < 0 || low < 0)
+      return InvalidArgument("not a hex digit in '" + std::string(text) + "'");
+    out.push_back(static_cast<char>((high << 4) | low));
+  }
+  return out;
+}
+
 }  // namespace edgeid::crypto

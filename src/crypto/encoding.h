@@ -14,5 +14,7 @@ std::string Base64UrlEncode(std::string_view bytes);
 // Strict RFC 7515 §2: no padding, no whitespace, only the URL-safe alphabet.
 Result<std::string> Base64UrlDecode(std::string_view text);
 std::string HexEncode(std::string_view bytes, bool upper = false);
+// Either case; InvalidArgument for odd lengths and other characters.
+Result<std::string> HexDecode(std::string_view text);
 
 }  // namespace edgeid::crypto

@@ -133,4 +133,24 @@ Result<std::string> PrivateKey::Sign(SignatureAlgorithm alg, std::string_view da
   return sig;
 }
 
+Result<std::string> PrivateKey::SignDigest(std::string_view digest) const {
+  if (family() != KeyFamily::kEc) return InvalidArgument("digest signing needs an EC key");
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) {
+    return OpenSslError(ErrorCode::kInternal, "initialising digest signing");
+  }
+  const auto* in = reinterpret_cast<const unsigned char*>(digest.data());
+  size_t len = 0;
+  if (EVP_PKEY_sign(ctx.get(), nullptr, &len, in, digest.size()) != 1) {
+    return OpenSslError(ErrorCode::kInternal, "sizing the digest signature");
+  }
+  std::string sig(len, '\0');
+  if (EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in,
+                    digest.size()) != 1) {
+    return OpenSslError(ErrorCode::kInternal, "signing the digest");
+  }
+  sig.resize(len);
+  return sig;
+}
+
 }  // namespace edgeid::crypto

@@ -37,6 +37,9 @@ class PrivateKey {
   SignatureAlgorithm DefaultSignatureAlgorithm() const;
 
   Result<std::string> Sign(SignatureAlgorithm alg, std::string_view data) const;
+  // ECDSA over a digest the caller computed (as a secure element signs a host's challenge):
+  // DER SEQUENCE{r, s}. EC keys only.
+  Result<std::string> SignDigest(std::string_view digest) const;
 
   EVP_PKEY* get() const { return pkey_.get(); }
 

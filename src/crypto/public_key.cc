@@ -257,6 +257,19 @@ Status PublicKey::Verify(SignatureAlgorithm alg, std::string_view data,
   return OkStatus();
 }
 
+Status PublicKey::VerifyDigest(std::string_view digest, std::string_view der_signature) const {
+  if (family() != KeyFamily::kEc) return InvalidArgument("digest verification needs an EC key");
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1) {
+    return OpenSslError(ErrorCode::kInternal, "initialising digest verification");
+  }
+  int rc = EVP_PKEY_verify(ctx.get(), reinterpret_cast<const unsigned char*>(der_signature.data()),
+                           der_signature.size(),
+                           reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
+  if (rc != 1) return OpenSslError(ErrorCode::kInvalidArgument, "signature does not verify");
+  return OkStatus();
+}
+
 Status PublicKey::Validate() const {
   switch (family()) {
     case KeyFamily::kEc:

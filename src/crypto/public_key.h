@@ -49,6 +49,8 @@ class PublicKey {
 
   // Verifies `signature` over `data`; a mismatch or a malformed signature is InvalidArgument.
   Status Verify(SignatureAlgorithm alg, std::string_view data, std::string_view signature) const;
+  // ECDSA over a given digest, DER signature; InvalidArgument when it does not verify.
+  Status VerifyDigest(std::string_view digest, std::string_view der_signature) const;
 
   // Refuses keys edgeid does not accept as authorities: other types, other curves, RSA under
   // 2048 bits or with an invalid modulus or exponent.
