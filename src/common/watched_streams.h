@@ -31,9 +31,12 @@ class WatchedStream {
 
 class WatchedStreams {
  public:
-  void Register(WatchedStream* stream) {
+  // False once EndAll has run: the stream must end itself, as the service is going away.
+  [[nodiscard]] bool Register(WatchedStream* stream) {
     std::lock_guard lock(mu_);
+    if (closed_) return false;
     streams_.insert(stream);
+    return true;
   }
   void Unregister(WatchedStream* stream) {
     std::lock_guard lock(mu_);
@@ -46,7 +49,12 @@ class WatchedStreams {
   void RefreshAll() {
     ForEach([](WatchedStream& stream) { stream.Refresh(); });
   }
+  // Ends every stream and refuses new ones from now on.
   void EndAll() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+    }
     ForEach([](WatchedStream& stream) { stream.End(); });
   }
 
@@ -70,6 +78,7 @@ class WatchedStreams {
   }
 
   mutable std::mutex mu_;
+  bool closed_ = false;
   std::set<WatchedStream*> streams_;
 };
 

@@ -63,14 +63,19 @@ class LatestStateStream : public grpc::ServerWriteReactor<Response>, public Watc
   // Starts watching for changes and writes `first`, built before the stream was watched. A
   // change may have come in meanwhile: BuildNext is asked again once `first` is written.
   void Start(Response first) {
-    registry_.Register(this);
     std::unique_lock lock(mu_);
+    // Marked as writing before a change can reach the stream, so that a refresh racing this
+    // start only leaves a rebuild pending and never starts a second write.
     pending_ = true;
+    if (!registry_.Register(this)) ending_ = true;  // the service is stopping: end after this
     Write(lock, std::move(first));
   }
   // Starts watching and writes the current state.
   void Start() {
-    registry_.Register(this);
+    if (!registry_.Register(this)) {
+      End();
+      return;
+    }
     Refresh();
   }
 

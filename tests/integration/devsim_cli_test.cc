@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "common/atomic_file.h"
 #include "crypto/random.h"
@@ -112,6 +113,25 @@ TEST_F(DevsimCliTest, BadInputIsRefusedAndNothingIsOverwritten) {
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_NE(missing.output.find("--manufacturer-dir is required"), std::string::npos)
       << missing.output;
+
+  // Numbers out of range or of the wrong type are refused, not converted.
+  auto original = nlohmann::json::parse(before);
+  struct Damage {
+    const char* pointer;
+    nlohmann::json value;
+    const char* says;
+  };
+  for (const auto& d : {Damage{"/element/zones/0/index", 4294967296ULL, "index must be 0..255"},
+                        Damage{"/element/zones/1/index", 0, "zone 0 is listed twice"},
+                        Damage{"/element/life_cycle", 1e300, "life_cycle must be an integer"},
+                        Damage{"/element/zones/0/read", true, "read must be an integer"}}) {
+    auto damaged = original;
+    damaged[nlohmann::json::json_pointer(d.pointer)] = d.value;
+    ASSERT_TRUE(WriteFileAtomic(dir_.File("thermo/device.json"), damaged.dump(), 0644).ok());
+    auto loaded = devsim::LoadDevice(dir_.File("thermo"));
+    ASSERT_FALSE(loaded.ok()) << d.pointer;
+    EXPECT_NE(loaded.error().message.find(d.says), std::string::npos) << loaded.error().message;
+  }
 
   // A damaged device file names itself and what is wrong.
   ASSERT_TRUE(WriteFileAtomic(dir_.File("thermo/device.json"), "{\"name\": 3}", 0644).ok());

@@ -69,6 +69,8 @@ Result<std::unique_ptr<v1::NodeService::Stub>> ServerClient::Stub(bool with_iden
   // the connection (a cut link), so the watch is opened again instead of waiting forever.
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
+  // gRPC stops pinging after two pings without data by default; the watch is quiet by design.
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   auto channel = grpc::CreateCustomChannel(target_, creds, args);
   if (with_identity) channel_ = channel;
   return v1::NodeService::NewStub(channel);

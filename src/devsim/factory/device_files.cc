@@ -52,6 +52,22 @@ Result<std::string> Hex(const json& value, const char* field, size_t size) {
   return bytes;
 }
 
+// An integer field within [low, high]; other JSON types and values are refused, not converted.
+Result<int> Integer(const json& object, const char* field, int low, int high) {
+  const json& value = object.at(field);
+  if (!value.is_number_integer())
+    return InvalidArgument(std::string(field) + " must be an integer");
+  auto number = value.get<int64_t>();
+  if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(high)) {
+    number = int64_t{high} + 1;
+  }
+  if (number < low || number > high) {
+    return InvalidArgument(std::string(field) + " must be " + std::to_string(low) + ".." +
+                           std::to_string(high));
+  }
+  return static_cast<int>(number);
+}
+
 AccessCondition Access(int value) {
   switch (value) {
     case 0:
@@ -72,18 +88,25 @@ Result<DeviceRecord> FromJson(const json& in) {
   const json& element = in.at("element");
   device.element.product.mask_id = EDGEID_TRY(Hex(element.at("mask_id"), "mask_id", 3));
   device.element.product.st_number = EDGEID_TRY(Hex(element.at("st_number"), "st_number", 9));
-  int life_cycle = element.at("life_cycle").get<int>();
+  int life_cycle = EDGEID_TRY(Integer(element, "life_cycle", 0, 255));
   if (life_cycle != 0x01 && life_cycle != 0x03 && life_cycle != 0x04) {
     return InvalidArgument("life_cycle must be 1 (born), 3 (operational) or 4 (terminated)");
   }
   device.element.life_cycle = static_cast<LifeCycleState>(life_cycle);
+  if (!element.at("zones").is_array()) return InvalidArgument("zones must be an array");
   for (const auto& zone : element.at("zones")) {
     ElementZone z;
-    int index = zone.at("index").get<int>();
-    if (index < 0 || index > 255) return InvalidArgument("zone index must be 0..255");
+    int index = EDGEID_TRY(Integer(zone, "index", 0, 255));
+    for (const auto& seen : device.element.zones) {
+      if (seen.config.index == index) {
+        return InvalidArgument("zone " + std::to_string(index) + " is listed twice");
+      }
+    }
     z.config.index = static_cast<uint8_t>(index);
-    z.config.read = Access(zone.at("read").get<int>());
-    z.config.update = Access(zone.at("update").get<int>());
+    int read = EDGEID_TRY(Integer(zone, "read", 0, 7));
+    int update = EDGEID_TRY(Integer(zone, "update", 0, 7));
+    z.config.read = Access(read);
+    z.config.update = Access(update);
     z.data = EDGEID_TRY(crypto::Base64Decode(zone.at("data").get<std::string>()));
     if (z.data.size() > 0xFFFF)
       return InvalidArgument("zone " + std::to_string(index) + " too large");
@@ -92,9 +115,9 @@ Result<DeviceRecord> FromJson(const json& in) {
   }
   if (element.contains("recorded_signature")) {
     const json& sig = element.at("recorded_signature");
-    device.element.recorded_signature =
-        device::se::RawSignature{EDGEID_TRY(Hex(sig.at("r"), "recorded_signature.r", 32)),
-                                 EDGEID_TRY(Hex(sig.at("s"), "recorded_signature.s", 32))};
+    auto r = EDGEID_TRY(Hex(sig.at("r"), "recorded_signature.r", 32));
+    auto s = EDGEID_TRY(Hex(sig.at("s"), "recorded_signature.s", 32));
+    device.element.recorded_signature = device::se::RawSignature{std::move(r), std::move(s)};
   }
   return device;
 }

@@ -67,8 +67,9 @@ class AuthorizedEntries {
 
   Result<std::shared_ptr<const EntrySnapshot>> Snapshot();
 
-  // Called, without this cache's locks, each time a new snapshot replaces the last: what agents
-  // are authorised for may have changed. Set before agents are served.
+  // Called each time a new snapshot replaces the last: what agents are authorised for may have
+  // changed. Called without the snapshot lock but possibly under the reload lock, so it must not
+  // call back into this cache. Set before agents are served.
   void SetChangeListener(std::function<void()> listener) { on_change_ = std::move(listener); }
 
   // Entries for `agent_id` with node selectors `node_selectors` (sorted). Expired entries are

@@ -24,6 +24,11 @@ Result<std::unique_ptr<AgentEndpoint>> AgentEndpoint::Start(
   // would answer pings that frequent with GOAWAY.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              kMinAgentPingIntervalMs);
+  // The server pings too, so that a watch of an agent that vanished (a cut link) is ended
+  // within minutes and does not hold one of that agent's few watch places.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, kServerPingIntervalMs);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kServerPingTimeoutMs);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   builder.RegisterService(service);
   auto server = builder.BuildAndStart();
   if (!server || bound_port == 0) {

@@ -20,6 +20,8 @@ inline constexpr int kMaxAgentApiThreads = 256;
 inline constexpr int kMaxConnectionAgeMs = 30 * 60 * 1000;
 inline constexpr int kConnectionAgeGraceMs = 60 * 1000;
 inline constexpr int kMinAgentPingIntervalMs = 20 * 1000;  // agents ping every 60 s
+inline constexpr int kServerPingIntervalMs = 2 * 60 * 1000;
+inline constexpr int kServerPingTimeoutMs = 20 * 1000;
 
 class AgentEndpoint {
  public:
