@@ -1,14 +1,12 @@
 #include "device/se/codes.h"
 
-#include <cstdio>
+#include "crypto/encoding.h"
 
 namespace edgeid::device::se {
 namespace {
 
 std::string Hex(uint8_t value) {
-  char buffer[8];
-  std::snprintf(buffer, sizeof(buffer), "0x%02X", value);
-  return buffer;
+  return "0x" + crypto::HexEncode(std::string(1, static_cast<char>(value)), true);
 }
 
 const char* KnownCommand(uint8_t code) {

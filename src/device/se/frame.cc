@@ -1,14 +1,18 @@
 #include "device/se/frame.h"
 
+#include "device/se/byte_reader.h"
 #include "device/se/crc16.h"
 
 namespace edgeid::device::se {
 namespace {
 
-void AppendCrc(std::string& frame, std::string_view covered) {
-  uint16_t crc = Crc16X25(covered);
-  frame.push_back(static_cast<char>(crc >> 8));
-  frame.push_back(static_cast<char>(crc & 0xFF));
+// A response's CRC covers its status and data, not its length.
+uint16_t ResponseCrc(char status, std::string_view data) {
+  std::string covered;
+  covered.reserve(1 + data.size());
+  covered.push_back(status);
+  covered += data;
+  return Crc16X25(covered);
 }
 
 uint16_t ReadBigEndian16(std::string_view bytes) {
@@ -32,7 +36,7 @@ Result<std::string> EncodeCommand(const Command& command) {
   frame.reserve(1 + command.data.size() + kCrcBytes);
   frame.push_back(static_cast<char>(command.header));
   frame += command.data;
-  AppendCrc(frame, frame);
+  AppendU16(frame, Crc16X25(frame));
   return frame;
 }
 
@@ -62,14 +66,9 @@ Result<std::string> EncodeResponse(const Response& response) {
   std::string frame;
   frame.reserve(total);
   frame.push_back(static_cast<char>(response.status));
-  frame.push_back(static_cast<char>(length >> 8));
-  frame.push_back(static_cast<char>(length & 0xFF));
+  AppendU16(frame, static_cast<uint16_t>(length));
   frame += response.data;
-  std::string covered;
-  covered.reserve(1 + response.data.size());
-  covered.push_back(frame[0]);
-  covered += response.data;
-  AppendCrc(frame, covered);
+  AppendU16(frame, ResponseCrc(frame[0], response.data));
   return frame;
 }
 
@@ -98,11 +97,7 @@ Result<Response> DecodeResponse(std::string_view frame) {
   }
   std::string_view data =
       frame.substr(kResponseHeaderBytes, *size - kResponseHeaderBytes - kCrcBytes);
-  std::string covered;
-  covered.reserve(1 + data.size());
-  covered.push_back(frame[0]);
-  covered += data;
-  if (ReadBigEndian16(frame.substr(*size - kCrcBytes)) != Crc16X25(covered)) {
+  if (ReadBigEndian16(frame.substr(*size - kCrcBytes)) != ResponseCrc(frame[0], data)) {
     return InvalidArgument("response frame CRC mismatch");
   }
   // The status is the low five bits of the first byte.

@@ -45,10 +45,6 @@ grpc::ServerWriteReactor<v1::WatchChangesResponse>* NodeService::WatchChanges(
     return new grpctls::RefusedStream<v1::WatchChangesResponse>(
         Refuse(*context, kRpc, node.error()));
   }
-  if (watches_ended_.load()) {
-    return new grpctls::RefusedStream<v1::WatchChangesResponse>(
-        grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
-  }
   if (!AcquireWatch(node->spiffe_id)) {
     return new grpctls::RefusedStream<v1::WatchChangesResponse>(
         Refuse(*context, kRpc,
@@ -66,7 +62,6 @@ void NodeService::NotifyChange() {
 }
 
 void NodeService::EndChangeWatches() {
-  watches_ended_.store(true);
   change_watches_.EndAll();
 }
 

@@ -75,8 +75,8 @@ class NodeService final
 
   // Entries or bundles changed: every open change watch is told.
   void NotifyChange();
-  // The server is stopping: open watches end now (Unavailable) and new ones are refused, so
-  // that shutting down does not wait for them.
+  // The server is stopping: open watches end now (Unavailable) and new ones end as they open
+  // (the registry is closed), so that shutting down does not wait for them.
   void EndChangeWatches();
   uint64_t change_generation() const { return change_generation_.load(); }
   size_t open_change_watches() const { return change_watches_.size(); }
@@ -121,7 +121,6 @@ class NodeService final
   RateLimiter signing_limiter_;
   grpctls::CallWatchdog watchdog_;
   std::atomic<uint64_t> change_generation_{1};
-  std::atomic<bool> watches_ended_{false};
   WatchedStreams change_watches_;
   std::mutex watches_mu_;
   std::unordered_map<std::string, int> watches_per_agent_;
