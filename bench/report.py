@@ -1,31 +1,16 @@
 #!/usr/bin/env python3
 """Prints Google Benchmark results beside the raw OpenSSL limits measured in the same run."""
-import json
 import sys
+
+from bench_results import k, load_rates
 
 
 def main(path):
-    with open(path) as f:
-        doc = json.load(f)
-    # With --benchmark_repetitions the medians are used, so one noisy interval (another process
-    # on the machine) cannot decide a ratio; otherwise the single runs.
-    rate = {}
-    medians = {}
-    for b in doc["benchmarks"]:
-        if "items_per_second" not in b:
-            continue
-        if b.get("run_type") == "aggregate" and b.get("aggregate_name") == "median":
-            medians[b["run_name"]] = b["items_per_second"]
-        elif b.get("run_type", "iteration") == "iteration":
-            rate.setdefault(b.get("run_name", b["name"]), b["items_per_second"])
-    rate.update(medians)
+    rate = load_rates(path)
 
     sign = rate["BM_RawP256Sign"]
     verify = rate["BM_RawP256Verify"]
     ceiling = 1.0 / (1.0 / sign + 1.0 / verify)  # one verify plus one sign, one core
-
-    def k(x):
-        return f"{x / 1e6:.2f}M/s" if x >= 1e6 else f"{x / 1e3:.1f}k/s"
 
     print(f"\nRaw OpenSSL P-256 on this machine, this run: sign {k(sign)}, verify {k(verify)};"
           f" one verify + one sign: {k(ceiling)} per core")

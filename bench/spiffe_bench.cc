@@ -13,6 +13,7 @@
 #include "spiffe/jwt_svid.h"
 #include "spiffe/spiffe_bundle.h"
 #include "spiffe/x509_svid.h"
+#include "support/raw_p256.h"
 
 namespace edgeid {
 namespace {
@@ -61,40 +62,12 @@ const Fixture& F() {
 // The physical limits: one ECDSA P-256 signature or verification of a SHA-256 digest, with a
 // reused context, nothing else.
 void BM_RawP256Sign(benchmark::State& state) {
-  crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(F().ca_key.get(), nullptr));
-  EVP_PKEY_sign_init(ctx.get());
-  std::string digest = crypto::Sha256("benchmark");
-  unsigned char sig[128];
-  for (auto _ : state) {
-    size_t len = sizeof sig;
-    if (EVP_PKEY_sign(ctx.get(), sig, &len, reinterpret_cast<const unsigned char*>(digest.data()),
-                      digest.size()) != 1) {
-      state.SkipWithError("sign failed");
-    }
-    benchmark::DoNotOptimize(sig);
-  }
-  state.SetItemsProcessed(state.iterations());
+  bench::RawP256Sign(state, F().ca_key);
 }
 BENCHMARK(BM_RawP256Sign);
 
 void BM_RawP256Verify(benchmark::State& state) {
-  crypto::EvpPkeyCtxPtr sctx(EVP_PKEY_CTX_new(F().ca_key.get(), nullptr));
-  EVP_PKEY_sign_init(sctx.get());
-  std::string digest = crypto::Sha256("benchmark");
-  unsigned char sig[128];
-  size_t sig_len = sizeof sig;
-  EVP_PKEY_sign(sctx.get(), sig, &sig_len, reinterpret_cast<const unsigned char*>(digest.data()),
-                digest.size());
-  crypto::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(F().ca_key.get(), nullptr));
-  EVP_PKEY_verify_init(ctx.get());
-  for (auto _ : state) {
-    if (EVP_PKEY_verify(ctx.get(), sig, sig_len,
-                        reinterpret_cast<const unsigned char*>(digest.data()),
-                        digest.size()) != 1) {
-      state.SkipWithError("verify failed");
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
+  bench::RawP256Verify(state, F().ca_key);
 }
 BENCHMARK(BM_RawP256Verify);
 

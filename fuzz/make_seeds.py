@@ -225,8 +225,41 @@ def se_frame_seeds():
         write("se_frame_fuzz", name, data)
 
 
+def link_seeds():
+    """Device link frames: pairing messages (SMP channel 0x06), ATT PDUs (channel 0x04, handles
+    little-endian, numbered as in the simulated device's table: temperature 0x0a and its
+    configuration 0x0b, LED 0x14, element command 0x17) and a sealed-frame header."""
+    def prefixed(b):
+        return len(b).to_bytes(2, "big") + b
+
+    hello = b"\x01" + b"\x6e" * 32 + b"\x04" + b"\x11" * 64 + prefixed(b"\x30\x03\x02\x01\x00")
+    seeds = {
+        "pairing-request": b"\x06\x01" + hello,
+        "pairing-response": b"\x06\x02" + hello + prefixed(b"\x30\x06\x02\x01\x01\x02\x01\x01"),
+        "pairing-failed": b"\x06\x05\x03",
+        "dhkey-check": b"\x06\x0d" + prefixed(b"sig"),
+        "att-error": b"\x04\x01\x0a\x12\x00\x05",
+        "att-read": b"\x04\x0a\x0a\x00",
+        "att-read-element": b"\x04\x0a\x17\x00",
+        "att-read-response": b"\x04\x0b\xc1\x08",
+        "att-write-led": b"\x04\x12\x14\x00\x01",
+        "att-write-cccd": b"\x04\x12\x0b\x00\x01\x00",
+        "att-write-element": b"\x04\x12\x17\x00" + bytes.fromhex("14078909"),
+        "att-write-response": b"\x04\x13",
+        "att-notification": b"\x04\x1b\x0c\x00\xc1\x08",
+        "att-discover-services": b"\x04\x10\x01\x00\xff\xff\x00\x28",
+        "att-services": b"\x04\x11\x06\x01\x00\x07\x00\x0a\x18",
+        "att-discover-characteristics": b"\x04\x08\x01\x00\xff\xff\x03\x28",
+        "att-characteristics": b"\x04\x09\x07\x02\x00\x02\x03\x00\x24\x2a",
+        "sealed-header": b"\x80" + (0).to_bytes(8, "big") + b"\x00" * 17,
+    }
+    for name, data in seeds.items():
+        write("link_fuzz", name, data)
+
+
 def main():
     se_frame_seeds()
+    link_seeds()
     now = int(time.time())
     # A day later, so tokens issued "now" and certificates valid from "now" are all current.
     fuzz_now = now + 86400

@@ -9,7 +9,7 @@
 #include "device/se/commands.h"
 #include "device/se/frame.h"
 #include "devsim/element/emulated_element.h"
-#include "devsim/factory/manufacturer.h"
+#include "devsim_fixture.h"
 #include "fuzz_support.h"
 
 using edgeid::fuzz::Require;
@@ -26,19 +26,15 @@ struct Fixture {
 // Updates from earlier inputs persist, as they would on a chip.
 const Fixture& TheFixture() {
   static const Fixture fixture = [] {
-    auto maker = edgeid::devsim::CreateManufacturer("fuzz maker", edgeid::fuzz::Now());
-    Require(maker.ok(), "a manufacturer root can be made");
-    auto made = edgeid::devsim::ManufactureElement(*maker, edgeid::devsim::Counterfeit::kNone,
-                                                   edgeid::fuzz::Now());
-    Require(made.ok(), "an element can be made");
+    auto made = edgeid::fuzz::MakeGenuineElement();
     Fixture f;
-    auto der = made->image.slot0->ToPkcs8Der();
+    auto der = made.image.slot0->ToPkcs8Der();
     Require(der.ok(), "the slot-0 key encodes");
     // ECPrivateKey: version 1, then the scalar as a 32-byte OCTET STRING.
     size_t at = der->find(std::string("\x02\x01\x01\x04\x20", 5));
     Require(at != std::string::npos, "the slot-0 scalar is found in its PKCS#8 encoding");
     f.slot0_scalar = der->substr(at + 5, 32);
-    f.element = new edgeid::devsim::EmulatedElement(std::move(made->image));
+    f.element = new edgeid::devsim::EmulatedElement(std::move(made.image));
     return f;
   }();
   return fixture;

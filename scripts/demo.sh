@@ -7,8 +7,11 @@
 #   then edgeid-server runs on the same upstream CA: node alias and workload entries are
 #   registered with its CLI, a join token is made, and an SVID minted by the server is verified
 #   by openssl; then edgeid-agent attests the node with x509pop, a workload fetches its SVID
-#   over the SPIFFE Workload API (checked by openssl) and an unregistered workload is refused.
-#   Server and agent are stopped at the end (and on any failure).
+#   over the SPIFFE Workload API (checked by openssl) and an unregistered workload is refused;
+#   then the IoT chain: edgeid-mapper is refused until registered, edgeid-helper installs each
+#   device's SVID, a genuine simulated device is authenticated by its secure element, paired
+#   and read, and a cloned one is refused.
+#   Every process is stopped at the end (and on any failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +20,8 @@ scripts/deps.sh
 export CCACHE_BASEDIR="$PWD"
 echo "== Building edgeid (release preset)"
 cmake --preset release >/dev/null
-cmake --build --preset release --target edgeid-libdemo edgeid-server edgeid-agent | tail -n 1
+cmake --build --preset release --target edgeid-libdemo edgeid-server edgeid-agent edgeid-helper \
+  edgeid-devsim edgeid-mapper | tail -n 1
 
 work=build/demo
 rm -rf "$work"
@@ -154,6 +158,110 @@ if "$work/unregistered-workload" api fetch x509 --socket-path "$socket"; then
   exit 1
 fi
 echo "   refused, as it must be"
+
+echo
+echo "== The IoT chain: devices with a secure element, edgeid-helper, and the attested mapper"
+devsim=build/release/cmd/edgeid-devsim/edgeid-devsim
+helper=build/release/cmd/edgeid-helper/edgeid-helper
+mapper=build/release/cmd/edgeid-mapper/edgeid-mapper
+pids=("$agent_pid" "$server_pid")
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+echo "\$ edgeid-devsim manufacture --name thermo-1   (genuine: its element's key is certified by the maker)"
+"$devsim" manufacture --manufacturer-dir "$work/maker" --out "$work/devices/thermo-1" \
+  --name thermo-1 | sed 's/^/   /'
+echo "\$ edgeid-devsim manufacture --name fake-1 --variant cloned   (a copied certificate, a replayed signature)"
+"$devsim" manufacture --manufacturer-dir "$work/maker" --out "$work/devices/fake-1" \
+  --name fake-1 --variant cloned | sed 's/^/   /'
+{
+  echo 'apiVersion: devices.kubeedge.io/v1beta1'
+  echo 'kind: DeviceModel'
+  echo 'metadata: {name: stwin-model}'
+  echo 'spec:'
+  echo '  protocol: ble'
+  echo '  properties:'
+  echo '    - {name: temperature, type: FLOAT, accessMode: ReadOnly, unit: celsius}'
+  echo '    - {name: pressure, type: FLOAT, accessMode: ReadOnly, unit: hPa}'
+  echo '    - {name: led, type: BOOLEAN, accessMode: ReadWrite}'
+  for d in thermo-1 fake-1; do
+    echo '---'
+    echo 'apiVersion: devices.kubeedge.io/v1beta1'
+    echo 'kind: Device'
+    echo "metadata: {name: $d}"
+    echo 'spec:'
+    echo '  deviceModelRef: {name: stwin-model}'
+    echo '  protocol:'
+    echo '    protocolName: ble'
+    echo "    configData: {socketPath: $PWD/$work/devices/$d/link.sock, spiffeId: spiffe://example.org/device/$d}"
+    echo '  properties:'
+    echo '    - {name: temperature, visitors: {protocolName: ble, configData: {characteristicUUID: "2a6e"}}}'
+    echo '    - {name: pressure, visitors: {protocolName: ble, configData: {characteristicUUID: "2a6d"}}}'
+    echo '    - {name: led, desired: {value: "true"}, visitors: {protocolName: ble, configData: {characteristicUUID: "2a56"}}}'
+  done
+} >"$work/devices.yaml"
+echo "\$ edgeid-mapper run --device-file devices.yaml --manufacturer-roots maker/root.pem   (not registered yet)"
+"$mapper" run --agent-address "$socket" --device-file "$work/devices.yaml" \
+  --manufacturer-roots "$work/maker/root.pem" --data-file "$work/readings.jsonl" \
+  >"$work/mapper.log" 2>&1 &
+pids+=("$!")
+wait_for_log "$work/mapper.log" "${pids[-1]}" "not attested"
+grep -m 1 "not attested" "$work/mapper.log" | sed 's/^/   mapper| /'
+echo
+mapper_path="$(readlink -f "$mapper")"
+helper_path="$(readlink -f "$helper")"
+show entry create --parent-id spiffe://example.org/edge/node-1 \
+  --spiffe-id spiffe://example.org/mapper/ble --selector "unix:uid:$(id -u)" \
+  --selector "unix:path:$mapper_path"
+for d in thermo-1 fake-1; do
+  show entry create --parent-id spiffe://example.org/edge/node-1 \
+    --spiffe-id "spiffe://example.org/device/$d" --hint "$d" --selector "unix:uid:$(id -u)" \
+    --selector "unix:path:$helper_path"
+done
+wait_for_log "$work/mapper.log" "${pids[-1]}" "attested as"
+grep -m 1 "attested as" "$work/mapper.log" | sed 's/^/   mapper| /'
+echo
+for d in thermo-1 fake-1; do
+  mkdir -p "$work/devices/$d/identity"
+  {
+    echo "agent_address = \"$socket\""
+    echo "cert_dir = \"$work/devices/$d/identity\""
+    echo 'svid_file_name = "svid.pem"'
+    echo 'svid_key_file_name = "svid_key.pem"'
+    echo 'svid_bundle_file_name = "svid_bundle.pem"'
+    echo "hint = \"$d\""
+    echo 'daemon_mode = false'
+  } >"$work/helper-$d.conf"
+  echo "\$ edgeid-helper run --config helper-$d.conf   (installs $d's SVID out of band)"
+  "$helper" run --config "$work/helper-$d.conf" --timeout 20s 2>&1 | tail -n 1 | sed 's/^/   helper| /'
+  echo "   $work/devices/$d/identity/svid.pem: $(openssl x509 -noout -ext subjectAltName \
+    -in "$work/devices/$d/identity/svid.pem" | tail -n 1 | tr -d ' ')"
+done
+echo
+for d in thermo-1 fake-1; do
+  echo "\$ edgeid-devsim run --device-dir devices/$d --allowed-mapper-id spiffe://example.org/mapper/ble"
+  "$devsim" run --device-dir "$work/devices/$d" --sample-period-ms 500 \
+    --allowed-mapper-id spiffe://example.org/mapper/ble >"$work/devsim-$d.log" 2>&1 &
+  pids+=("$!")
+done
+wait_for_log "$work/mapper.log" "${pids[2]}" "thermo-1: genuine"
+wait_for_log "$work/mapper.log" "${pids[2]}" "fake-1: REFUSED"
+wait_for_log "$work/devsim-thermo-1.log" "${pids[3]}" "LED switched on"
+for _ in $(seq 50); do
+  readings=$(grep -c thermo-1 "$work/readings.jsonl" 2>/dev/null || true)
+  [ "${readings:-0}" -ge 4 ] && break
+  sleep 0.1
+done
+grep -E "genuine|REFUSED|led set" "$work/mapper.log" | sed 's/^/   mapper| /'
+grep -E "paired|LED" "$work/devsim-thermo-1.log" | sed 's/^/   thermo-1| /'
+echo "   readings in $work/readings.jsonl (KubeEdge's \$ke/events/device/.../data/update payloads):"
+head -n 2 "$work/readings.jsonl" | sed 's/^/   /'
+if grep -q fake-1 "$work/readings.jsonl"; then
+  echo "FAILED: the counterfeit device's readings were published" >&2
+  exit 1
+fi
+echo "   nothing from fake-1, as it must be"
+kill "${pids[@]:2}"
+wait "${pids[@]:2}" 2>/dev/null || true
+
 kill "$agent_pid" "$server_pid"
 wait "$agent_pid" || true
 wait "$server_pid" || true

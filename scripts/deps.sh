@@ -9,6 +9,7 @@ packages=(
   clang-14 libclang-rt-14-dev clang-format clang-tidy
   # libraries (see docs/architecture.md for what each is used for)
   libssl-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libpq-dev libtomlplusplus-dev libcpp-httplib-dev libspdlog-dev
+  libyaml-cpp-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent verifiers used by tests, scripts and benchmarks

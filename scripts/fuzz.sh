@@ -21,7 +21,7 @@ scripts/deps.sh
 # Paths relative to the checkout let ccache reuse objects across clones, as in scripts/test.sh.
 export CCACHE_BASEDIR="$PWD"
 
-targets=(spiffe_id_fuzz bundle_fuzz jwt_fuzz x509_fuzz csr_fuzz se_frame_fuzz)
+targets=(spiffe_id_fuzz bundle_fuzz jwt_fuzz x509_fuzz csr_fuzz se_frame_fuzz link_fuzz)
 build_dir=build/fuzz
 
 echo "== Preset fuzz: configure and build"

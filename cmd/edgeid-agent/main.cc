@@ -14,6 +14,15 @@ namespace {
 
 using edgeid::agent::AgentFlags;
 
+// A flag that, when given, sets `target` to true and otherwise leaves it unset, so that the
+// config file's value stands. (CLI11 2.1 sets an optional<bool> bound with add_flag to false
+// when the flag is absent, which would override the file.)
+void AddPresenceFlag(CLI::App* cmd, const std::string& name, std::optional<bool>& target,
+                     const std::string& help) {
+  cmd->add_flag_callback(
+      name, [&target] { target = true; }, help);
+}
+
 void AddConfigFlags(CLI::App* cmd, AgentFlags& flags) {
   cmd->add_option("--config", flags.config_path, "TOML configuration file");
   cmd->add_option("--server-address", flags.server_address, "Server host (agent.server_address)");
@@ -21,8 +30,8 @@ void AddConfigFlags(CLI::App* cmd, AgentFlags& flags) {
   cmd->add_option("--trust-domain", flags.trust_domain, "Trust domain");
   cmd->add_option("--trust-bundle", flags.trust_bundle,
                   "PEM CA certificates of the server, for the first connection");
-  cmd->add_flag("--insecure-bootstrap", flags.insecure_bootstrap,
-                "First connection without checking the server (not for production)");
+  AddPresenceFlag(cmd, "--insecure-bootstrap", flags.insecure_bootstrap,
+                  "First connection without checking the server (not for production)");
   cmd->add_option("--join-token", flags.join_token, "Single-use token for node attestation");
   cmd->add_option("--x509pop-cert", flags.x509pop_certificate,
                   "x509pop: PEM certificate of this node");
@@ -39,8 +48,8 @@ void AddConfigFlags(CLI::App* cmd, AgentFlags& flags) {
   cmd->add_option("--sync-interval", flags.sync_interval, "Entry sync period (e.g. 5s)");
   cmd->add_option("--availability-target", flags.availability_target,
                   "Renew SVIDs when this much validity remains (e.g. 24h)");
-  cmd->add_flag("--discover-workload-path", flags.discover_workload_path,
-                "unix attestor: add unix:path and unix:sha256 selectors");
+  AddPresenceFlag(cmd, "--discover-workload-path", flags.discover_workload_path,
+                  "unix attestor: add unix:path and unix:sha256 selectors");
   cmd->add_option("--workload-size-limit", flags.workload_size_limit,
                   "unix attestor: largest binary hashed, in bytes (0: no limit)");
 }

@@ -1,10 +1,11 @@
 // edgeid-devsim: a simulated IoT sensor device with an STSAFE-A110-style secure element, standing
-// in for the STWIN board of the paper. `manufacture` makes one (or a counterfeit).
+// in for the STWIN board of the paper. `manufacture` makes one (or a counterfeit); `run` boots it.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 
 #include "devsim/cli/manufacture_command.h"
+#include "devsim/cli/run_command.h"
 
 namespace {
 
@@ -13,6 +14,7 @@ int Run(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   edgeid::devsim::AddManufactureCommand(app, exit_code);
+  edgeid::devsim::AddRunCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -101,10 +101,7 @@ Result<std::string> PrivateKey::ToPkcs8Pem() const {
 }
 
 SignatureAlgorithm PrivateKey::DefaultSignatureAlgorithm() const {
-  auto type = public_key().key_type();
-  if (type == KeyType::kEcP384) return SignatureAlgorithm::kEcdsaSha384;
-  if (type == KeyType::kEcP256) return SignatureAlgorithm::kEcdsaSha256;
-  return SignatureAlgorithm::kRsaPkcs1Sha256;
+  return public_key().DefaultSignatureAlgorithm();
 }
 
 Result<std::string> PrivateKey::Sign(SignatureAlgorithm alg, std::string_view data) const {

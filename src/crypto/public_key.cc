@@ -237,6 +237,13 @@ Result<RsaPublicParameters> PublicKey::rsa_parameters() const {
   return RsaPublicParameters{BignumBytes(n.get(), 0), BignumBytes(e.get(), 0)};
 }
 
+SignatureAlgorithm PublicKey::DefaultSignatureAlgorithm() const {
+  auto type = key_type();
+  if (type == KeyType::kEcP384) return SignatureAlgorithm::kEcdsaSha384;
+  if (type == KeyType::kEcP256) return SignatureAlgorithm::kEcdsaSha256;
+  return SignatureAlgorithm::kRsaPkcs1Sha256;
+}
+
 Status PublicKey::Verify(SignatureAlgorithm alg, std::string_view data,
                          std::string_view signature) const {
   KeyFamily want = IsEcdsa(alg) ? KeyFamily::kEc : KeyFamily::kRsa;

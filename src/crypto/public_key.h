@@ -47,6 +47,9 @@ class PublicKey {
   Result<EcPublicCoordinates> ec_coordinates() const;
   Result<RsaPublicParameters> rsa_parameters() const;
 
+  // The algorithm signatures by this key's private half use: ECDSA with the curve's hash, or RSA
+  // PKCS#1 v1.5 with SHA-256.
+  SignatureAlgorithm DefaultSignatureAlgorithm() const;
   // Verifies `signature` over `data`; a mismatch or a malformed signature is InvalidArgument.
   Status Verify(SignatureAlgorithm alg, std::string_view data, std::string_view signature) const;
   // ECDSA over a given digest, DER signature; InvalidArgument when it does not verify.

@@ -19,6 +19,13 @@ class Server;
 
 namespace edgeid {
 
+// Where the checks answer; a daemon configured as another tool (spiffe-helper's liveness_path
+// and readiness_path) may move them.
+struct HealthPaths {
+  std::string live = "/live";
+  std::string ready = "/ready";
+};
+
 class HealthEndpoint {
  public:
   // `ready` is asked at each /ready request; `metrics` must outlive the endpoint. Port 0 picks
@@ -26,7 +33,8 @@ class HealthEndpoint {
   static Result<std::unique_ptr<HealthEndpoint>> Start(const std::string& address, uint16_t port,
                                                        std::function<Status()> ready,
                                                        const Metrics& metrics,
-                                                       const std::shared_ptr<spdlog::logger>& log);
+                                                       const std::shared_ptr<spdlog::logger>& log,
+                                                       const HealthPaths& paths = {});
   ~HealthEndpoint();
   HealthEndpoint(const HealthEndpoint&) = delete;
   HealthEndpoint& operator=(const HealthEndpoint&) = delete;

@@ -92,6 +92,9 @@ WorkloadClient::WorkloadClient(const std::string& address, std::chrono::millisec
     : target_("unix:" + SocketPathOf(address)), timeout_(timeout) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  // The agent is local, so reconnecting costs little; gRPC's default backoff (up to 120 s) would
+  // leave a client failing on a stale error for minutes after its agent came back.
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
   channel_ = grpc::CreateCustomChannel(target_, grpc::InsecureChannelCredentials(), args);
 }
 

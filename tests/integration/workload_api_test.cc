@@ -21,6 +21,7 @@
 #include "testing/node_pki.h"
 #include "testing/sanitizers.h"
 #include "testing/temp_dir.h"
+#include "testing/test_pki.h"
 #include "workloadapi/workload_client.h"
 
 namespace edgeid {
@@ -29,14 +30,11 @@ namespace {
 using testing::EdgeidProcesses;
 using testing::RunCommand;
 using testing::TempDir;
+using testing::UidSelector;
 using testing::WriteTestFile;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kTd = "example.org";
-
-std::string UidSelector() {
-  return "unix:uid:" + std::to_string(::getuid());
-}
 
 // The URI SAN of the first certificate in a PEM file, read by the openssl CLI.
 std::string UriSanOf(const std::string& pem_file) {
@@ -592,6 +590,22 @@ TEST_F(WorkloadApiTest, MutualTlsBetweenTwoWorkloadsWithOpensslCli) {
   ASSERT_TRUE(strict.Wait(std::chrono::seconds(10)).has_value());
   EXPECT_NE(strict.Output().find("peer did not return a certificate"), std::string::npos)
       << strict.Output();
+}
+
+// A boolean set in the config file stands when its flag is not given: the flags must not
+// silently reset it to false.
+TEST(AgentCommandLineTest, ConfigFileBooleansStandWithoutTheirFlags) {
+  TempDir dir;
+  WriteTestFile(dir.File("bundle.pem"), testing::MakeTestCa("example.org").cert.ToPem());
+  WriteTestFile(dir.File("agent.toml"), "[agent]\ntrust_domain = \"example.org\"\ndata_dir = \"" +
+                                            dir.File("data") + "\"\ntrust_bundle_path = \"" +
+                                            dir.File("bundle.pem") +
+                                            "\"\ninsecure_bootstrap = true\n");
+  auto r = RunCommand(std::string(EDGEID_AGENT_BINARY) + " validate --config " +
+                      dir.File("agent.toml") + " 2>&1");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("cannot be combined with trust_bundle_path"), std::string::npos)
+      << r.output;
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "testing/edgeid_processes.h"
 
+#include <limits.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -9,6 +12,16 @@
 #include "testing/temp_dir.h"
 
 namespace edgeid::testing {
+
+std::string UidSelector() {
+  return "unix:uid:" + std::to_string(::getuid());
+}
+
+std::string PathSelector(const std::string& binary) {
+  char resolved[PATH_MAX];
+  return "unix:path:" +
+         std::string(::realpath(binary.c_str(), resolved) != nullptr ? resolved : binary.c_str());
+}
 
 EdgeidProcesses::EdgeidProcesses(EdgeidBinaries binaries, std::string dir, std::string trust_domain)
     : bin_(std::move(binaries)), dir_(std::move(dir)), td_(std::move(trust_domain)) {

@@ -16,6 +16,11 @@ struct EdgeidBinaries {
   std::string agent;
 };
 
+// The unix workload attestor's selector for this test process's user ("unix:uid:1000").
+std::string UidSelector();
+// The selector of a binary by its resolved path, as unix:path (with discover_workload_path).
+std::string PathSelector(const std::string& binary);
+
 class EdgeidProcesses {
  public:
   // `dir` must exist; every file and socket goes under it.

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "agent/manager/rotation.h"
+#include "common/backoff.h"
 
 namespace edgeid::agent {
 
@@ -24,7 +25,6 @@ ChangeWatcher::~ChangeWatcher() {
 }
 
 void ChangeWatcher::Loop() {
-  std::mt19937_64 rng{std::random_device{}()};
   // Short at first (the agent is still attesting), and never so long that a server back from an
   // outage goes unwatched for more than half a minute.
   Backoff backoff(std::chrono::seconds(1), std::chrono::seconds(30));
@@ -56,7 +56,7 @@ void ChangeWatcher::Loop() {
     }
     if (received) backoff.Reset();
     if (!ended.ok()) announce_next = true;
-    auto wait = backoff.Next(rng);
+    auto wait = backoff.Next();
     log_->debug("change watch ended ({}); again in {} ms",
                 ended.ok() ? "closed by the server" : ended.error().message, wait.count());
     wake_.wait_for(lock, wait, [this] { return stopping_; });

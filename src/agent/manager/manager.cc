@@ -82,7 +82,7 @@ Status Manager::StartIdentity(TimePoint now) {
       identity.error().code != ErrorCode::kDeadlineExceeded) {
     return identity.error();
   }
-  auto wait = attest_backoff_.Next(rng_);
+  auto wait = attest_backoff_.Next();
   next_attest_attempt_ = now + wait;
   log_->warn("{}; retrying in {} ms", identity.error().message, wait.count());
   return OkStatus();
@@ -99,7 +99,7 @@ Status Manager::Tick(TimePoint now) {
     // (SPIRE #1562 left agents broken until restarted here).
     auto reattested = identity_->Reattest();
     if (!reattested.ok()) {
-      auto wait = renew_backoff_.Next(rng_);
+      auto wait = renew_backoff_.Next();
       next_renew_attempt_ = now + wait;
       log_->error("the agent SVID has expired: {}; retrying in {} ms", reattested.error().message,
                   wait.count());
@@ -138,7 +138,7 @@ Status Manager::Tick(TimePoint now) {
       if (server_down_) next_sync_ = now;  // the server is back: sync without waiting
     } else {
       if (IsBanned(renewed.error())) return OnSyncFailure(renewed.error(), now);
-      auto wait = renew_backoff_.Next(rng_);
+      auto wait = renew_backoff_.Next();
       next_renew_attempt_ = now + wait;
       log_->warn("renewing the agent SVID failed ({}); retrying in {} ms", renewed.error().message,
                  wait.count());
@@ -170,10 +170,10 @@ Status Manager::OnSyncFailure(const Error& error, TimePoint now) {
       next_sync_ = now;
       return OkStatus();
     }
-    next_reattest_attempt_ = now + reattest_backoff_.Next(rng_);
+    next_reattest_attempt_ = now + reattest_backoff_.Next();
     log_->error("{}", reattested.error().message);
   }
-  auto wait = sync_backoff_.Next(rng_);
+  auto wait = sync_backoff_.Next();
   // However long the backoff has grown, try several times before the first cached SVID
   // expires, so that a server back in time is used in time.
   auto state = cache_.Current();

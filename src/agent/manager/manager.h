@@ -20,6 +20,7 @@
 #include "agent/client/server_client.h"
 #include "agent/manager/rotation.h"
 #include "agent/node/agent_identity.h"
+#include "common/backoff.h"
 #include "common/metrics.h"
 
 namespace edgeid::agent {

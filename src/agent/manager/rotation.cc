@@ -17,11 +17,4 @@ TimePoint RotationTime(TimePoint not_before, TimePoint not_after, const Rotation
   return not_before + half + shift;
 }
 
-std::chrono::milliseconds Backoff::Next(std::mt19937_64& rng) {
-  auto current = next_;
-  next_ = std::min(max_, next_ * 2);
-  std::uniform_int_distribution<int64_t> pick(current.count() / 2, current.count());
-  return std::chrono::milliseconds(pick(rng));
-}
-
 }  // namespace edgeid::agent

@@ -24,19 +24,4 @@ struct RotationPolicy {
 TimePoint RotationTime(TimePoint not_before, TimePoint not_after, const RotationPolicy& policy,
                        double jitter);
 
-// Exponential backoff with full jitter between `initial` and `max`, reset on success.
-class Backoff {
- public:
-  Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max)
-      : initial_(initial), max_(max), next_(initial) {}
-  // The wait before the next attempt: random in [next/2, next], then next doubles up to max.
-  std::chrono::milliseconds Next(std::mt19937_64& rng);
-  void Reset() { next_ = initial_; }
-
- private:
-  std::chrono::milliseconds initial_;
-  std::chrono::milliseconds max_;
-  std::chrono::milliseconds next_;
-};
-
 }  // namespace edgeid::agent

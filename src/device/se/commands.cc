@@ -1,6 +1,6 @@
 #include "device/se/commands.h"
 
-#include "device/se/byte_reader.h"
+#include "common/byte_reader.h"
 
 namespace edgeid::device::se {
 namespace {

@@ -1,6 +1,6 @@
 #include "device/se/frame.h"
 
-#include "device/se/byte_reader.h"
+#include "common/byte_reader.h"
 #include "device/se/crc16.h"
 
 namespace edgeid::device::se {

@@ -1,8 +1,8 @@
 #include "devsim/element/emulated_element.h"
 
+#include "common/byte_reader.h"
 #include "crypto/random.h"
 #include "crypto/signature.h"
-#include "device/se/byte_reader.h"
 
 namespace edgeid::devsim {
 namespace {
@@ -29,13 +29,13 @@ bool Allowed(AccessCondition condition) {
 
 std::string PrivateKeyTable(bool present) {
   std::string out;
-  out.push_back(1);                    // one slot listed
-  out.push_back(0);                    // no change right
-  device::se::AppendU16(out, 0xFFFF);  // no global usage limit
+  out.push_back(1);        // one slot listed
+  out.push_back(0);        // no change right
+  AppendU16(out, 0xFFFF);  // no global usage limit
   out.push_back(static_cast<char>(device::se::kDeviceKeySlot));
   out.push_back(present ? 1 : 0);
-  device::se::AppendU16(out, 0x0000);  // mode of operation
-  if (present) device::se::AppendLengthPrefixed(out, device::se::kP256CurveOid);
+  AppendU16(out, 0x0000);  // mode of operation
+  if (present) AppendLengthPrefixed(out, device::se::kP256CurveOid);
   return out;
 }
 

@@ -1,4 +1,6 @@
-// Reads big-endian fields from a command's or response's data, naming what is missing.
+// Reads fixed-layout binary fields (a secure element's command data, a link's PDUs), naming the
+// field that is missing or malformed. Big-endian unless the name says Le (Bluetooth's ATT is
+// little-endian).
 #pragma once
 
 #include <cstdint>
@@ -7,7 +9,7 @@
 
 #include "common/result.h"
 
-namespace edgeid::device::se {
+namespace edgeid {
 
 class ByteReader {
  public:
@@ -24,6 +26,19 @@ class ByteReader {
     return static_cast<uint16_t>((static_cast<uint8_t>((*b)[0]) << 8) |
                                  static_cast<uint8_t>((*b)[1]));
   }
+  Result<uint16_t> U16Le(const char* field) {
+    auto b = Take(2, field);
+    if (!b.ok()) return b.error();
+    return static_cast<uint16_t>(static_cast<uint8_t>((*b)[0]) |
+                                 (static_cast<uint8_t>((*b)[1]) << 8));
+  }
+  Result<uint64_t> U64(const char* field) {
+    auto b = Take(8, field);
+    if (!b.ok()) return b.error();
+    uint64_t value = 0;
+    for (char c : *b) value = (value << 8) | static_cast<uint8_t>(c);
+    return value;
+  }
   Result<std::string> Bytes(size_t n, const char* field) {
     auto b = Take(n, field);
     if (!b.ok()) return b.error();
@@ -35,6 +50,7 @@ class ByteReader {
     if (!n.ok()) return n.error();
     return Bytes(*n, field);
   }
+  size_t remaining() const { return rest_.size(); }
   std::string_view Rest() {
     auto out = rest_;
     rest_ = {};
@@ -67,9 +83,19 @@ inline void AppendU16(std::string& out, uint16_t value) {
   out.push_back(static_cast<char>(value & 0xFF));
 }
 
+inline void AppendU16Le(std::string& out, uint16_t value) {
+  out.push_back(static_cast<char>(value & 0xFF));
+  out.push_back(static_cast<char>(value >> 8));
+}
+
+inline void AppendU64(std::string& out, uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
+}
+
+// A 2-byte big-endian length, then the bytes; the caller keeps them under 64 KiB.
 inline void AppendLengthPrefixed(std::string& out, std::string_view bytes) {
   AppendU16(out, static_cast<uint16_t>(bytes.size()));
   out += bytes;
 }
 
-}  // namespace edgeid::device::se
+}  // namespace edgeid

@@ -1,0 +1,108 @@
+#include "mapper/config/mapper_config.h"
+
+#include "common/atomic_file.h"
+#include "config/toml_reader.h"
+
+namespace edgeid::mapper {
+namespace {
+
+using config::Bad;
+using config::Get;
+
+Status ReadTable(const toml::table& root, MapperConfig& config, std::optional<int64_t>& port,
+                 std::optional<std::chrono::seconds>& refused_retry,
+                 std::optional<std::string>& log_format) {
+  EDGEID_RETURN_IF_ERROR(config::CheckKeys(root, "", {"mapper"}));
+  const toml::table* mapper = root["mapper"].as_table();
+  if (mapper == nullptr) return OkStatus();
+  const std::string p = "mapper.";
+  EDGEID_RETURN_IF_ERROR(config::CheckKeys(
+      *mapper, p,
+      {"name", "protocol", "agent_address", "device_files", "manufacturer_roots", "data_file",
+       "refused_retry", "log_level", "log_format", "health_port", "health_bind_address"}));
+  auto set = [](std::string& target, const std::optional<std::string>& value) {
+    if (value) target = *value;
+  };
+  set(config.name, EDGEID_TRY(Get<std::string>(*mapper, p, "name")));
+  set(config.protocol, EDGEID_TRY(Get<std::string>(*mapper, p, "protocol")));
+  set(config.agent_address, EDGEID_TRY(Get<std::string>(*mapper, p, "agent_address")));
+  set(config.manufacturer_roots_path,
+      EDGEID_TRY(Get<std::string>(*mapper, p, "manufacturer_roots")));
+  set(config.data_file, EDGEID_TRY(Get<std::string>(*mapper, p, "data_file")));
+  set(config.log_level, EDGEID_TRY(Get<std::string>(*mapper, p, "log_level")));
+  set(config.health_bind_address, EDGEID_TRY(Get<std::string>(*mapper, p, "health_bind_address")));
+  log_format = EDGEID_TRY(Get<std::string>(*mapper, p, "log_format"));
+  port = EDGEID_TRY(Get<int64_t>(*mapper, p, "health_port"));
+  refused_retry = EDGEID_TRY(config::GetDuration(*mapper, p, "refused_retry"));
+  if (const toml::node* files = mapper->get("device_files")) {
+    const toml::array* list = files->as_array();
+    if (list == nullptr) return Bad(p + "device_files", "must be a list of paths");
+    for (const auto& item : *list) {
+      auto path = item.value<std::string>();
+      if (!path || path->empty()) return Bad(p + "device_files", "must be a list of paths");
+      config.device_files.push_back(*path);
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<MapperConfig> ParseMapperConfig(std::string_view toml_text, const MapperFlags& flags) {
+  toml::table root = EDGEID_TRY(config::ParseToml(toml_text));
+  MapperConfig config;
+  std::optional<int64_t> port;
+  std::optional<std::chrono::seconds> refused_retry;
+  std::optional<std::string> log_format;
+  EDGEID_RETURN_IF_ERROR(ReadTable(root, config, port, refused_retry, log_format));
+
+  if (flags.name) config.name = *flags.name;
+  if (flags.agent_address) config.agent_address = *flags.agent_address;
+  if (flags.manufacturer_roots) config.manufacturer_roots_path = *flags.manufacturer_roots;
+  if (flags.data_file) config.data_file = *flags.data_file;
+  if (flags.log_level) config.log_level = *flags.log_level;
+  if (flags.health_bind_address) config.health_bind_address = *flags.health_bind_address;
+  if (!flags.device_files.empty()) config.device_files = flags.device_files;
+  config::Override(log_format, flags.log_format);
+  if (flags.health_port) port = *flags.health_port;
+  EDGEID_RETURN_IF_ERROR(
+      config::OverrideDuration(refused_retry, flags.refused_retry, "--refused-retry"));
+
+  if (config.name.empty()) return Bad("mapper.name", "must not be empty");
+  if (config.protocol.empty()) return Bad("mapper.protocol", "must not be empty");
+  if (config.agent_address.empty()) return Bad("mapper.agent_address", "must not be empty");
+  if (config.device_files.empty()) {
+    return Bad("mapper.device_files", "is required (or --device-file): the Devices to serve");
+  }
+  if (config.manufacturer_roots_path.empty()) {
+    return Bad("mapper.manufacturer_roots",
+               "is required (or --manufacturer-roots): the roots genuine secure elements chain to");
+  }
+  auto pem = ReadFile(config.manufacturer_roots_path, 1 << 20);
+  if (!pem.ok()) return Bad("mapper.manufacturer_roots", pem.error().message);
+  auto roots = crypto::ParseCertificatesPem(*pem);
+  if (!roots.ok()) return Bad("mapper.manufacturer_roots", roots.error().message);
+  if (roots->empty()) return Bad("mapper.manufacturer_roots", "holds no certificate");
+  config.manufacturer_roots = std::move(*roots);
+  if (config.data_file.empty()) {
+    return Bad("mapper.data_file", "is required (or --data-file): where readings are written");
+  }
+  EDGEID_RETURN_IF_ERROR(config::CheckLogLevel("mapper.log_level", config.log_level));
+  if (log_format)
+    config.log_json = EDGEID_TRY(config::IsJsonLogFormat("mapper.log_format", *log_format));
+  if (refused_retry) config.refused_retry = *refused_retry;
+  if (port) config.health_port = EDGEID_TRY(config::Port(*port, "mapper.health_port"));
+  return config;
+}
+
+Result<MapperConfig> LoadMapperConfig(const MapperFlags& flags) {
+  std::string text;
+  if (flags.config_path) {
+    auto read = ReadFile(*flags.config_path, 1 << 20);
+    if (!read.ok()) return read.error().Wrap("config");
+    text = std::move(*read);
+  }
+  return ParseMapperConfig(text, flags);
+}
+
+}  // namespace edgeid::mapper

@@ -1,0 +1,42 @@
+// edgeid-mapper's settings: a TOML file ([mapper] table) and flags that override it, validated
+// when loaded. docs/mapper.md lists every key with its default.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "crypto/certificate.h"
+
+namespace edgeid::mapper {
+
+struct MapperConfig {
+  std::string name = "edgeid-ble-mapper";
+  std::string protocol = "ble";  // the protocolName of the Devices it serves
+  std::string agent_address = "/tmp/edgeid-agent/public/api.sock";
+  std::vector<std::string> device_files;  // KubeEdge Device and DeviceModel YAML
+  std::string manufacturer_roots_path;    // PEM roots of genuine secure elements
+  crypto::CertificateChain manufacturer_roots{};
+  std::string data_file;  // JSON lines of readings
+  std::chrono::seconds refused_retry{30};
+  std::string log_level = "info";
+  bool log_json = false;
+  std::string health_bind_address = "127.0.0.1";
+  std::optional<uint16_t> health_port{};
+};
+
+struct MapperFlags {
+  std::optional<std::string> config_path, name, agent_address, manufacturer_roots, data_file,
+      log_level, log_format, refused_retry, health_bind_address;
+  std::vector<std::string> device_files;
+  std::optional<uint16_t> health_port;
+};
+
+Result<MapperConfig> LoadMapperConfig(const MapperFlags& flags);
+Result<MapperConfig> ParseMapperConfig(std::string_view toml_text, const MapperFlags& flags);
+
+}  // namespace edgeid::mapper

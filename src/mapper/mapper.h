@@ -1,0 +1,51 @@
+// edgeid-mapper: the KubeEdge-style BLE mapper that is attested before it may touch a device.
+// It gets its SVID from the agent, serves every Device of its files with a DeviceWorker, writes
+// readings to its sink, and follows edits of the Device files as KubeEdge's UpdateDevice would.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/metrics.h"
+#include "common/result.h"
+#include "health/health_endpoint.h"
+#include "mapper/config/mapper_config.h"
+#include "mapper/crd/device_crd.h"
+#include "mapper/device/device_worker.h"
+#include "mapper/identity/svid_source.h"
+#include "mapper/sink/reading_sink.h"
+
+namespace edgeid::mapper {
+
+class Mapper {
+ public:
+  static Result<std::unique_ptr<Mapper>> Start(MapperConfig config,
+                                               std::shared_ptr<spdlog::logger> log);
+  ~Mapper();
+  Mapper(const Mapper&) = delete;
+  Mapper& operator=(const Mapper&) = delete;
+
+  // Runs until SIGTERM or SIGINT (blocked by the caller beforehand).
+  Status Run();
+
+ private:
+  Mapper() = default;
+  void StartWorker(const Device& device, const DeviceCatalog& catalog);
+  // Reloads the Device files when one changed; a bad edit is logged and ignored.
+  void ReloadIfChanged();
+
+  MapperConfig config_;
+  std::shared_ptr<spdlog::logger> log_;
+  Metrics metrics_;
+  std::unique_ptr<SvidSource> identity_;
+  std::unique_ptr<ReadingSink> sink_;
+  std::map<std::string, std::unique_ptr<DeviceWorker>> workers_;  // by namespace/name
+  std::map<std::string, std::filesystem::file_time_type> file_times_;
+  std::unique_ptr<HealthEndpoint> health_;
+};
+
+}  // namespace edgeid::mapper

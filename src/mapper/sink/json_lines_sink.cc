@@ -1,0 +1,38 @@
+#include "mapper/sink/json_lines_sink.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+namespace edgeid::mapper {
+
+Result<std::unique_ptr<JsonLinesSink>> JsonLinesSink::Open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return Unavailable("opening data file " + path + ": " + std::strerror(errno));
+  return std::unique_ptr<JsonLinesSink>(new JsonLinesSink(fd, path));
+}
+
+JsonLinesSink::~JsonLinesSink() {
+  ::close(fd_);
+}
+
+Status JsonLinesSink::Publish(const Reading& reading) {
+  std::lock_guard lock(mu_);
+  std::string event_id =
+      reading.device_namespace + "/" + reading.device_name + "-" + std::to_string(++sequence_);
+  nlohmann::json line = {{"topic", DataTopic(reading)},
+                         {"payload", nlohmann::json::parse(DataPayload(reading, event_id))}};
+  // Values come from devices: bytes that are not UTF-8 are replaced, never thrown about.
+  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  // O_APPEND and a single write: concurrent readers never see half a line.
+  ssize_t n = ::write(fd_, text.data(), text.size());
+  if (n != static_cast<ssize_t>(text.size())) {
+    return Unavailable("writing data file " + path_ + ": " + std::strerror(errno));
+  }
+  return OkStatus();
+}
+
+}  // namespace edgeid::mapper

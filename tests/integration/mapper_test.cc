@@ -1,0 +1,426 @@
+// The IoT chain with every real process: edgeid-server, edgeid-agent, edgeid-helper installing
+// each device's SVID, edgeid-devsim devices (genuine and counterfeit) and edgeid-mapper. The
+// mapper touches nothing until it is registered; then it admits the genuine device only,
+// publishes its readings, drives its LED, pairs again after restarts and keeps going through
+// rotations of its SVID.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "testing/command.h"
+#include "testing/edgeid_processes.h"
+#include "testing/process.h"
+#include "testing/temp_dir.h"
+
+namespace edgeid {
+namespace {
+
+using testing::ChildProcess;
+using testing::EdgeidProcesses;
+using testing::RunCommand;
+using testing::TempDir;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kTd = "example.org";
+constexpr const char* kMapperId = "spiffe://example.org/mapper/ble";
+
+struct DeviceSpec {
+  std::string name;
+  std::string variant = "genuine";
+  std::string device_id{};
+};
+
+class MapperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    processes_ = std::make_unique<EdgeidProcesses>(
+        testing::EdgeidBinaries{EDGEID_SERVER_BINARY, EDGEID_AGENT_BINARY}, dir_.File("run"), kTd);
+  }
+
+  void StartServerAndAgent(const std::vector<std::string>& server_args = {}) {
+    ASSERT_TRUE(processes_->StartServer(server_args)) << processes_->error();
+    auto token = processes_->JoinToken();
+    ASSERT_FALSE(token.empty());
+    ASSERT_TRUE(processes_->StartAgent({"--join-token", token, "--discover-workload-path"}))
+        << processes_->error();
+    ASSERT_FALSE(processes_->AgentId().empty());
+  }
+
+  std::string DeviceDir(const std::string& name) const { return dir_.File("devices/" + name); }
+
+  // `edgeid-devsim manufacture`; returns the element's device ID.
+  std::string Manufacture(const std::string& name, const std::string& variant) {
+    auto r = RunCommand(std::string(EDGEID_DEVSIM_BINARY) + " manufacture --manufacturer-dir " +
+                        dir_.File("maker") + " --out " + DeviceDir(name) + " --name " + name +
+                        " --variant " + variant + " 2>&1");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(r.output, m, std::regex("Device ID\\s*:\\s*(\\S+)")));
+    return m.size() > 1 ? m[1].str() : "";
+  }
+
+  // The device's entry, for the helper run on its behalf (told apart by hint), and the helper
+  // installing the SVID in the device's identity directory: once (one-shot mode), or kept
+  // renewed by a helper daemon.
+  void Provision(const std::string& name, bool daemon = false) {
+    std::string id = std::string("spiffe://") + kTd + "/device/" + name;
+    ASSERT_FALSE(
+        processes_
+            ->CreateEntry(id, processes_->AgentId(),
+                          {testing::UidSelector(), testing::PathSelector(EDGEID_HELPER_BINARY)},
+                          "--hint " + name)
+            .empty());
+    std::string identity = DeviceDir(name) + "/identity";
+    ASSERT_EQ(RunCommand("mkdir -p " + identity).exit_code, 0);
+    std::string conf = dir_.File("helper-" + name + ".conf");
+    testing::WriteTestFile(conf, "agent_address = \"" + processes_->agent_socket() +
+                                     "\"\ncert_dir = \"" + identity +
+                                     "\"\nsvid_file_name = \"svid.pem\"\n"
+                                     "svid_key_file_name = \"svid_key.pem\"\n"
+                                     "svid_bundle_file_name = \"svid_bundle.pem\"\n"
+                                     "daemon_mode = " +
+                                     (daemon ? "true" : "false") + "\nhint = \"" + name + "\"\n");
+    if (daemon) {
+      helpers_.push_back(std::make_unique<ChildProcess>(
+          std::vector<std::string>{EDGEID_HELPER_BINARY, "run", "--config", conf},
+          dir_.File("helper-" + name + ".log")));
+      auto deadline = Clock::now() + std::chrono::seconds(20);
+      while (::access((identity + "/svid_bundle.pem").c_str(), F_OK) != 0 &&
+             Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      ASSERT_EQ(::access((identity + "/svid_bundle.pem").c_str(), F_OK), 0)
+          << helpers_.back()->Output();
+      return;
+    }
+    testing::CommandResult r;
+    for (int i = 0; i < 60; ++i) {  // the entry reaches the agent at its next sync
+      r = RunCommand(std::string(EDGEID_HELPER_BINARY) + " run --config " + conf + " 2>&1");
+      if (r.exit_code == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+
+  // Runs the device in `name`'s directory, advertising on `socket_of`'s socket (its own by
+  // default: another device may take a device's place).
+  std::unique_ptr<ChildProcess> StartDevice(const std::string& name, std::string socket_of = "") {
+    if (socket_of.empty()) socket_of = name;
+    auto device = std::make_unique<ChildProcess>(
+        std::vector<std::string>{EDGEID_DEVSIM_BINARY, "run", "--device-dir", DeviceDir(name),
+                                 "--socket", DeviceDir(socket_of) + "/link.sock",
+                                 "--sample-period-ms", "100", "--allowed-mapper-id", kMapperId},
+        dir_.File("devsim-" + name + "-" + std::to_string(++device_starts_) + ".log"));
+    EXPECT_TRUE(device->WaitForOutput("advertising on")) << device->Output();
+    return device;
+  }
+
+  void WriteDevices(const std::vector<DeviceSpec>& devices, const std::string& led = "true") {
+    std::string yaml = R"(apiVersion: devices.kubeedge.io/v1beta1
+kind: DeviceModel
+metadata:
+  name: stwin-model
+spec:
+  protocol: ble
+  properties:
+    - {name: temperature, type: FLOAT, accessMode: ReadOnly, unit: celsius}
+    - {name: pressure, type: FLOAT, accessMode: ReadOnly, unit: hPa}
+    - {name: led, type: BOOLEAN, accessMode: ReadWrite}
+)";
+    for (const auto& d : devices) {
+      yaml += "---\napiVersion: devices.kubeedge.io/v1beta1\nkind: Device\nmetadata:\n  name: " +
+              d.name +
+              "\nspec:\n  deviceModelRef: {name: stwin-model}\n  protocol:\n"
+              "    protocolName: ble\n    configData:\n      socketPath: " +
+              DeviceDir(d.name) + "/link.sock\n      spiffeId: spiffe://" + kTd + "/device/" +
+              d.name + "\n" + (d.device_id.empty() ? "" : "      deviceId: " + d.device_id + "\n") +
+              "  properties:\n"
+              "    - {name: temperature, visitors: {protocolName: ble, configData: "
+              "{characteristicUUID: \"2a6e\"}}}\n"
+              "    - {name: pressure, visitors: {protocolName: ble, configData: "
+              "{characteristicUUID: \"2a6d\"}}}\n"
+              "    - {name: led, desired: {value: \"" +
+              led +
+              "\"}, visitors: {protocolName: ble, configData: {characteristicUUID: \"2a56\"}}}\n";
+    }
+    // Written beside and renamed, as kubectl-driven tooling would: the mapper never reads half.
+    testing::WriteTestFile(devices_file_ + ".tmp", yaml);
+    ASSERT_EQ(::rename((devices_file_ + ".tmp").c_str(), devices_file_.c_str()), 0);
+  }
+
+  void StartMapper() {
+    mapper_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{EDGEID_MAPPER_BINARY, "run", "--agent-address",
+                                 processes_->agent_socket(), "--device-file", devices_file_,
+                                 "--manufacturer-roots", dir_.File("maker/root.pem"), "--data-file",
+                                 readings_file_, "--refused-retry", "1h"},
+        dir_.File("mapper.log"));
+    ASSERT_TRUE(mapper_->started());
+  }
+
+  void RegisterMapper() {
+    mapper_entry_ = processes_->CreateEntry(
+        kMapperId, processes_->AgentId(),
+        {testing::UidSelector(), testing::PathSelector(EDGEID_MAPPER_BINARY)});
+    ASSERT_FALSE(mapper_entry_.empty());
+  }
+
+  // Readings of `device` in the data file, in order.
+  std::vector<nlohmann::json> Readings(const std::string& device) const {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(readings_file_);
+    std::string line;
+    std::string topic = "$ke/events/device/default/" + device + "/data/update";
+    while (std::getline(in, line)) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j["topic"] == topic) out.push_back(j["payload"]);
+    }
+    return out;
+  }
+
+  bool WaitForReadings(const std::string& device, size_t count,
+                       std::chrono::seconds timeout = std::chrono::seconds(15)) const {
+    auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      if (Readings(device).size() >= count) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  static size_t Count(const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<EdgeidProcesses> processes_;
+  std::string devices_file_ = dir_.File("devices.yaml");
+  std::string readings_file_ = dir_.File("readings.jsonl");
+  std::unique_ptr<ChildProcess> mapper_;
+  std::vector<std::unique_ptr<ChildProcess>> helpers_;
+  std::string mapper_entry_;
+  int device_starts_ = 0;
+};
+
+TEST_F(MapperTest, RefusedBeforeRegistrationThenAdmitsTheGenuineDevice) {
+  StartServerAndAgent();
+  DeviceSpec thermo{"thermo-1", "genuine", Manufacture("thermo-1", "genuine")};
+  Provision("thermo-1");
+  auto device = StartDevice("thermo-1");
+  WriteDevices({thermo});
+  StartMapper();
+
+  // Not attested: the mapper says so and leaves the device alone.
+  ASSERT_TRUE(mapper_->WaitForOutput("not attested")) << mapper_->Output();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(device->Output().find("paired with"), std::string::npos) << device->Output();
+  EXPECT_TRUE(Readings("thermo-1").empty());
+
+  RegisterMapper();
+  ASSERT_TRUE(mapper_->WaitForOutput("attested as spiffe://example.org/mapper/ble",
+                                     std::chrono::seconds(30)))
+      << mapper_->Output();
+  ASSERT_TRUE(mapper_->WaitForOutput("device default/thermo-1: genuine: secure element " +
+                                     thermo.device_id))
+      << mapper_->Output();
+  EXPECT_TRUE(device->WaitForOutput("paired with spiffe://example.org/mapper/ble"));
+
+  // Readings flow in KubeEdge's data format.
+  ASSERT_TRUE(WaitForReadings("thermo-1", 10)) << mapper_->Output();
+  auto readings = Readings("thermo-1");
+  bool saw_temperature = false;
+  for (const auto& r : readings) {
+    ASSERT_TRUE(r["data"].is_object());
+    if (!r["data"].contains("temperature")) continue;
+    saw_temperature = true;
+    double celsius = std::stod(r["data"]["temperature"]["value"].get<std::string>());
+    EXPECT_GT(celsius, 10.0);
+    EXPECT_LT(celsius, 35.0);
+    EXPECT_EQ(r["data"]["temperature"]["metadata"]["type"], "float");
+    EXPECT_GT(r["timestamp"].get<int64_t>(), 1'700'000'000'000);
+  }
+  EXPECT_TRUE(saw_temperature);
+
+  // The LED follows the Device's desired value, also when the Device is edited.
+  EXPECT_TRUE(device->WaitForOutput("LED switched on")) << device->Output();
+  WriteDevices({thermo}, "false");
+  EXPECT_TRUE(device->WaitForOutput("LED switched off")) << device->Output();
+  EXPECT_TRUE(mapper_->WaitForOutput("led set to false"));
+
+  // A bad edit is refused and the device keeps being served.
+  testing::WriteTestFile(devices_file_ + ".tmp", "kind: [broken");
+  ASSERT_EQ(::rename((devices_file_ + ".tmp").c_str(), devices_file_.c_str()), 0);
+  EXPECT_TRUE(mapper_->WaitForOutput("Device files changed but are not valid"));
+  size_t before = Readings("thermo-1").size();
+  EXPECT_TRUE(WaitForReadings("thermo-1", before + 4));
+
+  // Deleting the mapper's entry takes its identity, and with it the device.
+  ASSERT_EQ(processes_->ServerCli("entry delete --entry-id " + mapper_entry_).exit_code, 0);
+  EXPECT_TRUE(mapper_->WaitForOutput("the mapper lost its SVID", std::chrono::seconds(20)))
+      << mapper_->Output();
+
+  mapper_->Signal(SIGTERM);
+  EXPECT_EQ(mapper_->Wait(), 0);
+}
+
+TEST_F(MapperTest, EveryCounterfeitIsRefusedForItsReason) {
+  StartServerAndAgent();
+  std::vector<DeviceSpec> devices = {{"genuine-1"},
+                                     {"fake-self-signed", "self-signed"},
+                                     {"fake-wrong-root", "wrong-root"},
+                                     {"fake-mismatched-key", "mismatched-key"},
+                                     {"fake-cloned", "cloned"}};
+  std::vector<std::unique_ptr<ChildProcess>> running;
+  for (auto& d : devices) {
+    d.device_id = Manufacture(d.name, d.variant);
+    Provision(d.name);
+    running.push_back(StartDevice(d.name));
+  }
+  // A genuine element under another device's name: its serial is not the one the Device names.
+  devices.push_back({"impostor", "genuine", devices[0].device_id});
+  Manufacture("impostor", "genuine");
+  Provision("impostor");
+  running.push_back(StartDevice("impostor"));
+  WriteDevices(devices);
+  RegisterMapper();
+  StartMapper();
+
+  ASSERT_TRUE(mapper_->WaitForOutput("device default/genuine-1: genuine", std::chrono::seconds(30)))
+      << mapper_->Output();
+  struct Expect {
+    const char* device;
+    const char* reason;
+  };
+  for (const auto& e :
+       {Expect{"fake-self-signed", "untrusted_chain"}, Expect{"fake-wrong-root", "untrusted_chain"},
+        Expect{"fake-mismatched-key", "signature_invalid"},
+        Expect{"fake-cloned", "signature_invalid"}, Expect{"impostor", "wrong_device_id"}}) {
+    std::string line = std::string("device default/") + e.device + ": REFUSED (" + e.reason + ")";
+    EXPECT_TRUE(mapper_->WaitForOutput(line)) << line << "\n" << mapper_->Output();
+  }
+  ASSERT_TRUE(WaitForReadings("genuine-1", 4));
+  for (const auto& d : devices) {
+    if (d.name != "genuine-1") {
+      EXPECT_TRUE(Readings(d.name).empty()) << d.name;
+    }
+  }
+}
+
+// A counterfeit that stole the device's SVID takes its place: it pairs (the SVID is genuine)
+// but its element gives it away, and nothing it sends is published under the device's name.
+TEST_F(MapperTest, CounterfeitWithTheDevicesStolenSvidPublishesNothing) {
+  StartServerAndAgent();
+  DeviceSpec thermo{"thermo-1", "genuine", Manufacture("thermo-1", "genuine")};
+  Provision("thermo-1");
+  auto device = StartDevice("thermo-1");
+  WriteDevices({thermo});
+  RegisterMapper();
+  StartMapper();
+  ASSERT_TRUE(mapper_->WaitForOutput("genuine: secure element", std::chrono::seconds(30)))
+      << mapper_->Output();
+  ASSERT_TRUE(WaitForReadings("thermo-1", 4));
+
+  device->Signal(SIGTERM);
+  ASSERT_EQ(device->Wait(), 0);
+  Manufacture("clone-1", "cloned");
+  ASSERT_EQ(
+      RunCommand("cp -a " + DeviceDir("thermo-1") + "/identity " + DeviceDir("clone-1")).exit_code,
+      0);
+  auto clone = StartDevice("clone-1", "thermo-1");
+  ASSERT_TRUE(mapper_->WaitForOutput("device default/thermo-1: REFUSED", std::chrono::seconds(20)))
+      << mapper_->Output();
+  EXPECT_TRUE(clone->WaitForOutput("paired with spiffe://example.org/mapper/ble"))
+      << clone->Output();
+  size_t at_refusal = Readings("thermo-1").size();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(Readings("thermo-1").size(), at_refusal);
+}
+
+TEST_F(MapperTest, PairsAgainAfterEitherSideRestarts) {
+  StartServerAndAgent();
+  DeviceSpec thermo{"thermo-1", "genuine", Manufacture("thermo-1", "genuine")};
+  Provision("thermo-1");
+  auto device = StartDevice("thermo-1");
+  WriteDevices({thermo});
+  RegisterMapper();
+  StartMapper();
+  ASSERT_TRUE(mapper_->WaitForOutput("genuine: secure element", std::chrono::seconds(30)))
+      << mapper_->Output();
+  ASSERT_TRUE(WaitForReadings("thermo-1", 4));
+
+  // The device reboots.
+  device->Signal(SIGTERM);
+  ASSERT_EQ(device->Wait(), 0);
+  device = StartDevice("thermo-1");
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (Count(mapper_->Output(), "genuine: secure element") < 2 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(Count(mapper_->Output(), "genuine: secure element"), 2u) << mapper_->Output();
+  EXPECT_NE(mapper_->Output().find("link lost; pairing again"), std::string::npos);
+  size_t before = Readings("thermo-1").size();
+  EXPECT_TRUE(WaitForReadings("thermo-1", before + 4));
+
+  // The mapper restarts.
+  mapper_->Signal(SIGTERM);
+  ASSERT_EQ(mapper_->Wait(), 0);
+  StartMapper();
+  ASSERT_TRUE(mapper_->WaitForOutput("genuine: secure element", std::chrono::seconds(30)))
+      << mapper_->Output();
+  before = Readings("thermo-1").size();
+  EXPECT_TRUE(WaitForReadings("thermo-1", before + 4));
+  // The rebooted device paired twice: with the mapper before and after its restart.
+  EXPECT_EQ(Count(device->Output(), "paired with spiffe://example.org/mapper/ble"), 2u)
+      << device->Output();
+}
+
+TEST_F(MapperTest, TakesUpItsRotatedSvidWithoutLosingReadings) {
+  // SVIDs live 16 s, so the mapper's rotates after about 8; the device's is kept renewed by a
+  // helper daemon, as it would be in the field.
+  StartServerAndAgent({"--default-x509-svid-ttl", "16s"});
+  DeviceSpec thermo{"thermo-1", "genuine", Manufacture("thermo-1", "genuine")};
+  Provision("thermo-1", /*daemon=*/true);
+  auto device = StartDevice("thermo-1");
+  WriteDevices({thermo});
+  RegisterMapper();
+  StartMapper();
+  ASSERT_TRUE(mapper_->WaitForOutput("genuine: secure element", std::chrono::seconds(30)));
+  ASSERT_TRUE(mapper_->WaitForOutput("SVID rotated", std::chrono::seconds(25)))
+      << mapper_->Output();
+  size_t at_rotation = Readings("thermo-1").size();
+  ASSERT_TRUE(WaitForReadings("thermo-1", at_rotation + 10));
+
+  // One link throughout, and no gap in the readings: the device samples every 100 ms.
+  EXPECT_EQ(Count(mapper_->Output(), "genuine: secure element"), 1u) << mapper_->Output();
+  auto readings = Readings("thermo-1");
+  int64_t previous = 0, widest = 0;
+  for (const auto& r : readings) {
+    if (!r["data"].contains("temperature")) continue;
+    int64_t t = r["timestamp"].get<int64_t>();
+    if (previous != 0) widest = std::max(widest, t - previous);
+    previous = t;
+  }
+  EXPECT_LT(widest, 1000) << "a gap of " << widest << " ms in the readings";
+
+  // The device restarts after the rotation: the next pairing is made with the new SVID, past
+  // the old one's expiry.
+  std::this_thread::sleep_for(std::chrono::seconds(9));
+  device->Signal(SIGTERM);
+  ASSERT_EQ(device->Wait(), 0);
+  device = StartDevice("thermo-1");
+  EXPECT_TRUE(device->WaitForOutput("paired with spiffe://example.org/mapper/ble",
+                                    std::chrono::seconds(20)))
+      << device->Output() << mapper_->Output();
+  size_t before = Readings("thermo-1").size();
+  EXPECT_TRUE(WaitForReadings("thermo-1", before + 4));
+}
+
+}  // namespace
+}  // namespace edgeid

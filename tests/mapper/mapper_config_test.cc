@@ -1,0 +1,75 @@
+// edgeid-mapper's TOML and flags: defaults, overrides, and refusals naming the key.
+#include "mapper/config/mapper_config.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/temp_dir.h"
+#include "testing/test_pki.h"
+
+namespace edgeid::mapper {
+namespace {
+
+class MapperConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::WriteTestFile(roots_, testing::MakeTestCa("maker").cert.ToPem());
+  }
+  std::string Toml(const std::string& extra = "") const {
+    return "[mapper]\ndevice_files = [\"devices.yaml\"]\nmanufacturer_roots = \"" + roots_ +
+           "\"\ndata_file = \"readings.jsonl\"\n" + extra;
+  }
+  testing::TempDir dir_;
+  std::string roots_ = dir_.File("roots.pem");
+};
+
+TEST_F(MapperConfigTest, DefaultsAreSpiffeHelperLike) {
+  auto config = ParseMapperConfig(Toml(), {});
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->agent_address, "/tmp/edgeid-agent/public/api.sock");
+  EXPECT_EQ(config->protocol, "ble");
+  EXPECT_EQ(config->refused_retry, std::chrono::seconds(30));
+  EXPECT_EQ(config->manufacturer_roots.size(), 1u);
+  EXPECT_FALSE(config->health_port);
+}
+
+TEST_F(MapperConfigTest, FlagsOverrideTheFile) {
+  MapperFlags flags;
+  flags.agent_address = "unix:///run/agent.sock";
+  flags.device_files = {"a.yaml", "b.yaml"};
+  flags.refused_retry = "5s";
+  flags.health_port = 9090;
+  auto config = ParseMapperConfig(Toml("refused_retry = \"1m\"\n"), flags);
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->agent_address, "unix:///run/agent.sock");
+  EXPECT_EQ(config->device_files.size(), 2u);
+  EXPECT_EQ(config->refused_retry, std::chrono::seconds(5));
+  EXPECT_EQ(config->health_port, 9090);
+}
+
+TEST_F(MapperConfigTest, MistakesNameTheKey) {
+  struct Case {
+    std::string toml;
+    const char* says;
+  };
+  for (const auto& c : {
+           Case{Toml("colour = \"blue\"\n"), "mapper.colour"},
+           Case{"[mapper]\nmanufacturer_roots = \"" + roots_ + "\"\ndata_file = \"x\"\n",
+                "mapper.device_files"},
+           Case{"[mapper]\ndevice_files = [\"d.yaml\"]\ndata_file = \"x\"\n",
+                "mapper.manufacturer_roots"},
+           Case{Toml("log_level = \"loud\"\n"), "mapper.log_level"},
+           Case{Toml("health_port = 70000\n"), "mapper.health_port"},
+           Case{Toml("refused_retry = \"soon\"\n"), "mapper.refused_retry"},
+           Case{"[mapper]\ndevice_files = \"d.yaml\"\n", "mapper.device_files"},
+           Case{"[mapper]\ndevice_files = [\"d.yaml\"]\nmanufacturer_roots = \"/nonexistent\"\n"
+                "data_file = \"x\"\n",
+                "mapper.manufacturer_roots"},
+       }) {
+    auto config = ParseMapperConfig(c.toml, {});
+    ASSERT_FALSE(config.ok()) << c.toml;
+    EXPECT_NE(config.error().message.find(c.says), std::string::npos) << config.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace edgeid::mapper
