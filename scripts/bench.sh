@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the benchmarks in bench/ and prints every figure beside the raw OpenSSL sign and verify
-# rates measured in the same run. Extra arguments go to Google Benchmark
+# Runs the benchmarks in bench/ and prints every figure beside the raw OpenSSL rates (and, for
+# the device link, a raw UNIX socket) measured in the same run. Extra arguments go to Google Benchmark
 # (e.g. --benchmark_filter=Mint). Then a real edgeid-server is loaded by bench/server_bench
 # (EDGEID_BENCH_SKIP_SERVER=1 skips it), and a real edgeid-agent by bench/agent_bench
 # (EDGEID_BENCH_SKIP_AGENT=1 skips it). Results: build/release/bench/results/.
@@ -11,8 +11,8 @@ scripts/deps.sh
 # Paths relative to the checkout let ccache reuse objects across clones (CI builds a fresh one).
 export CCACHE_BASEDIR="$PWD"
 cmake --preset release >/dev/null
-cmake --build --preset release --target spiffe_bench datastore_bench server_bench agent_bench edgeid-server \
-  edgeid-agent | tail -n 1
+cmake --build --preset release --target spiffe_bench datastore_bench device_bench server_bench \
+  agent_bench edgeid-server edgeid-agent | tail -n 1
 
 results=build/release/bench/results
 mkdir -p "$results"
@@ -20,6 +20,13 @@ build/release/bench/spiffe_bench --benchmark_min_time="${EDGEID_BENCH_MIN_TIME:-
   --benchmark_repetitions="${EDGEID_BENCH_REPETITIONS:-5}" --benchmark_report_aggregates_only=true \
   --benchmark_out="$results/spiffe.json" --benchmark_out_format=json "$@"
 /usr/bin/python3 bench/report.py "$results/spiffe.json"
+
+# The IoT chain: device authentication, pairing, sealed notifications, beside raw OpenSSL and a
+# raw UNIX socket measured in the same run.
+build/release/bench/device_bench --benchmark_min_time="${EDGEID_BENCH_MIN_TIME:-0.5}" \
+  --benchmark_repetitions="${EDGEID_BENCH_REPETITIONS:-5}" --benchmark_report_aggregates_only=true \
+  --benchmark_out="$results/device.json" --benchmark_out_format=json
+/usr/bin/python3 bench/device_report.py "$results/device.json"
 
 # The server's entry snapshot over SQLite with 10,000 entries.
 build/release/bench/datastore_bench --benchmark_min_time="${EDGEID_BENCH_MIN_TIME:-0.5}" \
