@@ -4,6 +4,7 @@
 // publishes its readings, drives its LED, pairs again after restarts and keeps going through
 // rotations of its SVID.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -158,9 +159,21 @@ spec:
         std::vector<std::string>{EDGEID_MAPPER_BINARY, "run", "--agent-address",
                                  processes_->agent_socket(), "--device-file", devices_file_,
                                  "--manufacturer-roots", dir_.File("maker/root.pem"), "--data-file",
-                                 readings_file_, "--refused-retry", "1h"},
+                                 readings_file_, "--refused-retry", "1h", "--health-port", "0"},
         dir_.File("mapper.log"));
     ASSERT_TRUE(mapper_->started());
+  }
+
+  // The mapper's /metrics page.
+  std::string Metrics() const {
+    std::smatch m;
+    std::string log = mapper_->Output();
+    if (!std::regex_search(log, m, std::regex("metrics listening on http://127.0.0.1:(\\d+)"))) {
+      return "";
+    }
+    httplib::Client client("127.0.0.1", std::stoi(m[1]));
+    auto res = client.Get("/metrics");
+    return res ? res->body : "";
   }
 
   void RegisterMapper() {
@@ -306,6 +319,18 @@ TEST_F(MapperTest, EveryCounterfeitIsRefusedForItsReason) {
     EXPECT_TRUE(mapper_->WaitForOutput(line)) << line << "\n" << mapper_->Output();
   }
   ASSERT_TRUE(WaitForReadings("genuine-1", 4));
+  // Each refusal is counted by reason, for alerting.
+  std::string metrics = Metrics();
+  for (const auto& expected : {"edgeid_mapper_device_refusals_total{device=\"default/"
+                               "fake-cloned\",reason=\"signature_invalid\"} 1",
+                               "edgeid_mapper_device_refusals_total{device=\"default/"
+                               "fake-self-signed\",reason=\"untrusted_chain\"} 1",
+                               "edgeid_mapper_device_refusals_total{device=\"default/"
+                               "impostor\",reason=\"wrong_device_id\"} 1",
+                               "edgeid_mapper_pairings_total{device=\"default/genuine-1\"} 1",
+                               "edgeid_mapper_attested 1"}) {
+    EXPECT_NE(metrics.find(expected), std::string::npos) << expected << "\n" << metrics;
+  }
   for (const auto& d : devices) {
     if (d.name != "genuine-1") {
       EXPECT_TRUE(Readings(d.name).empty()) << d.name;

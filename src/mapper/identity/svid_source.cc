@@ -2,6 +2,7 @@
 
 #include "common/backoff.h"
 #include "common/timestamp.h"
+#include "workloadapi/workload_client.h"
 
 namespace edgeid::mapper {
 
@@ -15,6 +16,11 @@ std::unique_ptr<SvidSource> SvidSource::Start(const std::string& agent_address,
   return source;
 }
 
+SvidSource::SvidSource(std::string agent_address, std::shared_ptr<spdlog::logger> log)
+    : agent_address_(std::move(agent_address)),
+      log_(std::move(log)),
+      cancel_(std::make_unique<workloadapi::WatchCancellation>()) {}
+
 SvidSource::~SvidSource() {
   Stop();
 }
@@ -25,7 +31,7 @@ void SvidSource::Stop() {
     stopping_ = true;
     cv_.notify_all();
   }
-  cancel_.Cancel();
+  cancel_->Cancel();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -98,8 +104,8 @@ void SvidSource::Run() {
           Accept(std::move(context));
           return true;
         },
-        &cancel_);
-    if (cancel_.cancelled()) return;
+        cancel_.get());
+    if (cancel_->cancelled()) return;
     std::chrono::milliseconds wait = backoff.Next();
     if (!ended.ok() && ended.error().code == ErrorCode::kPermissionDenied) {
       Drop("the agent no longer attests this mapper");

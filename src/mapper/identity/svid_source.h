@@ -18,7 +18,12 @@
 #include "common/metrics.h"
 #include "spiffe/x509_bundle.h"
 #include "spiffe/x509_svid.h"
-#include "workloadapi/workload_client.h"
+
+namespace edgeid::workloadapi {
+class WatchCancellation;  // kept out of this header, which the whole mapper includes: gRPC's are
+                          // heavy
+struct X509Context;
+}  // namespace edgeid::workloadapi
 
 namespace edgeid::mapper {
 
@@ -44,15 +49,14 @@ class SvidSource {
   void Stop();
 
  private:
-  SvidSource(std::string agent_address, std::shared_ptr<spdlog::logger> log)
-      : agent_address_(std::move(agent_address)), log_(std::move(log)) {}
+  SvidSource(std::string agent_address, std::shared_ptr<spdlog::logger> log);
   void Run();
   void Accept(workloadapi::X509Context context);
   void Drop(const std::string& why);
 
   std::string agent_address_;
   std::shared_ptr<spdlog::logger> log_;
-  workloadapi::WatchCancellation cancel_;
+  std::unique_ptr<workloadapi::WatchCancellation> cancel_;
 
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
