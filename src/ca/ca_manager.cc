@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "common/timestamp.h"
 #include "crypto/encoding.h"
 #include "crypto/random.h"
 #include "spiffe/jwt_svid.h"
@@ -196,23 +197,20 @@ Result<bool> CaManager::Rotate(TimePoint now) {
 
 namespace {
 
-int64_t Seconds(TimePoint t) {
-  return std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
-}
-TimePoint FromSeconds(int64_t s) {
+TimePoint FromUnixSeconds(int64_t s) {
   return TimePoint(seconds(s));
 }
 
 JournalX509Ca ToJournal(const X509CaSlot& slot) {
-  JournalX509Ca out{slot.key_id, {slot.certificate.ToDer()}, {}, Seconds(slot.issued_at)};
+  JournalX509Ca out{slot.key_id, {slot.certificate.ToDer()}, {}, UnixSeconds(slot.issued_at)};
   for (const auto& c : slot.upstream_chain) out.chain_der.push_back(c.ToDer());
   for (const auto& c : slot.roots) out.roots_der.push_back(c.ToDer());
   return out;
 }
 
 JournalJwtKey ToJournal(const JwtKeySlot& slot) {
-  return {slot.key_id, slot.kid, slot.key.public_key().ToDer(), Seconds(slot.issued_at),
-          Seconds(slot.not_after)};
+  return {slot.key_id, slot.kid, slot.key.public_key().ToDer(), UnixSeconds(slot.issued_at),
+          UnixSeconds(slot.not_after)};
 }
 
 Result<crypto::CertificateChain> ParseDers(const std::vector<std::string>& ders) {
@@ -237,7 +235,7 @@ Result<std::shared_ptr<const X509CaSlot>> FromJournal(const JournalX509Ca& journ
   crypto::CertificateChain upstream(chain.begin() + 1, chain.end());
   return std::shared_ptr<const X509CaSlot>(std::make_shared<X509CaSlot>(
       X509CaSlot{journaled.key_id, chain.front(), key, std::move(upstream), std::move(roots),
-                 FromSeconds(journaled.issued_at)}));
+                 FromUnixSeconds(journaled.issued_at)}));
 }
 
 Result<std::shared_ptr<const JwtKeySlot>> FromJournal(const JournalJwtKey& journaled,
@@ -247,12 +245,12 @@ Result<std::shared_ptr<const JwtKeySlot>> FromJournal(const JournalJwtKey& journ
   if (key.public_key().ToDer() != journaled.public_key_der) {
     return FailedPrecondition("key " + journaled.key_id + " does not match the journaled JWT key");
   }
-  if (FromSeconds(journaled.not_after) <= now) {
+  if (FromUnixSeconds(journaled.not_after) <= now) {
     return FailedPrecondition("the journaled JWT key has expired");
   }
   return std::shared_ptr<const JwtKeySlot>(std::make_shared<JwtKeySlot>(
-      JwtKeySlot{journaled.key_id, journaled.kid, key, FromSeconds(journaled.issued_at),
-                 FromSeconds(journaled.not_after)}));
+      JwtKeySlot{journaled.key_id, journaled.kid, key, FromUnixSeconds(journaled.issued_at),
+                 FromUnixSeconds(journaled.not_after)}));
 }
 
 }  // namespace
@@ -271,7 +269,7 @@ CaJournal CaManager::Journal() const {
     auto key = bundle_.jwt().FindAuthority(published.kid);
     if (!key.ok()) continue;
     journal.published_jwt.push_back(
-        {"", published.kid, key->ToDer(), 0, Seconds(published.not_after)});
+        {"", published.kid, key->ToDer(), 0, UnixSeconds(published.not_after)});
   }
   journal.sequence = sequence_;
   return journal;
@@ -286,10 +284,10 @@ void CaManager::KeepPublished(const CaJournal& journal, TimePoint now) {
   }
   for (const auto& k : journal.published_jwt) {
     auto pub = crypto::PublicKey::FromDer(k.public_key_der);
-    if (!pub.ok() || FromSeconds(k.not_after) <= now) continue;
+    if (!pub.ok() || FromUnixSeconds(k.not_after) <= now) continue;
     if (bundle_.jwt().FindAuthority(k.kid).ok()) continue;
     if (bundle_.jwt().SetAuthority(k.kid, *pub).ok()) {
-      published_jwt_.push_back({k.kid, FromSeconds(k.not_after)});
+      published_jwt_.push_back({k.kid, FromUnixSeconds(k.not_after)});
       changed = true;
     }
   }
@@ -328,9 +326,9 @@ Status CaManager::Restore(const CaJournal& journal, TimePoint now) {
   std::vector<PublishedJwtKey> published;
   for (const auto& k : journal.published_jwt) {
     auto pub = crypto::PublicKey::FromDer(k.public_key_der);
-    if (!pub.ok() || FromSeconds(k.not_after) <= now) continue;
+    if (!pub.ok() || FromUnixSeconds(k.not_after) <= now) continue;
     if (bundle.jwt().SetAuthority(k.kid, *pub).ok()) {
-      published.push_back({k.kid, FromSeconds(k.not_after)});
+      published.push_back({k.kid, FromUnixSeconds(k.not_after)});
     }
   }
 

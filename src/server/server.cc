@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "common/daemon.h"
+#include "common/timestamp.h"
 #include "server/api/entry_convert.h"
 #include "server/datastore/postgres/postgres_datastore.h"
 #include "server/datastore/sqlite/sqlite_datastore.h"
@@ -120,10 +121,7 @@ Server::~Server() {
 }
 
 void Server::AddGauges() {
-  auto seconds = [](Clock::time_point t) {
-    return static_cast<double>(
-        std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
-  };
+  auto seconds = [](Clock::time_point t) { return static_cast<double>(UnixSeconds(t)); };
   metrics_.AddGauge("edgeid_server_registration_entries", "Registration entries stored.", [this] {
     auto n = datastore_->CountRegistrationEntries();
     return n.ok() ? static_cast<double>(*n) : -1.0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/timestamp.h"
 #include "crypto/encoding.h"
 #include "spiffe/json_limits.h"
 
@@ -33,10 +34,6 @@ Result<TimePoint> NumericDate(const nlohmann::json& claims, const char* name) {
     return Invalid(std::string("claim \"") + name + "\" is out of range");
   }
   return TimePoint(std::chrono::seconds(static_cast<int64_t>(seconds)));
-}
-
-int64_t UnixSeconds(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
 Result<std::vector<std::string>> Audience(const nlohmann::json& claims) {

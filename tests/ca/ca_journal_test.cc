@@ -17,7 +17,7 @@ using edgeid::testing::Unwrap;
 using std::chrono::hours;
 using std::chrono::seconds;
 
-CaConfig Config() {
+CaConfig JournalCaConfig() {
   return CaConfig{Unwrap(spiffe::TrustDomain::Parse("example.org"))};
 }
 
@@ -29,11 +29,11 @@ TEST(CaJournalTest, RestartResumesTheSameCaAndBundle) {
   TempDir dir;
   auto t0 = std::chrono::system_clock::now();
   std::string saved;
-  spiffe::SpiffeBundle bundle_before(Config().trust_domain);
+  spiffe::SpiffeBundle bundle_before(JournalCaConfig().trust_domain);
   std::string token;
   {
     auto km = Unwrap(keymanager::DiskKeyManager::Open(dir.File("keys")));
-    CaManager ca(Config(), *km, nullptr);
+    CaManager ca(JournalCaConfig(), *km, nullptr);
     ASSERT_TRUE(ca.Initialize(t0).ok());
     bundle_before = ca.bundle();
     token = Unwrap(ca.SignJwtSvid(Unwrap(spiffe::SpiffeId::Parse("spiffe://example.org/w")), {"db"},
@@ -43,7 +43,7 @@ TEST(CaJournalTest, RestartResumesTheSameCaAndBundle) {
   EXPECT_EQ(saved.find("PRIVATE"), std::string::npos) << "no private keys in the journal";
 
   auto km = Unwrap(keymanager::DiskKeyManager::Open(dir.File("keys")));
-  CaManager resumed(Config(), *km, nullptr);
+  CaManager resumed(JournalCaConfig(), *km, nullptr);
   ASSERT_TRUE(resumed.Restore(Unwrap(CaJournal::Parse(saved)), t0 + seconds(5)).ok());
   EXPECT_TRUE(resumed.bundle() == bundle_before) << "same authorities and sequence";
 
@@ -61,14 +61,14 @@ TEST(CaJournalTest, RestartResumesTheSameCaAndBundle) {
 
 TEST(CaJournalTest, PreparedSuccessorsAndRetiredKeysAreResumed) {
   keymanager::MemoryKeyManager km;
-  CaManager ca(Config(), km, nullptr);
+  CaManager ca(JournalCaConfig(), km, nullptr);
   auto t0 = std::chrono::system_clock::now();
   ASSERT_TRUE(ca.Initialize(t0).ok());
   ASSERT_TRUE(Unwrap(ca.Rotate(t0 + hours(12) + seconds(1))));  // prepared
   ASSERT_TRUE(Unwrap(ca.Rotate(t0 + hours(20) + seconds(1))));  // activated
   ASSERT_TRUE(ca.PrepareX509Ca(t0 + hours(20) + seconds(2)).ok());
 
-  CaManager resumed(Config(), km, nullptr);
+  CaManager resumed(JournalCaConfig(), km, nullptr);
   ASSERT_TRUE(resumed.Restore(RoundTrip(ca.Journal()), t0 + hours(21)).ok());
   EXPECT_EQ(resumed.current_x509_ca()->certificate, ca.current_x509_ca()->certificate);
   ASSERT_TRUE(resumed.next_x509_ca());
@@ -79,31 +79,31 @@ TEST(CaJournalTest, PreparedSuccessorsAndRetiredKeysAreResumed) {
 
 TEST(CaJournalTest, UnusableJournalsAreRefusedClearly) {
   keymanager::MemoryKeyManager km;
-  CaManager ca(Config(), km, nullptr);
+  CaManager ca(JournalCaConfig(), km, nullptr);
   auto t0 = std::chrono::system_clock::now();
   ASSERT_TRUE(ca.Initialize(t0).ok());
   CaJournal journal = RoundTrip(ca.Journal());
 
   keymanager::MemoryKeyManager empty;
-  CaManager lost(Config(), empty, nullptr);
+  CaManager lost(JournalCaConfig(), empty, nullptr);
   auto gone = lost.Restore(journal, t0);
   ASSERT_FALSE(gone.ok());
   EXPECT_NE(gone.error().message.find("x509-CA-A"), std::string::npos) << gone.error().message;
 
-  CaManager late(Config(), km, nullptr);
+  CaManager late(JournalCaConfig(), km, nullptr);
   auto expired = late.Restore(journal, t0 + hours(25));
   ASSERT_FALSE(expired.ok());
   EXPECT_NE(expired.error().message.find("expired"), std::string::npos);
 
   ASSERT_TRUE(km.GenerateKey("x509-CA-A", crypto::KeyType::kEcP256).ok());  // key swapped
-  CaManager swapped(Config(), km, nullptr);
+  CaManager swapped(JournalCaConfig(), km, nullptr);
   auto mismatch = swapped.Restore(journal, t0);
   ASSERT_FALSE(mismatch.ok());
   EXPECT_NE(mismatch.error().message.find("does not match"), std::string::npos);
 
   CaConfig other{Unwrap(spiffe::TrustDomain::Parse("other.org"))};
   keymanager::MemoryKeyManager km2;
-  CaManager source(Config(), km2, nullptr);
+  CaManager source(JournalCaConfig(), km2, nullptr);
   ASSERT_TRUE(source.Initialize(t0).ok());
   CaManager wrong_domain(other, km2, nullptr);
   EXPECT_FALSE(wrong_domain.Restore(source.Journal(), t0).ok());

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/timestamp.h"
 #include "crypto/encoding.h"
 #include "crypto/random.h"
 #include "server/api/entry_convert.h"
@@ -18,12 +19,6 @@ Result<std::string> NewUuid() {
   std::string hex = crypto::HexEncode(bytes);
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20);
-}
-
-int64_t NowUnix() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -130,7 +125,7 @@ grpc::Status AgentService::CreateJoinToken(grpc::ServerContext*,
     if (!created.ok()) return ToGrpc(created.error());
     if (on_alias_created_) on_alias_created_(EntryChange{{*created}, {}});
   }
-  JoinToken jt{token, NowUnix() + request->ttl()};
+  JoinToken jt{token, UnixSecondsNow() + request->ttl()};
   auto status = datastore_.CreateJoinToken(jt);
   if (!status.ok()) return ToGrpc(status.error());
   response->set_value(jt.token);

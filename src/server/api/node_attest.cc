@@ -1,6 +1,7 @@
 // NodeService: node attestation and agent SVID renewal.
 #include <chrono>
 
+#include "common/timestamp.h"
 #include "crypto/csr.h"
 #include "crypto/random.h"
 #include "nodeattestor/x509pop/x509pop.h"
@@ -13,10 +14,6 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 namespace x509pop = nodeattestor::x509pop;
-
-int64_t UnixSeconds(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
 
 }  // namespace
 

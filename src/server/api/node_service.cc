@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "common/timestamp.h"
 #include "grpctls/spiffe_tls.h"
 #include "server/api/entry_convert.h"
 #include "server/api/entry_service.h"
@@ -13,10 +14,6 @@ namespace edgeid::server {
 namespace {
 
 using Clock = std::chrono::system_clock;
-
-int64_t NowUnix() {
-  return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -72,7 +69,7 @@ Result<AttestedNode> NodeService::Authenticate(const grpc::ServerContextBase& co
 Result<NodeService::AttestedAgent> NodeService::AuthenticateWithEntries(
     grpc::ServerContext& context) {
   auto node = EDGEID_TRY(Authenticate(context));
-  auto entries = EDGEID_TRY(entries_.For(node.spiffe_id, node.selectors, NowUnix()));
+  auto entries = EDGEID_TRY(entries_.For(node.spiffe_id, node.selectors, UnixSecondsNow()));
   return AttestedAgent{std::move(node), std::move(entries)};
 }
 
@@ -166,8 +163,7 @@ grpc::Status NodeService::BatchNewX509SVID(grpc::ServerContext* context,
       if (!chain.ok()) return chain.error().Wrap("entry " + entry.entry_id);
       v1::X509SVID svid;
       svid.set_id(entry.spiffe_id);
-      svid.set_expires_at(
-          std::chrono::duration_cast<std::chrono::seconds>(not_after.time_since_epoch()).count());
+      svid.set_expires_at(UnixSeconds(not_after));
       for (auto& der : *chain) svid.add_cert_chain(std::move(der));
       return svid;
     };
@@ -226,7 +222,7 @@ grpc::Status NodeService::NewJWTSVID(grpc::ServerContext* context,
   auto now = Clock::now();
   auto token = ca_.SignJwtSvid(*id, audience, ttl, now);
   if (!token.ok()) return Refuse(*context, kRpc, token.error());
-  auto issued = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  auto issued = UnixSeconds(now);
   metrics_.Increment(kMetricJwtSigned);
   response->set_id(entry.spiffe_id);
   response->set_token(std::move(*token));

@@ -1,5 +1,6 @@
 #include "server/api/svid_service.h"
 
+#include "common/timestamp.h"
 #include "crypto/csr.h"
 #include "server/api/entry_service.h"
 #include "server/api/node_service.h"
@@ -8,10 +9,6 @@ namespace edgeid::server {
 namespace {
 
 using Clock = std::chrono::system_clock;
-
-int64_t Unix(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
 
 Result<spiffe::SpiffeId> MintableId(const std::string& text, const spiffe::TrustDomain& td) {
   auto id = spiffe::SpiffeId::Parse(text);
@@ -37,7 +34,7 @@ grpc::Status SvidService::MintX509SVID(grpc::ServerContext*, const v1::MintX509S
   if (!chain.ok()) return ToGrpc(chain.error());
   auto* svid = response->mutable_svid();
   svid->set_id(id->str());
-  svid->set_expires_at(Unix(not_after));
+  svid->set_expires_at(UnixSeconds(not_after));
   for (auto& der : *chain) svid->add_cert_chain(std::move(der));
   const auto bundle = ca_.bundle();
   for (const auto& root : bundle.x509().authorities()) response->add_root_cas(root.ToDer());
@@ -60,8 +57,8 @@ grpc::Status SvidService::MintJWTSVID(grpc::ServerContext*, const v1::MintJWTSVI
   auto* svid = response->mutable_svid();
   svid->set_id(id->str());
   svid->set_token(std::move(*token));
-  svid->set_issued_at(Unix(now));
-  svid->set_expires_at(Unix(now) + ttl.count());
+  svid->set_issued_at(UnixSeconds(now));
+  svid->set_expires_at(UnixSeconds(now) + ttl.count());
   return grpc::Status::OK;
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 
+#include "common/timestamp.h"
 #include "crypto/encoding.h"
 #include "crypto/random.h"
 
@@ -16,12 +17,6 @@ using sql::Transaction;
 
 constexpr size_t kMaxSelectorTypeBytes = 128;
 constexpr size_t kMaxSelectorValueBytes = 1024;
-
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // A random UUID (RFC 4122 version 4), as SPIRE's entry IDs.
 Result<std::string> NewEntryId() {
@@ -110,7 +105,7 @@ Status InsertEntry(Connection& db, RegistrationEntry& entry) {
                              entry.federates_with.end());
   bool id_given = !entry.entry_id.empty();
   if (!id_given) entry.entry_id = EDGEID_TRY(NewEntryId());
-  entry.created_at = NowSeconds();
+  entry.created_at = UnixSecondsNow();
   entry.revision_number = 0;
   auto insert = EDGEID_TRY(db.Prepare(
       "INSERT INTO registration_entries (entry_id, spiffe_id, parent_id, selectors_key,"
@@ -409,7 +404,7 @@ Status SqlDataStore::CreateAttestedNode(const AttestedNode& node) {
                     .Bind(4, node.cert_not_after)
                     .Bind(5, int64_t{node.banned})
                     .Bind(6, int64_t{node.can_reattest})
-                    .Bind(7, node.created_at != 0 ? node.created_at : NowSeconds())
+                    .Bind(7, node.created_at != 0 ? node.created_at : UnixSecondsNow())
                     .Bind(8, node.new_cert_serial)
                     .Bind(9, node.new_cert_not_after)
                     .Run();
