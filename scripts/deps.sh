@@ -9,11 +9,11 @@ packages=(
   clang-14 libclang-rt-14-dev clang-format clang-tidy
   # libraries (see docs/architecture.md for what each is used for)
   libssl-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libpq-dev libtomlplusplus-dev libcpp-httplib-dev libspdlog-dev
-  libyaml-cpp-dev
+  libyaml-cpp-dev libmosquitto-dev mosquitto-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent verifiers used by tests, scripts and benchmarks
-  openssl python3 postgresql
+  openssl python3 postgresql mosquitto mosquitto-clients
   # the independent Workload API client of the tests (/usr/bin/python3 with grpcio)
   python3-grpcio python3-grpc-tools
 )

@@ -14,6 +14,21 @@ Result<std::chrono::seconds> PositiveDuration(const std::string& key, const std:
 
 }  // namespace
 
+Result<std::vector<std::string>> GetStrings(const toml::table& table, const std::string& prefix,
+                                            const char* key) {
+  std::vector<std::string> out;
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return out;
+  const auto* array = node->as_array();
+  if (array == nullptr) return Bad(prefix + key, "must be an array of strings");
+  for (const auto& item : *array) {
+    auto value = item.value_exact<std::string>();
+    if (!value) return Bad(prefix + key, "must be an array of strings");
+    out.push_back(*value);
+  }
+  return out;
+}
+
 Error Bad(const std::string& key, const std::string& why) {
   return InvalidArgument("config: " + key + ": " + why);
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -30,6 +31,10 @@ Result<std::optional<T>> Get(const toml::table& table, const std::string& prefix
   if (!value) return Bad(prefix + key, "has the wrong type");
   return std::optional<T>(*value);
 }
+
+// An array of strings (empty when absent); anything else in it is an error.
+Result<std::vector<std::string>> GetStrings(const toml::table& table, const std::string& prefix,
+                                            const char* key);
 
 // A positive duration written as SPIRE does ("90s", "1h30m").
 Result<std::optional<std::chrono::seconds>> GetDuration(const toml::table& table,

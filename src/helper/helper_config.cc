@@ -14,6 +14,7 @@ namespace edgeid::helper {
 namespace {
 
 using config::Bad;
+using config::GetStrings;
 
 // As config::Get, without toml++'s conversions (which take 1 for true): a wrong type is an error.
 template <typename T>
@@ -38,21 +39,6 @@ Result<std::optional<mode_t>> GetFileMode(const toml::table& table, const char* 
   }
   if (!mode.ok()) return Bad(key, mode.error().message);
   return std::optional<mode_t>(*mode);
-}
-
-Result<std::vector<std::string>> GetStrings(const toml::table& table, const std::string& prefix,
-                                            const char* key) {
-  std::vector<std::string> out;
-  const toml::node* node = table.get(key);
-  if (node == nullptr) return out;
-  const auto* array = node->as_array();
-  if (array == nullptr) return Bad(prefix + key, "must be an array of strings");
-  for (const auto& item : *array) {
-    auto value = item.value_exact<std::string>();
-    if (!value) return Bad(prefix + key, "must be an array of strings");
-    out.push_back(*value);
-  }
-  return out;
 }
 
 Status CheckFileName(const std::string& key, const std::string& name) {

@@ -1,0 +1,130 @@
+#include "mqtt/acl/spiffe_acl.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "config/toml_reader.h"
+#include "mqtt/acl/topic_filter.h"
+
+namespace edgeid::mqtt {
+namespace {
+
+Status CheckIdPattern(const std::string& pattern, const spiffe::TrustDomain& td,
+                      const std::string& key) {
+  const std::string quoted = "\"" + pattern + "\"";
+  const std::string member_prefix = "spiffe://" + td.name() + "/";
+  if (pattern.rfind(member_prefix, 0) != 0) {
+    return config::Bad(key,
+                       quoted + " is not a workload of the broker's trust domain " + td.name());
+  }
+  // '*' segments are checked as if they were names: the rest must make a valid SPIFFE ID.
+  std::string probe = member_prefix;
+  std::string_view path = std::string_view(pattern).substr(member_prefix.size());
+  while (true) {
+    auto slash = path.find('/');
+    auto segment = path.substr(0, slash);
+    probe += segment == "*" ? "x" : std::string(segment);
+    if (slash == std::string_view::npos) break;
+    probe += '/';
+    path.remove_prefix(slash + 1);
+  }
+  auto id = spiffe::SpiffeId::Parse(probe);
+  if (!id.ok()) return config::Bad(key, quoted + ": " + id.error().message);
+  return OkStatus();
+}
+
+Result<std::vector<std::string>> Filters(const toml::table& rule, const std::string& prefix,
+                                         const char* key) {
+  auto filters = EDGEID_TRY(config::GetStrings(rule, prefix, key));
+  for (const auto& filter : filters) {
+    auto valid = ValidateTopicFilter(filter);
+    if (!valid.ok()) return config::Bad(prefix + key, valid.error().message);
+  }
+  return filters;
+}
+
+Result<AclRule> ReadRule(const toml::table& table, const spiffe::TrustDomain& td,
+                         const std::string& prefix) {
+  EDGEID_RETURN_IF_ERROR(config::CheckKeys(table, prefix, {"spiffe_id", "publish", "subscribe"}));
+  AclRule rule;
+  auto id = EDGEID_TRY(config::Get<std::string>(table, prefix, "spiffe_id"));
+  if (!id) return config::Bad(prefix + "spiffe_id", "is required");
+  EDGEID_RETURN_IF_ERROR(CheckIdPattern(*id, td, prefix + "spiffe_id"));
+  rule.spiffe_id = *id;
+  rule.publish = EDGEID_TRY(Filters(table, prefix, "publish"));
+  rule.subscribe = EDGEID_TRY(Filters(table, prefix, "subscribe"));
+  return rule;
+}
+
+}  // namespace
+
+bool SpiffeIdMatches(std::string_view pattern, std::string_view id) {
+  while (true) {
+    auto ps = pattern.find('/');
+    auto is = id.find('/');
+    auto p = pattern.substr(0, ps);
+    auto i = id.substr(0, is);
+    if (p == "*" ? i.empty() : p != i) return false;
+    if (ps == std::string_view::npos || is == std::string_view::npos) {
+      return ps == std::string_view::npos && is == std::string_view::npos;
+    }
+    pattern.remove_prefix(ps + 1);
+    id.remove_prefix(is + 1);
+  }
+}
+
+Result<SpiffeAcl> SpiffeAcl::Parse(std::string_view toml_text, const spiffe::TrustDomain& td,
+                                   const std::string& source) {
+  auto in_file = [&](const Error& e) { return e.Wrap(source); };
+  auto doc = config::ParseToml(toml_text);
+  if (!doc.ok()) return in_file(doc.error());
+  auto keys = config::CheckKeys(*doc, "", {"rule"});
+  if (!keys.ok()) return in_file(keys.error());
+  const toml::node* rules_node = doc->get("rule");
+  const toml::array* rules = rules_node ? rules_node->as_array() : nullptr;
+  if (rules == nullptr || rules->empty()) {
+    return InvalidArgument(source + ": no [[rule]]: every client would be refused");
+  }
+  std::vector<AclRule> out;
+  for (std::size_t i = 0; i < rules->size(); ++i) {
+    const std::string prefix = "rule[" + std::to_string(i) + "].";
+    const toml::table* table = rules->get(i)->as_table();
+    if (table == nullptr)
+      return InvalidArgument(source + ": rule[" + std::to_string(i) + "] is not a table");
+    auto rule = ReadRule(*table, td, prefix);
+    if (!rule.ok()) return in_file(rule.error());
+    out.push_back(std::move(*rule));
+  }
+  return SpiffeAcl(std::move(out));
+}
+
+Result<SpiffeAcl> SpiffeAcl::Load(const std::string& path, const spiffe::TrustDomain& td) {
+  std::ifstream in(path);
+  if (!in) return NotFound("ACL file " + path + ": cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return Parse(text.str(), td, "ACL file " + path);
+}
+
+bool SpiffeAcl::Knows(std::string_view id) const {
+  for (const auto& rule : rules_) {
+    if (SpiffeIdMatches(rule.spiffe_id, id)) return true;
+  }
+  return false;
+}
+
+bool SpiffeAcl::Allows(std::string_view id, MqttAccess access, std::string_view topic) const {
+  for (const auto& rule : rules_) {
+    if (!SpiffeIdMatches(rule.spiffe_id, id)) continue;
+    const auto& filters = access == MqttAccess::kPublish ? rule.publish : rule.subscribe;
+    for (const auto& filter : filters) {
+      if (access == MqttAccess::kSubscribe ? FilterCovers(filter, topic)
+                                           : TopicMatches(filter, topic)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace edgeid::mqtt

@@ -1,0 +1,211 @@
+// The SPIFFE plugin inside a real Mosquitto broker, driven by Mosquitto's own command-line
+// clients: who may connect, publish and subscribe is decided by the SPIFFE ID of the client's
+// certificate and the ACL file.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include "common/atomic_file.h"
+#include "testing/command.h"
+#include "testing/mosquitto_broker.h"
+#include "testing/temp_dir.h"
+#include "testing/test_pki.h"
+
+namespace edgeid::testing {
+namespace {
+
+constexpr char kDataTopic[] = "$ke/events/device/default/thermo-1/data/update";
+constexpr char kAcl[] = R"(
+[[rule]]
+spiffe_id = "spiffe://example.org/mapper/*"
+publish = ["$hw/events/device/default/+/twin/update", "$ke/events/device/default/+/data/update"]
+subscribe = ["$hw/events/device/default/+/twin/update/delta"]
+
+[[rule]]
+spiffe_id = "spiffe://example.org/cloud/telemetry"
+subscribe = ["$ke/events/device/#"]
+)";
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+class MosquittoPluginTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+#if defined(__SANITIZE_THREAD__)
+    GTEST_SKIP() << "the broker is not built with ThreadSanitizer and cannot load the plugin";
+#endif
+    WriteTestFile(dir_.File("bundle.pem"), ca_.cert.ToPem());
+    auto broker_tmpl = LeafTemplate("spiffe://example.org/mqtt/broker");
+    broker_tmpl.dns_sans = {"localhost"};
+    Issue("broker", broker_tmpl, ca_);
+    WriteTestFile(dir_.File("acl.toml"), kAcl);
+    broker_ = std::make_unique<MosquittoBroker>(
+        dir_.path(),
+        MosquittoTls{dir_.File("bundle.pem"), dir_.File("broker.pem"), dir_.File("broker.key")},
+        MosquittoPlugin{EDGEID_MOSQUITTO_PLUGIN, "example.org", dir_.File("acl.toml")});
+  }
+
+  // Writes NAME.pem and NAME.key (0600) for a certificate made from `tmpl` by `issuer`.
+  void Issue(const std::string& name, const crypto::CertificateTemplate& tmpl,
+             const TestCa& issuer) {
+    crypto::PrivateKey key = NewP256Key();
+    auto cert = SignLeaf(tmpl, issuer, &key);
+    ASSERT_TRUE(WriteFileAtomic(dir_.File(name + ".key"), Unwrap(key.ToPkcs8Pem()), 0600).ok());
+    WriteTestFile(dir_.File(name + ".pem"), cert.ToPem());
+  }
+  void IssueSvid(const std::string& name, const std::string& id) {
+    Issue(name, LeafTemplate(id), ca_);
+  }
+
+  std::string ClientArgs(const std::string& name) const {
+    return MosquittoClientArgs(*broker_, dir_.File("bundle.pem"),
+                               name.empty() ? "" : dir_.File(name + ".pem"),
+                               name.empty() ? "" : dir_.File(name + ".key"));
+  }
+
+  CommandResult Publish(const std::string& name, const std::string& topic,
+                        const std::string& message) {
+    return RunCommand("mosquitto_pub " + ClientArgs(name) + " -i pub-" + name + " -t '" + topic +
+                      "' -m '" + message + "' 2>&1");
+  }
+
+  // Subscribes in the background until `count` messages came or 10 s passed; returns once the
+  // broker acknowledged the subscription.
+  std::unique_ptr<ChildProcess> Subscribe(const std::string& name, const std::string& filter,
+                                          int count) {
+    auto sub = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"/bin/sh", "-c",
+                                 "exec stdbuf -oL mosquitto_sub " + ClientArgs(name) + " -i sub-" +
+                                     name + " -d -v -W 10 -C " + std::to_string(count) + " -t '" +
+                                     filter + "'"},
+        dir_.File("sub-" + name + ".log"));
+    EXPECT_TRUE(sub->WaitForOutput("received SUBACK")) << sub->Output();
+    return sub;
+  }
+
+  TempDir dir_;
+  TestCa ca_ = MakeTestCa("example.org");
+  std::unique_ptr<MosquittoBroker> broker_;
+};
+
+TEST_F(MosquittoPluginTest, RegisteredWorkloadPublishesAndTheSubscriberReceives) {
+  ASSERT_TRUE(broker_->Start()) << broker_->error();
+  IssueSvid("mapper", "spiffe://example.org/mapper/ble");
+  IssueSvid("cloud", "spiffe://example.org/cloud/telemetry");
+  auto sub = Subscribe("cloud", "$ke/events/device/default/+/data/update", 1);
+  auto pub = Publish("mapper", kDataTopic, "{\"temperature\":21.5}");
+  EXPECT_EQ(pub.exit_code, 0) << pub.output;
+  ASSERT_EQ(sub->Wait(std::chrono::seconds(12)), 0) << sub->Output() << broker_->Log();
+  EXPECT_NE(sub->Output().find(std::string(kDataTopic) + " {\"temperature\":21.5}"),
+            std::string::npos)
+      << sub->Output();
+  EXPECT_NE(broker_->Log().find("is spiffe://example.org/mapper/ble"), std::string::npos);
+}
+
+TEST_F(MosquittoPluginTest, PublishingToAnotherNamespaceIsDenied) {
+  ASSERT_TRUE(broker_->Start()) << broker_->error();
+  IssueSvid("mapper", "spiffe://example.org/mapper/ble");
+  IssueSvid("cloud", "spiffe://example.org/cloud/telemetry");
+  auto sub = Subscribe("cloud", "$ke/events/device/#", 1);
+  auto denied = Publish("mapper", "$ke/events/device/plant-b/valve-7/data/update", "forged");
+  EXPECT_NE(Lower(denied.output).find("not authorized"), std::string::npos) << denied.output;
+  EXPECT_NE(broker_->Log().find("denied publish to spiffe://example.org/mapper/ble on "
+                                "$ke/events/device/plant-b/valve-7/data/update"),
+            std::string::npos)
+      << broker_->Log();
+  // The subscriber sees the next allowed message, never the denied one.
+  EXPECT_EQ(Publish("mapper", kDataTopic, "allowed").exit_code, 0);
+  ASSERT_EQ(sub->Wait(std::chrono::seconds(12)), 0) << sub->Output() << broker_->Log();
+  EXPECT_EQ(sub->Output().find("forged"), std::string::npos) << sub->Output();
+  EXPECT_NE(sub->Output().find("allowed"), std::string::npos) << sub->Output();
+}
+
+TEST_F(MosquittoPluginTest, SubscriptionsBeyondTheGrantAreDenied) {
+  ASSERT_TRUE(broker_->Start()) << broker_->error();
+  IssueSvid("mapper", "spiffe://example.org/mapper/ble");
+  auto wide = RunCommand("mosquitto_sub " + ClientArgs("mapper") +
+                         " -i wide -W 3 -C 1 -t '$ke/events/device/#' 2>&1");
+  // The broker answers the SUBSCRIBE with reason code 0x87 (not authorized).
+  EXPECT_NE(wide.output.find("All subscription requests were denied"), std::string::npos)
+      << wide.output;
+  EXPECT_NE(broker_->Log().find("denied subscribe to spiffe://example.org/mapper/ble on "
+                                "$ke/events/device/#"),
+            std::string::npos)
+      << broker_->Log();
+}
+
+TEST_F(MosquittoPluginTest, ClientsWithoutAnAcceptableSpiffeIdAreRefused) {
+  ASSERT_TRUE(broker_->Start()) << broker_->error();
+  // No certificate at all: the TLS handshake fails.
+  auto anonymous = Publish("", kDataTopic, "x");
+  EXPECT_NE(anonymous.exit_code, 0) << anonymous.output;
+
+  auto no_uri = LeafTemplate("spiffe://example.org/unused");
+  no_uri.uri_sans.clear();
+  no_uri.dns_sans = {"sensor.example.org"};
+  Issue("no-uri", no_uri, ca_);
+  IssueSvid("other-domain", "spiffe://other.org/mapper/ble");
+  IssueSvid("unlisted", "spiffe://example.org/device/thermo-1");
+  TestCa other_ca = MakeTestCa("example.org");
+  Issue("other-ca", LeafTemplate("spiffe://example.org/mapper/ble"), other_ca);
+  auto expired = LeafTemplate("spiffe://example.org/mapper/ble");
+  expired.not_before = Clock::now() - std::chrono::hours(2);
+  expired.not_after = Clock::now() - std::chrono::minutes(1);
+  Issue("expired", expired, ca_);
+
+  for (const std::string name : {"no-uri", "other-domain", "unlisted", "other-ca", "expired"}) {
+    auto refused = Publish(name, kDataTopic, "x");
+    EXPECT_NE(refused.exit_code, 0) << name << ": " << refused.output;
+  }
+  const std::string log = broker_->Log();
+  EXPECT_NE(log.find("refused client pub-no-uri"), std::string::npos) << log;
+  EXPECT_NE(log.find("spiffe://other.org/mapper/ble is not in the broker's trust domain"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("no ACL rule names spiffe://example.org/device/thermo-1"), std::string::npos)
+      << log;
+  // The broker's TLS layer refuses the other CA's and the expired certificate before any plugin
+  // callback: no client of theirs ever became a SPIFFE ID.
+  EXPECT_EQ(log.find("is spiffe://example.org/mapper/ble"), std::string::npos) << log;
+}
+
+TEST_F(MosquittoPluginTest, BadAclFileStopsTheBrokerWithTheReason) {
+  WriteTestFile(dir_.File("acl.toml"),
+                "[[rule]]\nspiffe_id = \"spiffe://example.org/mapper/ble\"\n"
+                "publish = [\"$ke/#/data\"]\n");
+  EXPECT_FALSE(broker_->Start());
+  EXPECT_NE(broker_->WaitForExit(), 0);
+  EXPECT_NE(broker_->error().find("rule[0].publish: topic filter \"$ke/#/data\": '#' must be "
+                                  "the last level"),
+            std::string::npos)
+      << broker_->error();
+}
+
+TEST_F(MosquittoPluginTest, ReloadTakesANewAclAndKeepsTheOldOneWhenBroken) {
+  ASSERT_TRUE(broker_->Start()) << broker_->error();
+  IssueSvid("newcomer", "spiffe://example.org/mapper2/ble");
+  EXPECT_NE(Publish("newcomer", "a/b", "x").exit_code, 0);
+
+  WriteTestFile(dir_.File("acl.toml"), std::string(kAcl) +
+                                           "[[rule]]\nspiffe_id = "
+                                           "\"spiffe://example.org/mapper2/ble\"\n"
+                                           "publish = [\"a/+\"]\n");
+  broker_->Reload();
+  EXPECT_TRUE(broker_->WaitForLog("reloaded 3 ACL rules")) << broker_->Log();
+  auto now_allowed = Publish("newcomer", "a/b", "x");
+  EXPECT_EQ(now_allowed.exit_code, 0) << now_allowed.output << broker_->Log();
+
+  WriteTestFile(dir_.File("acl.toml"), "[[rule]]\nspiffe_id = 3\n");
+  broker_->Reload();
+  EXPECT_TRUE(broker_->WaitForLog("kept the previous ACL")) << broker_->Log();
+  EXPECT_EQ(Publish("newcomer", "a/b", "y").exit_code, 0);
+}
+
+}  // namespace
+}  // namespace edgeid::testing
