@@ -64,7 +64,9 @@ std::string MosquittoBroker::WriteConfig() const {
   conf << "user " << CurrentUser() << "\n"
        << "per_listener_settings false\n"
        << "allow_anonymous false\n"
-       << "persistence false\n"
+       // Sessions and their queued QoS 1 messages survive a restart, as in a production broker.
+       << "persistence true\n"
+       << "persistence_location " << dir_ << "/\n"
        << "log_dest stderr\n"
        << "log_type all\n"
        << "listener " << port_ << " 127.0.0.1\n"
