@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent verifiers used by tests, scripts and benchmarks
   openssl python3 postgresql mosquitto mosquitto-clients
+  # setpriv (test children die with their test) and stdbuf
+  util-linux coreutils
   # the independent Workload API client of the tests (/usr/bin/python3 with grpcio)
   python3-grpcio python3-grpc-tools
 )
