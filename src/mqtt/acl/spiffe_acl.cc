@@ -1,8 +1,6 @@
 #include "mqtt/acl/spiffe_acl.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "common/atomic_file.h"
 #include "config/toml_reader.h"
 #include "mqtt/acl/topic_filter.h"
 
@@ -99,11 +97,9 @@ Result<SpiffeAcl> SpiffeAcl::Parse(std::string_view toml_text, const spiffe::Tru
 }
 
 Result<SpiffeAcl> SpiffeAcl::Load(const std::string& path, const spiffe::TrustDomain& td) {
-  std::ifstream in(path);
-  if (!in) return NotFound("ACL file " + path + ": cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return Parse(text.str(), td, "ACL file " + path);
+  auto text = ReadFile(path, 1u << 20);
+  if (!text.ok()) return text.error().Wrap("ACL file");
+  return Parse(*text, td, "ACL file " + path);
 }
 
 bool SpiffeAcl::Knows(std::string_view id) const {

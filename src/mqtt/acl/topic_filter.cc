@@ -29,6 +29,12 @@ class Levels {
   bool done_ = false;
 };
 
+// MQTT §4.7.2: a wildcard in the first level does not reach topics that start with '$'.
+bool WildcardMeetsDollarTopic(std::string_view filter, std::string_view topic) {
+  return !topic.empty() && topic.front() == '$' && !filter.empty() &&
+         (filter.front() == '+' || filter.front() == '#');
+}
+
 }  // namespace
 
 Status ValidateTopicFilter(std::string_view filter) {
@@ -54,10 +60,7 @@ Status ValidateTopicFilter(std::string_view filter) {
 }
 
 bool TopicMatches(std::string_view filter, std::string_view topic) {
-  if (!topic.empty() && topic.front() == '$' && !filter.empty() &&
-      (filter.front() == '+' || filter.front() == '#')) {
-    return false;
-  }
+  if (WildcardMeetsDollarTopic(filter, topic)) return false;
   Levels f(filter);
   Levels t(topic);
   while (!f.done()) {
@@ -71,10 +74,7 @@ bool TopicMatches(std::string_view filter, std::string_view topic) {
 }
 
 bool FilterCovers(std::string_view allowed, std::string_view requested) {
-  if (!requested.empty() && requested.front() == '$' && !allowed.empty() &&
-      (allowed.front() == '+' || allowed.front() == '#')) {
-    return false;
-  }
+  if (WildcardMeetsDollarTopic(allowed, requested)) return false;
   Levels a(allowed);
   Levels r(requested);
   while (!a.done()) {
