@@ -14,7 +14,8 @@ namespace {
 using edgeid::mapper::MapperFlags;
 
 void AddFlags(CLI::App* cmd, MapperFlags& flags) {
-  cmd->add_option("--config", flags.config_path, "TOML configuration file ([mapper] table)");
+  cmd->add_option("--config", flags.config_path,
+                  "TOML configuration file ([mapper] and [mqtt] tables)");
   cmd->add_option("--name", flags.name, "Mapper name (mapper.name)");
   cmd->add_option("--agent-address", flags.agent_address, "Workload API socket of the agent");
   cmd->add_option("--device-file", flags.device_files,
@@ -22,6 +23,12 @@ void AddFlags(CLI::App* cmd, MapperFlags& flags) {
   cmd->add_option("--manufacturer-roots", flags.manufacturer_roots,
                   "PEM roots genuine secure elements chain to");
   cmd->add_option("--data-file", flags.data_file, "Where readings are appended as JSON lines");
+  cmd->add_option("--mqtt-host", flags.mqtt_host, "MQTT broker the readings go to (mqtt.host)");
+  cmd->add_option("--mqtt-port", flags.mqtt_port, "MQTT broker's TLS port (default 8883)");
+  cmd->add_option("--mqtt-broker-id", flags.mqtt_broker_id,
+                  "SPIFFE ID the broker must present (mqtt.broker_id)");
+  cmd->add_option("--mqtt-queue-dir", flags.mqtt_queue_dir,
+                  "Keep unacknowledged readings on disk here (default: in memory)");
   cmd->add_option("--refused-retry", flags.refused_retry,
                   "How long a refused device is left alone (e.g. 30s)");
   cmd->add_option("--log-level", flags.log_level, "trace, debug, info, warn or error");

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/metrics.h"
@@ -17,7 +18,9 @@
 #include "mapper/crd/device_crd.h"
 #include "mapper/device/device_worker.h"
 #include "mapper/identity/svid_source.h"
-#include "mapper/sink/reading_sink.h"
+#include "mapper/mqtt/mqtt_sink.h"
+#include "mapper/sink/fan_out_sink.h"
+#include "mapper/sink/json_lines_sink.h"
 
 namespace edgeid::mapper {
 
@@ -37,12 +40,18 @@ class Mapper {
   void StartWorker(const Device& device, const DeviceCatalog& catalog);
   // Reloads the Device files when one changed; a bad edit is logged and ignored.
   void ReloadIfChanged();
+  // Desired values from the cloud (MQTT twin delta) to the device they name.
+  void ApplyDelta(const TwinDelta& delta);
+  void StopAll();
 
   MapperConfig config_;
   std::shared_ptr<spdlog::logger> log_;
   Metrics metrics_;
   std::unique_ptr<SvidSource> identity_;
-  std::unique_ptr<ReadingSink> sink_;
+  std::unique_ptr<JsonLinesSink> file_sink_;
+  std::unique_ptr<MqttSink> mqtt_sink_;
+  std::unique_ptr<FanOutSink> sink_;
+  std::mutex workers_mu_;  // ApplyDelta runs on the MQTT thread
   std::map<std::string, std::unique_ptr<DeviceWorker>> workers_;  // by namespace/name
   std::map<std::string, std::filesystem::file_time_type> file_times_;
   std::unique_ptr<HealthEndpoint> health_;

@@ -11,10 +11,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "testing/command.h"
 #include "testing/edgeid_processes.h"
+#include "testing/mosquitto_broker.h"
 #include "testing/process.h"
 #include "testing/temp_dir.h"
 
@@ -29,6 +32,28 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kTd = "example.org";
 constexpr const char* kMapperId = "spiffe://example.org/mapper/ble";
+constexpr const char* kBrokerId = "spiffe://example.org/mqtt/broker";
+constexpr const char* kCloudId = "spiffe://example.org/cloud/telemetry";
+// The mapper may publish data and twins of the default namespace and take its desired values;
+// the cloud reads everything and sets desired values.
+constexpr const char* kAcl = R"(
+[[rule]]
+spiffe_id = "spiffe://example.org/mapper/ble"
+publish = ["$ke/events/device/default/+/data/update", "$hw/events/device/default/+/twin/update"]
+subscribe = ["$hw/events/device/default/+/twin/update/delta"]
+
+[[rule]]
+spiffe_id = "spiffe://example.org/cloud/telemetry"
+publish = ["$hw/events/device/+/+/twin/update/delta"]
+subscribe = ["$ke/events/device/#", "$hw/events/device/#"]
+)";
+
+// Debian's broker is not built with ThreadSanitizer and cannot load the instrumented plugin.
+#if defined(__SANITIZE_THREAD__)
+#define SKIP_WITHOUT_BROKER() GTEST_SKIP() << "no broker under ThreadSanitizer"
+#else
+#define SKIP_WITHOUT_BROKER() (void)0
+#endif
 
 struct DeviceSpec {
   std::string name;
@@ -69,34 +94,38 @@ class MapperTest : public ::testing::Test {
   // installing the SVID in the device's identity directory: once (one-shot mode), or kept
   // renewed by a helper daemon.
   void Provision(const std::string& name, bool daemon = false) {
-    std::string id = std::string("spiffe://") + kTd + "/device/" + name;
+    InstallSvid(std::string("spiffe://") + kTd + "/device/" + name, name,
+                DeviceDir(name) + "/identity", daemon);
+  }
+
+  // An entry for `id` (selected by the helper binary and `hint`) and the helper writing its
+  // SVID, key and bundle into `dir` as svid.pem, svid_key.pem and svid_bundle.pem.
+  void InstallSvid(const std::string& id, const std::string& hint, const std::string& dir,
+                   bool daemon = false, const std::string& more_entry_flags = "") {
     ASSERT_FALSE(
         processes_
             ->CreateEntry(id, processes_->AgentId(),
                           {testing::UidSelector(), testing::PathSelector(EDGEID_HELPER_BINARY)},
-                          "--hint " + name)
+                          "--hint " + hint + " " + more_entry_flags)
             .empty());
-    std::string identity = DeviceDir(name) + "/identity";
-    ASSERT_EQ(RunCommand("mkdir -p " + identity).exit_code, 0);
-    std::string conf = dir_.File("helper-" + name + ".conf");
+    ASSERT_EQ(RunCommand("mkdir -p " + dir).exit_code, 0);
+    std::string conf = dir_.File("helper-" + hint + ".conf");
     testing::WriteTestFile(conf, "agent_address = \"" + processes_->agent_socket() +
-                                     "\"\ncert_dir = \"" + identity +
+                                     "\"\ncert_dir = \"" + dir +
                                      "\"\nsvid_file_name = \"svid.pem\"\n"
                                      "svid_key_file_name = \"svid_key.pem\"\n"
                                      "svid_bundle_file_name = \"svid_bundle.pem\"\n"
                                      "daemon_mode = " +
-                                     (daemon ? "true" : "false") + "\nhint = \"" + name + "\"\n");
+                                     (daemon ? "true" : "false") + "\nhint = \"" + hint + "\"\n");
     if (daemon) {
       helpers_.push_back(std::make_unique<ChildProcess>(
           std::vector<std::string>{EDGEID_HELPER_BINARY, "run", "--config", conf},
-          dir_.File("helper-" + name + ".log")));
+          dir_.File("helper-" + hint + ".log")));
       auto deadline = Clock::now() + std::chrono::seconds(20);
-      while (::access((identity + "/svid_bundle.pem").c_str(), F_OK) != 0 &&
-             Clock::now() < deadline) {
+      while (::access((dir + "/svid_bundle.pem").c_str(), F_OK) != 0 && Clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
-      ASSERT_EQ(::access((identity + "/svid_bundle.pem").c_str(), F_OK), 0)
-          << helpers_.back()->Output();
+      ASSERT_EQ(::access((dir + "/svid_bundle.pem").c_str(), F_OK), 0) << helpers_.back()->Output();
       return;
     }
     testing::CommandResult r;
@@ -106,6 +135,52 @@ class MapperTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
     ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+
+  // Mosquitto with edgeid's plugin, its certificate an SVID of this trust domain (valid an
+  // hour, whatever the test's default TTL), and the cloud's SVID for the test's own clients.
+  void StartBroker() {
+    InstallSvid(kBrokerId, "broker", dir_.File("broker"), false,
+                "--x509-svid-ttl 1h --dns-name localhost");
+    InstallSvid(kCloudId, "cloud", dir_.File("cloud"), false, "--x509-svid-ttl 1h");
+    testing::WriteTestFile(dir_.File("acl.toml"), kAcl);
+    broker_ = std::make_unique<testing::MosquittoBroker>(
+        dir_.File("broker"),
+        testing::MosquittoTls{dir_.File("broker/svid_bundle.pem"), dir_.File("broker/svid.pem"),
+                              dir_.File("broker/svid_key.pem")},
+        testing::MosquittoPlugin{EDGEID_MOSQUITTO_PLUGIN, kTd, dir_.File("acl.toml")});
+    ASSERT_TRUE(broker_->Start()) << broker_->error();
+  }
+
+  std::string CloudClientArgs() const {
+    return testing::MosquittoClientArgs(*broker_, dir_.File("cloud/svid_bundle.pem"),
+                                        dir_.File("cloud/svid.pem"),
+                                        dir_.File("cloud/svid_key.pem"));
+  }
+
+  // The cloud's durable subscriber to every device topic, printing topic and payload.
+  std::unique_ptr<ChildProcess> SubscribeAsCloud() {
+    auto sub = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"/bin/sh", "-c",
+                                 "exec stdbuf -oL mosquitto_sub " + CloudClientArgs() +
+                                     " -i cloud -c -v -d -t '$ke/events/device/#' -t "
+                                     "'$hw/events/device/#'"},
+        dir_.File("cloud-sub.log"));
+    EXPECT_TRUE(sub->WaitForOutput("received SUBACK")) << sub->Output();
+    return sub;
+  }
+
+  // Payloads the subscriber printed for topic `topic`, parsed.
+  static std::vector<nlohmann::json> Received(const std::string& output, const std::string& topic) {
+    std::vector<nlohmann::json> out;
+    std::istringstream lines(output);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.rfind(topic + " ", 0) != 0) continue;
+      auto j = nlohmann::json::parse(line.substr(topic.size() + 1), nullptr, false);
+      if (!j.is_discarded()) out.push_back(j);
+    }
+    return out;
   }
 
   // Runs the device in `name`'s directory, advertising on `socket_of`'s socket (its own by
@@ -141,8 +216,8 @@ spec:
               DeviceDir(d.name) + "/link.sock\n      spiffeId: spiffe://" + kTd + "/device/" +
               d.name + "\n" + (d.device_id.empty() ? "" : "      deviceId: " + d.device_id + "\n") +
               "  properties:\n"
-              "    - {name: temperature, visitors: {protocolName: ble, configData: "
-              "{characteristicUUID: \"2a6e\"}}}\n"
+              "    - {name: temperature, reportToCloud: true, visitors: {protocolName: ble, "
+              "configData: {characteristicUUID: \"2a6e\"}}}\n"
               "    - {name: pressure, visitors: {protocolName: ble, configData: "
               "{characteristicUUID: \"2a6d\"}}}\n"
               "    - {name: led, desired: {value: \"" +
@@ -155,13 +230,39 @@ spec:
   }
 
   void StartMapper() {
-    mapper_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{EDGEID_MAPPER_BINARY, "run", "--agent-address",
-                                 processes_->agent_socket(), "--device-file", devices_file_,
-                                 "--manufacturer-roots", dir_.File("maker/root.pem"), "--data-file",
-                                 readings_file_, "--refused-retry", "1h", "--health-port", "0"},
-        dir_.File("mapper.log"));
+    std::vector<std::string> args{EDGEID_MAPPER_BINARY,   "run",
+                                  "--agent-address",      processes_->agent_socket(),
+                                  "--device-file",        devices_file_,
+                                  "--manufacturer-roots", dir_.File("maker/root.pem"),
+                                  "--data-file",          readings_file_,
+                                  "--refused-retry",      "1h",
+                                  "--health-port",        "0"};
+    if (broker_) {
+      for (const auto& arg : {std::string("--mqtt-host"), std::string("127.0.0.1"),
+                              std::string("--mqtt-port"), std::to_string(broker_->port()),
+                              std::string("--mqtt-broker-id"), std::string(kBrokerId)}) {
+        args.push_back(arg);
+      }
+    }
+    mapper_ = std::make_unique<ChildProcess>(args, dir_.File("mapper.log"));
     ASSERT_TRUE(mapper_->started());
+  }
+
+  // thermo-1, a genuine device, provisioned (its SVID kept renewed by a helper daemon when
+  // `renewed`) and running, and the mapper registered and started: the device once the mapper
+  // has authenticated it, null (a failure recorded) otherwise.
+  std::unique_ptr<ChildProcess> ServeGenuineThermo(bool renewed = false) {
+    DeviceSpec thermo{"thermo-1", "genuine", Manufacture("thermo-1", "genuine")};
+    Provision("thermo-1", renewed);
+    auto device = StartDevice("thermo-1");
+    WriteDevices({thermo});
+    RegisterMapper();
+    StartMapper();
+    if (!mapper_->WaitForOutput("genuine: secure element", std::chrono::seconds(30))) {
+      ADD_FAILURE() << mapper_->Output();
+      return nullptr;
+    }
+    return device;
   }
 
   // The mapper's /metrics page.
@@ -174,6 +275,16 @@ spec:
     httplib::Client client("127.0.0.1", std::stoi(m[1]));
     auto res = client.Get("/metrics");
     return res ? res->body : "";
+  }
+
+  // The value of one series on the /metrics page (e.g. `edgeid_mapper_mqtt_pending`), or -1.
+  double MetricValue(const std::string& series) const {
+    std::istringstream lines(Metrics());
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+    }
+    return -1;
   }
 
   void RegisterMapper() {
@@ -217,6 +328,7 @@ spec:
   std::string devices_file_ = dir_.File("devices.yaml");
   std::string readings_file_ = dir_.File("readings.jsonl");
   std::unique_ptr<ChildProcess> mapper_;
+  std::unique_ptr<testing::MosquittoBroker> broker_;
   std::vector<std::unique_ptr<ChildProcess>> helpers_;
   std::string mapper_entry_;
   int device_starts_ = 0;
@@ -342,14 +454,8 @@ TEST_F(MapperTest, EveryCounterfeitIsRefusedForItsReason) {
 // but its element gives it away, and nothing it sends is published under the device's name.
 TEST_F(MapperTest, CounterfeitWithTheDevicesStolenSvidPublishesNothing) {
   StartServerAndAgent();
-  DeviceSpec thermo{"thermo-1", "genuine", Manufacture("thermo-1", "genuine")};
-  Provision("thermo-1");
-  auto device = StartDevice("thermo-1");
-  WriteDevices({thermo});
-  RegisterMapper();
-  StartMapper();
-  ASSERT_TRUE(mapper_->WaitForOutput("genuine: secure element", std::chrono::seconds(30)))
-      << mapper_->Output();
+  auto device = ServeGenuineThermo();
+  ASSERT_TRUE(device);
   ASSERT_TRUE(WaitForReadings("thermo-1", 4));
 
   device->Signal(SIGTERM);
@@ -370,14 +476,8 @@ TEST_F(MapperTest, CounterfeitWithTheDevicesStolenSvidPublishesNothing) {
 
 TEST_F(MapperTest, PairsAgainAfterEitherSideRestarts) {
   StartServerAndAgent();
-  DeviceSpec thermo{"thermo-1", "genuine", Manufacture("thermo-1", "genuine")};
-  Provision("thermo-1");
-  auto device = StartDevice("thermo-1");
-  WriteDevices({thermo});
-  RegisterMapper();
-  StartMapper();
-  ASSERT_TRUE(mapper_->WaitForOutput("genuine: secure element", std::chrono::seconds(30)))
-      << mapper_->Output();
+  auto device = ServeGenuineThermo();
+  ASSERT_TRUE(device);
   ASSERT_TRUE(WaitForReadings("thermo-1", 4));
 
   // The device reboots.
@@ -407,16 +507,14 @@ TEST_F(MapperTest, PairsAgainAfterEitherSideRestarts) {
 }
 
 TEST_F(MapperTest, TakesUpItsRotatedSvidWithoutLosingReadings) {
+  SKIP_WITHOUT_BROKER();
   // SVIDs live 16 s, so the mapper's rotates after about 8; the device's is kept renewed by a
-  // helper daemon, as it would be in the field.
+  // helper daemon, as it would be in the field. Readings go to the file and the broker.
   StartServerAndAgent({"--default-x509-svid-ttl", "16s"});
-  DeviceSpec thermo{"thermo-1", "genuine", Manufacture("thermo-1", "genuine")};
-  Provision("thermo-1", /*daemon=*/true);
-  auto device = StartDevice("thermo-1");
-  WriteDevices({thermo});
-  RegisterMapper();
-  StartMapper();
-  ASSERT_TRUE(mapper_->WaitForOutput("genuine: secure element", std::chrono::seconds(30)));
+  StartBroker();
+  auto cloud = SubscribeAsCloud();
+  auto device = ServeGenuineThermo(/*renewed=*/true);
+  ASSERT_TRUE(device);
   ASSERT_TRUE(mapper_->WaitForOutput("SVID rotated", std::chrono::seconds(25)))
       << mapper_->Output();
   size_t at_rotation = Readings("thermo-1").size();
@@ -445,6 +543,118 @@ TEST_F(MapperTest, TakesUpItsRotatedSvidWithoutLosingReadings) {
       << device->Output() << mapper_->Output();
   size_t before = Readings("thermo-1").size();
   EXPECT_TRUE(WaitForReadings("thermo-1", before + 4));
+
+  // Over MQTT: the mapper reconnected with each new SVID, and the cloud got every reading the
+  // file has (each reading goes to both), no more and no fewer.
+  device->Signal(SIGTERM);
+  ASSERT_EQ(device->Wait(), 0);
+  auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (MetricValue("edgeid_mapper_mqtt_pending") != 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(MetricValue("edgeid_mapper_mqtt_connects"), 2) << mapper_->Output();
+  EXPECT_EQ(MetricValue("edgeid_mapper_mqtt_dropped"), 0);
+  EXPECT_GE(Count(broker_->Log(), std::string("is ") + kMapperId), 2u) << broker_->Log();
+  size_t in_file = Readings("thermo-1").size();
+  std::set<std::string> event_ids;
+  deadline = Clock::now() + std::chrono::seconds(10);
+  do {
+    for (const auto& r :
+         Received(cloud->Output(), "$ke/events/device/default/thermo-1/data/update")) {
+      event_ids.insert(r["event_id"].get<std::string>());
+    }
+    if (event_ids.size() >= in_file) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  } while (Clock::now() < deadline);
+  EXPECT_EQ(event_ids.size(), in_file) << mapper_->Output();
+}
+
+TEST_F(MapperTest, PublishesToTheBrokerOverMtlsAndTakesDesiredValuesFromIt) {
+  SKIP_WITHOUT_BROKER();
+  StartServerAndAgent();
+  StartBroker();
+  auto cloud = SubscribeAsCloud();
+  auto device = ServeGenuineThermo();
+  ASSERT_TRUE(device);
+  ASSERT_TRUE(mapper_->WaitForOutput("mqtt: connected to 127.0.0.1")) << mapper_->Output();
+  EXPECT_TRUE(broker_->WaitForLog(std::string("is ") + kMapperId)) << broker_->Log();
+
+  // Time-series data and reported twins, in KubeEdge's shapes, reach the cloud.
+  const std::string data_topic = "$ke/events/device/default/thermo-1/data/update";
+  const std::string twin_topic = "$hw/events/device/default/thermo-1/twin/update";
+  auto deadline = Clock::now() + std::chrono::seconds(15);
+  while ((Received(cloud->Output(), data_topic).size() < 6 ||
+          Received(cloud->Output(), twin_topic).size() < 2) &&
+         Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  auto data = Received(cloud->Output(), data_topic);
+  ASSERT_GE(data.size(), 6u) << cloud->Output() << mapper_->Output();
+  std::set<std::string> properties;
+  for (const auto& d : data) {
+    ASSERT_TRUE(d["data"].is_object()) << d;
+    for (const auto& [property, reading] : d["data"].items()) {
+      properties.insert(property);
+      std::string value = reading["value"].get<std::string>();
+      if (property == "led") {
+        EXPECT_EQ(reading["metadata"]["type"], "boolean");
+        EXPECT_TRUE(value == "true" || value == "false") << value;
+      } else {
+        EXPECT_EQ(reading["metadata"]["type"], "float");
+        EXPECT_NO_THROW((void)std::stod(value));
+      }
+    }
+    EXPECT_EQ(d["event_id"].get<std::string>().size(), 36u);  // a UUID, as KubeEdge's
+  }
+  EXPECT_TRUE(properties.count("temperature") && properties.count("pressure"));
+  // Twins only for the property the Device reports to the cloud.
+  auto twins = Received(cloud->Output(), twin_topic);
+  ASSERT_FALSE(twins.empty()) << cloud->Output();
+  for (const auto& twin : twins) {
+    ASSERT_TRUE(twin["twin"].is_object()) << twin;
+    ASSERT_EQ(twin["twin"].size(), 1u) << twin;
+    const auto& t = twin["twin"]["temperature"];
+    EXPECT_NO_THROW((void)std::stod(t["actual"]["value"].get<std::string>())) << twin;
+    EXPECT_TRUE(t["actual"]["metadata"]["timestamp"].is_number()) << twin;
+    EXPECT_EQ(t["metadata"]["type"], "float");
+  }
+
+  // A desired value from the cloud reaches the device; bad ones are refused and named.
+  ASSERT_TRUE(device->WaitForOutput("LED switched on")) << device->Output();
+  auto delta = [&](const std::string& body) {
+    auto r = RunCommand("mosquitto_pub " + CloudClientArgs() +
+                        " -t '$hw/events/device/default/thermo-1/twin/update/delta' -m '" + body +
+                        "' 2>&1");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+  };
+  delta(R"({"event_id":"e1","timestamp":1,"delta":{"led":"false"}})");
+  EXPECT_TRUE(device->WaitForOutput("LED switched off")) << device->Output();
+  EXPECT_TRUE(mapper_->WaitForOutput("desired led = false (twin delta)")) << mapper_->Output();
+  delta(R"({"delta":{"temperature":"99"}})");
+  EXPECT_TRUE(
+      mapper_->WaitForOutput("property temperature of device default/thermo-1 is not "
+                             "ReadWrite"))
+      << mapper_->Output();
+  delta("not json");
+  EXPECT_TRUE(mapper_->WaitForOutput("ignoring a twin delta")) << mapper_->Output();
+  delta(R"({"delta":{"led":"maybe"}})");
+  EXPECT_TRUE(mapper_->WaitForOutput("\"maybe\" is not a switch value")) << mapper_->Output();
+  std::string metrics = Metrics();
+  for (const auto& expected : {"edgeid_mapper_twin_deltas_total{outcome=\"applied\"} 1",
+                               "edgeid_mapper_twin_deltas_total{outcome=\"refused\"} 2",
+                               "edgeid_mapper_twin_deltas_total{outcome=\"malformed\"} 1",
+                               "edgeid_mapper_mqtt_connected 1", "edgeid_mapper_mqtt_refused 0"}) {
+    EXPECT_NE(metrics.find(expected), std::string::npos) << expected << "\n" << metrics;
+  }
+
+  // A client without a certificate gets nowhere, nor does the mapper's entry once deleted:
+  // the broker is reached only with an SVID of the trust domain.
+  auto anonymous = RunCommand(
+      "mosquitto_pub " +
+      testing::MosquittoClientArgs(*broker_, dir_.File("cloud/svid_bundle.pem"), "", "") + " -t '" +
+      data_topic + "' -m forged 2>&1");
+  EXPECT_NE(anonymous.exit_code, 0) << anonymous.output;
+  EXPECT_EQ(cloud->Output().find("forged"), std::string::npos);
 }
 
 }  // namespace

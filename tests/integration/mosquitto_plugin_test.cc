@@ -40,24 +40,15 @@ class MosquittoPluginTest : public ::testing::Test {
 #if defined(__SANITIZE_THREAD__)
     GTEST_SKIP() << "the broker is not built with ThreadSanitizer and cannot load the plugin";
 #endif
-    WriteTestFile(dir_.File("bundle.pem"), ca_.cert.ToPem());
-    auto broker_tmpl = LeafTemplate("spiffe://example.org/mqtt/broker");
-    broker_tmpl.dns_sans = {"localhost"};
-    Issue("broker", broker_tmpl, ca_);
-    WriteTestFile(dir_.File("acl.toml"), kAcl);
-    broker_ = std::make_unique<MosquittoBroker>(
-        dir_.path(),
-        MosquittoTls{dir_.File("bundle.pem"), dir_.File("broker.pem"), dir_.File("broker.key")},
-        MosquittoPlugin{EDGEID_MOSQUITTO_PLUGIN, "example.org", dir_.File("acl.toml")});
+    broker_ =
+        MakeBrokerWithTestCa(dir_.path(), ca_, "example.org", "spiffe://example.org/mqtt/broker",
+                             kAcl, EDGEID_MOSQUITTO_PLUGIN);
   }
 
   // Writes NAME.pem and NAME.key (0600) for a certificate made from `tmpl` by `issuer`.
   void Issue(const std::string& name, const crypto::CertificateTemplate& tmpl,
              const TestCa& issuer) {
-    crypto::PrivateKey key = NewP256Key();
-    auto cert = SignLeaf(tmpl, issuer, &key);
-    ASSERT_TRUE(WriteFileAtomic(dir_.File(name + ".key"), Unwrap(key.ToPkcs8Pem()), 0600).ok());
-    WriteTestFile(dir_.File(name + ".pem"), cert.ToPem());
+    WriteIssuedKeyAndCert(dir_.File(name), tmpl, issuer);
   }
   void IssueSvid(const std::string& name, const std::string& id) {
     Issue(name, LeafTemplate(id), ca_);

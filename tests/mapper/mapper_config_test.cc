@@ -46,6 +46,38 @@ TEST_F(MapperConfigTest, FlagsOverrideTheFile) {
   EXPECT_EQ(config->health_port, 9090);
 }
 
+TEST_F(MapperConfigTest, MqttIsOffUntilABrokerIsNamed) {
+  auto config = ParseMapperConfig(Toml(), {});
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_TRUE(config->mqtt.host.empty());
+  EXPECT_EQ(config->mqtt.port, 8883);
+  EXPECT_EQ(config->mqtt.client_id, "edgeid-ble-mapper");
+  EXPECT_TRUE(config->mqtt.queue_dir.empty());
+  EXPECT_TRUE(config->mqtt.twin_updates);
+}
+
+TEST_F(MapperConfigTest, MqttAloneIsEnoughAndFlagsWin) {
+  std::string toml = "[mapper]\ndevice_files = [\"d.yaml\"]\nmanufacturer_roots = \"" + roots_ +
+                     "\"\n[mqtt]\nhost = \"broker.local\"\nport = 8884\n"
+                     "broker_id = \"spiffe://example.org/mqtt/broker\"\nmax_pending = 50\n"
+                     "queue_dir = \"/var/lib/edgeid-mapper/queue\"\nqueue_sync = false\n"
+                     "keepalive = \"1m\"\ntwin_updates = false\nclient_id = \"m-1\"\n";
+  MapperFlags flags;
+  flags.mqtt_port = 18883;
+  auto config = ParseMapperConfig(toml, flags);
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->mqtt.host, "broker.local");
+  EXPECT_EQ(config->mqtt.port, 18883);
+  EXPECT_EQ(config->mqtt.broker_id, "spiffe://example.org/mqtt/broker");
+  EXPECT_EQ(config->mqtt.max_pending, 50);
+  EXPECT_EQ(config->mqtt.queue_dir, "/var/lib/edgeid-mapper/queue");
+  EXPECT_FALSE(config->mqtt.queue_sync);
+  EXPECT_EQ(config->mqtt.keepalive, std::chrono::seconds(60));
+  EXPECT_FALSE(config->mqtt.twin_updates);
+  EXPECT_EQ(config->mqtt.client_id, "m-1");
+  EXPECT_TRUE(config->data_file.empty());
+}
+
 TEST_F(MapperConfigTest, MistakesNameTheKey) {
   struct Case {
     std::string toml;
@@ -60,6 +92,15 @@ TEST_F(MapperConfigTest, MistakesNameTheKey) {
            Case{Toml("log_level = \"loud\"\n"), "mapper.log_level"},
            Case{Toml("health_port = 70000\n"), "mapper.health_port"},
            Case{Toml("refused_retry = \"soon\"\n"), "mapper.refused_retry"},
+           Case{Toml("[mqtt]\nhost = \"b\"\nport = 0\n"), "mqtt.port"},
+           Case{Toml("[mqtt]\nhost = \"b\"\nbroker_id = \"mqtt-broker\"\n"), "mqtt.broker_id"},
+           Case{Toml("[mqtt]\nhost = \"b\"\nmax_pending = 0\n"), "mqtt.max_pending"},
+           Case{Toml("[mqtt]\nhost = \"b\"\nkeepalive = \"1s\"\n"), "mqtt.keepalive"},
+           Case{Toml("[mqtt]\nhots = \"b\"\n"), "mqtt.hots"},
+           Case{Toml("[mqtt]\nhost = 5\n"), "mqtt.host"},
+           Case{Toml("[mqtt]\nhost = \"b\"\nqueue_sync = \"yes\"\n"), "mqtt.queue_sync"},
+           Case{"[mapper]\ndevice_files = [\"d.yaml\"]\nmanufacturer_roots = \"" + roots_ + "\"\n",
+                "mqtt.host"},
            Case{"[mapper]\ndevice_files = \"d.yaml\"\n", "mapper.device_files"},
            Case{"[mapper]\ndevice_files = [\"d.yaml\"]\nmanufacturer_roots = \"/nonexistent\"\n"
                 "data_file = \"x\"\n",

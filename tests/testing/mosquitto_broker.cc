@@ -121,6 +121,21 @@ std::string MosquittoBroker::Log() const {
   return process_ ? process_->Output() : error_;
 }
 
+std::unique_ptr<MosquittoBroker> MakeBrokerWithTestCa(const std::string& dir, const TestCa& ca,
+                                                      const std::string& trust_domain,
+                                                      const std::string& broker_id,
+                                                      const std::string& acl,
+                                                      const std::string& plugin) {
+  WriteTestFile(dir + "/bundle.pem", ca.cert.ToPem());
+  auto broker_tmpl = LeafTemplate(broker_id);
+  broker_tmpl.dns_sans = {"localhost"};
+  WriteIssuedKeyAndCert(dir + "/broker", broker_tmpl, ca);
+  WriteTestFile(dir + "/acl.toml", acl);
+  return std::make_unique<MosquittoBroker>(
+      dir, MosquittoTls{dir + "/bundle.pem", dir + "/broker.pem", dir + "/broker.key"},
+      MosquittoPlugin{plugin, trust_domain, dir + "/acl.toml"});
+}
+
 std::string MosquittoClientArgs(const MosquittoBroker& broker, const std::string& cafile,
                                 const std::string& cert, const std::string& key) {
   std::string args =

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "testing/process.h"
+#include "testing/test_pki.h"
 
 namespace edgeid::testing {
 
@@ -52,6 +53,16 @@ class MosquittoBroker {
   std::unique_ptr<ChildProcess> process_;
   std::string error_;
 };
+
+// A broker (not started) in `dir` with edgeid's plugin at `plugin` for `ca`'s trust domain:
+// `dir`/bundle.pem holds `ca`, `dir`/broker.pem and broker.key are an SVID `ca` issued for
+// `broker_id` (DNS SAN localhost, which mosquitto_pub and mosquitto_sub check), and
+// `dir`/acl.toml is `acl`.
+std::unique_ptr<MosquittoBroker> MakeBrokerWithTestCa(const std::string& dir, const TestCa& ca,
+                                                      const std::string& trust_domain,
+                                                      const std::string& broker_id,
+                                                      const std::string& acl,
+                                                      const std::string& plugin);
 
 // The options of mosquitto_pub and mosquitto_sub that reach the broker over TLS as a client
 // with `cert`/`key` (none when empty), MQTT 5, QoS 1.

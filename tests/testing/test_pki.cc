@@ -2,10 +2,22 @@
 
 #include <stdexcept>
 
+#include "common/atomic_file.h"
+#include "testing/temp_dir.h"
+
 namespace edgeid::testing {
 
 crypto::PrivateKey NewP256Key() {
   return Unwrap(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
+}
+
+void WriteIssuedKeyAndCert(const std::string& stem, const crypto::CertificateTemplate& tmpl,
+                           const TestCa& issuer) {
+  crypto::PrivateKey key = NewP256Key();
+  auto cert = SignLeaf(tmpl, issuer, &key);
+  auto written = WriteFileAtomic(stem + ".key", Unwrap(key.ToPkcs8Pem()), 0600);
+  if (!written.ok()) throw std::runtime_error(written.error().ToString());
+  WriteTestFile(stem + ".pem", cert.ToPem());
 }
 
 TestCa MakeTestCa(const std::string& trust_domain, crypto::KeyType type) {

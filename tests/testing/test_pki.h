@@ -34,6 +34,11 @@ crypto::Certificate SignLeaf(const crypto::CertificateTemplate& tmpl, const Test
 // A fresh EC P-256 key (an agent's, a workload's).
 crypto::PrivateKey NewP256Key();
 
+// Signs `tmpl` with `issuer` for a fresh P-256 key and writes `<stem>.pem` and `<stem>.key`
+// (PKCS#8, mode 0600), as a broker or an MQTT client reads them.
+void WriteIssuedKeyAndCert(const std::string& stem, const crypto::CertificateTemplate& tmpl,
+                           const TestCa& issuer);
+
 template <typename T>
 T Unwrap(Result<T> r) {
   if (!r.ok()) throw std::runtime_error("unexpected error: " + r.error().ToString());

@@ -2,6 +2,7 @@
 
 #include "common/atomic_file.h"
 #include "config/toml_reader.h"
+#include "spiffe/spiffe_id.h"
 
 namespace edgeid::mapper {
 namespace {
@@ -9,10 +10,42 @@ namespace {
 using config::Bad;
 using config::Get;
 
-Status ReadTable(const toml::table& root, MapperConfig& config, std::optional<int64_t>& port,
-                 std::optional<std::chrono::seconds>& refused_retry,
-                 std::optional<std::string>& log_format) {
-  EDGEID_RETURN_IF_ERROR(config::CheckKeys(root, "", {"mapper"}));
+// Values that are checked after the flags are applied.
+struct Unchecked {
+  std::optional<int64_t> health_port, mqtt_port;
+  std::optional<std::chrono::seconds> refused_retry;
+  std::optional<std::string> log_format;
+};
+
+Status ReadMqttTable(const toml::table& root, MapperMqttConfig& mqtt, Unchecked& unchecked) {
+  const toml::table* table = root["mqtt"].as_table();
+  if (table == nullptr) {
+    if (root.contains("mqtt")) return Bad("mqtt", "must be a table");
+    return OkStatus();
+  }
+  const std::string p = "mqtt.";
+  EDGEID_RETURN_IF_ERROR(
+      config::CheckKeys(*table, p,
+                        {"host", "port", "broker_id", "client_id", "max_pending", "queue_dir",
+                         "queue_sync", "keepalive", "twin_updates"}));
+  auto set = [](auto& target, const auto& value) {
+    if (value) target = *value;
+  };
+  set(mqtt.host, EDGEID_TRY(Get<std::string>(*table, p, "host")));
+  set(mqtt.broker_id, EDGEID_TRY(Get<std::string>(*table, p, "broker_id")));
+  set(mqtt.client_id, EDGEID_TRY(Get<std::string>(*table, p, "client_id")));
+  set(mqtt.max_pending, EDGEID_TRY(Get<int64_t>(*table, p, "max_pending")));
+  set(mqtt.queue_dir, EDGEID_TRY(Get<std::string>(*table, p, "queue_dir")));
+  set(mqtt.queue_sync, EDGEID_TRY(Get<bool>(*table, p, "queue_sync")));
+  set(mqtt.twin_updates, EDGEID_TRY(Get<bool>(*table, p, "twin_updates")));
+  set(mqtt.keepalive, EDGEID_TRY(config::GetDuration(*table, p, "keepalive")));
+  unchecked.mqtt_port = EDGEID_TRY(Get<int64_t>(*table, p, "port"));
+  return OkStatus();
+}
+
+Status ReadTable(const toml::table& root, MapperConfig& config, Unchecked& unchecked) {
+  EDGEID_RETURN_IF_ERROR(config::CheckKeys(root, "", {"mapper", "mqtt"}));
+  EDGEID_RETURN_IF_ERROR(ReadMqttTable(root, config.mqtt, unchecked));
   const toml::table* mapper = root["mapper"].as_table();
   if (mapper == nullptr) return OkStatus();
   const std::string p = "mapper.";
@@ -31,9 +64,9 @@ Status ReadTable(const toml::table& root, MapperConfig& config, std::optional<in
   set(config.data_file, EDGEID_TRY(Get<std::string>(*mapper, p, "data_file")));
   set(config.log_level, EDGEID_TRY(Get<std::string>(*mapper, p, "log_level")));
   set(config.health_bind_address, EDGEID_TRY(Get<std::string>(*mapper, p, "health_bind_address")));
-  log_format = EDGEID_TRY(Get<std::string>(*mapper, p, "log_format"));
-  port = EDGEID_TRY(Get<int64_t>(*mapper, p, "health_port"));
-  refused_retry = EDGEID_TRY(config::GetDuration(*mapper, p, "refused_retry"));
+  unchecked.log_format = EDGEID_TRY(Get<std::string>(*mapper, p, "log_format"));
+  unchecked.health_port = EDGEID_TRY(Get<int64_t>(*mapper, p, "health_port"));
+  unchecked.refused_retry = EDGEID_TRY(config::GetDuration(*mapper, p, "refused_retry"));
   if (const toml::node* files = mapper->get("device_files")) {
     const toml::array* list = files->as_array();
     if (list == nullptr) return Bad(p + "device_files", "must be a list of paths");
@@ -51,10 +84,9 @@ Status ReadTable(const toml::table& root, MapperConfig& config, std::optional<in
 Result<MapperConfig> ParseMapperConfig(std::string_view toml_text, const MapperFlags& flags) {
   toml::table root = EDGEID_TRY(config::ParseToml(toml_text));
   MapperConfig config;
-  std::optional<int64_t> port;
-  std::optional<std::chrono::seconds> refused_retry;
-  std::optional<std::string> log_format;
-  EDGEID_RETURN_IF_ERROR(ReadTable(root, config, port, refused_retry, log_format));
+  Unchecked unchecked;
+  EDGEID_RETURN_IF_ERROR(ReadTable(root, config, unchecked));
+  auto& [port, mqtt_port, refused_retry, log_format] = unchecked;
 
   if (flags.name) config.name = *flags.name;
   if (flags.agent_address) config.agent_address = *flags.agent_address;
@@ -63,6 +95,10 @@ Result<MapperConfig> ParseMapperConfig(std::string_view toml_text, const MapperF
   if (flags.log_level) config.log_level = *flags.log_level;
   if (flags.health_bind_address) config.health_bind_address = *flags.health_bind_address;
   if (!flags.device_files.empty()) config.device_files = flags.device_files;
+  if (flags.mqtt_host) config.mqtt.host = *flags.mqtt_host;
+  if (flags.mqtt_broker_id) config.mqtt.broker_id = *flags.mqtt_broker_id;
+  if (flags.mqtt_queue_dir) config.mqtt.queue_dir = *flags.mqtt_queue_dir;
+  if (flags.mqtt_port) mqtt_port = *flags.mqtt_port;
   config::Override(log_format, flags.log_format);
   if (flags.health_port) port = *flags.health_port;
   EDGEID_RETURN_IF_ERROR(
@@ -84,8 +120,23 @@ Result<MapperConfig> ParseMapperConfig(std::string_view toml_text, const MapperF
   if (!roots.ok()) return Bad("mapper.manufacturer_roots", roots.error().message);
   if (roots->empty()) return Bad("mapper.manufacturer_roots", "holds no certificate");
   config.manufacturer_roots = std::move(*roots);
-  if (config.data_file.empty()) {
-    return Bad("mapper.data_file", "is required (or --data-file): where readings are written");
+  if (config.data_file.empty() && config.mqtt.host.empty()) {
+    return Bad("mapper.data_file",
+               "or mqtt.host is required (--data-file or --mqtt-host): where readings go");
+  }
+  if (mqtt_port) {
+    config.mqtt.port = EDGEID_TRY(config::Port(*mqtt_port, "mqtt.port"));
+    if (config.mqtt.port == 0) return Bad("mqtt.port", "must be the broker's port, not 0");
+  }
+  if (config.mqtt.client_id.empty()) config.mqtt.client_id = config.name;
+  if (config.mqtt.max_pending < 1) return Bad("mqtt.max_pending", "must be at least 1");
+  if (config.mqtt.keepalive < std::chrono::seconds(5) ||
+      config.mqtt.keepalive > std::chrono::seconds(65535)) {
+    return Bad("mqtt.keepalive", "must be between 5s and 65535s");
+  }
+  if (!config.mqtt.broker_id.empty()) {
+    auto id = spiffe::SpiffeId::Parse(config.mqtt.broker_id);
+    if (!id.ok()) return Bad("mqtt.broker_id", id.error().message);
   }
   EDGEID_RETURN_IF_ERROR(config::CheckLogLevel("mapper.log_level", config.log_level));
   if (log_format)

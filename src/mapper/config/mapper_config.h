@@ -14,6 +14,19 @@
 
 namespace edgeid::mapper {
 
+// The MQTT broker the readings go to ([mqtt] table). Off while `host` is empty.
+struct MapperMqttConfig {
+  std::string host;
+  uint16_t port = 8883;
+  std::string broker_id;  // the broker's SPIFFE ID; empty: any of the trust domain
+  std::string client_id;  // default: the mapper's name
+  int64_t max_pending = 10000;
+  std::string queue_dir;   // empty: the queue is in memory
+  bool queue_sync = true;  // fdatasync each journaled message
+  std::chrono::seconds keepalive{30};
+  bool twin_updates = true;
+};
+
 struct MapperConfig {
   std::string name = "edgeid-ble-mapper";
   std::string protocol = "ble";  // the protocolName of the Devices it serves
@@ -21,7 +34,8 @@ struct MapperConfig {
   std::vector<std::string> device_files;  // KubeEdge Device and DeviceModel YAML
   std::string manufacturer_roots_path;    // PEM roots of genuine secure elements
   crypto::CertificateChain manufacturer_roots{};
-  std::string data_file;  // JSON lines of readings
+  std::string data_file;  // JSON lines of readings; optional with MQTT
+  MapperMqttConfig mqtt;
   std::chrono::seconds refused_retry{30};
   std::string log_level = "info";
   bool log_json = false;
@@ -31,9 +45,10 @@ struct MapperConfig {
 
 struct MapperFlags {
   std::optional<std::string> config_path, name, agent_address, manufacturer_roots, data_file,
-      log_level, log_format, refused_retry, health_bind_address;
+      log_level, log_format, refused_retry, health_bind_address, mqtt_host, mqtt_broker_id,
+      mqtt_queue_dir;
   std::vector<std::string> device_files;
-  std::optional<uint16_t> health_port;
+  std::optional<uint16_t> health_port, mqtt_port;
 };
 
 Result<MapperConfig> LoadMapperConfig(const MapperFlags& flags);

@@ -110,6 +110,27 @@ void DeviceWorker::Update(const Device& device, const DeviceModel& model) {
   cv_.notify_all();
 }
 
+Status DeviceWorker::SetDesired(const std::string& property, const std::string& value) {
+  std::lock_guard lock(mu_);
+  auto p = std::find_if(device_.properties.begin(), device_.properties.end(),
+                        [&](const DeviceProperty& q) { return q.name == property; });
+  if (p == device_.properties.end()) {
+    return NotFound("device " + key_ + " has no property " + property);
+  }
+  const ModelProperty* mp = model_.Property(property);
+  if (mp == nullptr || mp->access_mode != "ReadWrite") {
+    return InvalidArgument("property " + property + " of device " + key_ + " is not ReadWrite");
+  }
+  auto bytes = EncodeDesired(p->characteristic_uuid, value);
+  if (!bytes.ok()) return bytes.error().Wrap("property " + property + " of device " + key_);
+  if (p->desired != value) {
+    p->desired = value;
+    desired_changed_ = true;
+    cv_.notify_all();
+  }
+  return OkStatus();
+}
+
 bool DeviceWorker::SleepFor(milliseconds wait) {
   std::unique_lock lock(mu_);
   cv_.wait_for(lock, wait, [&] { return stopping_; });
@@ -369,13 +390,15 @@ void DeviceWorker::Publish(const Property& property, const std::string& value) {
     context_.log->warn("device {}: {}: {}", key_, property.name, text.error().message);
     return;
   }
-  std::string ns, name;
+  Reading reading{"", "", property.name, *text, property.type, std::chrono::system_clock::now()};
   {
     std::lock_guard lock(mu_);
-    ns = device_.namespace_;
-    name = device_.name;
+    reading.device_namespace = device_.namespace_;
+    reading.device_name = device_.name;
+    for (const auto& p : device_.properties) {
+      if (p.name == property.name) reading.report_to_cloud = p.report_to_cloud;
+    }
   }
-  Reading reading{ns, name, property.name, *text, property.type, std::chrono::system_clock::now()};
   auto published = context_.sink.Publish(reading);
   if (!published.ok()) {
     context_.metrics.Increment("edgeid_mapper_publish_failures_total", {{"device", key_}});

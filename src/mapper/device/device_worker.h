@@ -56,6 +56,11 @@ class DeviceWorker {
   // A new version of the Device and its model (kubectl apply): changed desired values are
   // written; a changed address, identity or property mapping starts a new session.
   void Update(const Device& device, const DeviceModel& model);
+  // A desired value from the cloud (a twin delta), taken as if the Device file had said it:
+  // written now when serving and after every pairing, until an edit of the Device file sets
+  // another. An error names a property the Device lacks, a ReadOnly one, or a value the
+  // characteristic cannot take.
+  Status SetDesired(const std::string& property, const std::string& value);
 
   DeviceState state() const { return state_; }
   const std::string& key() const { return key_; }

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "mapper/sink/kubeedge_messages.h"
+
 namespace edgeid::mapper {
 
 Result<std::unique_ptr<JsonLinesSink>> JsonLinesSink::Open(const std::string& path) {

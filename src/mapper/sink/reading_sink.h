@@ -1,6 +1,5 @@
-// Where the mapper's readings go. Every reading is shaped as KubeEdge's time-series data on
-// `$ke/events/device/<namespace>/<name>/data/update`, so that a sink speaking MQTT publishes it
-// as it is.
+// Where the mapper's readings go: a file of JSON lines, an MQTT broker, or both. KubeEdge's
+// topics and payloads for a reading are in kubeedge_messages.h.
 #pragma once
 
 #include <chrono>
@@ -17,13 +16,8 @@ struct Reading {
   std::string value;  // as text, as KubeEdge's twins carry values
   std::string type;   // the model's type in lower case: "float", "boolean", ...
   std::chrono::system_clock::time_point sampled_at;
+  bool report_to_cloud = false;  // the Device's reportToCloud: the twin is reported too
 };
-
-// `$ke/events/device/<namespace>/<name>/data/update`
-std::string DataTopic(const Reading& reading);
-// {"event_id":..., "timestamp":<ms>, "data":{"<property>":{"value":..., "metadata":
-// {"timestamp":<ms>, "type":...}}}}
-std::string DataPayload(const Reading& reading, const std::string& event_id);
 
 class ReadingSink {
  public:

@@ -3,25 +3,11 @@
 #include <chrono>
 
 #include "common/timestamp.h"
-#include "crypto/encoding.h"
 #include "crypto/random.h"
 #include "server/api/entry_convert.h"
 #include "server/api/entry_service.h"
 
 namespace edgeid::server {
-namespace {
-
-// A random (version 4) UUID, SPIRE's default join token.
-Result<std::string> NewUuid() {
-  auto bytes = EDGEID_TRY(crypto::RandomBytes(16));
-  bytes[6] = static_cast<char>((bytes[6] & 0x0f) | 0x40);
-  bytes[8] = static_cast<char>((bytes[8] & 0x3f) | 0x80);
-  std::string hex = crypto::HexEncode(bytes);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20);
-}
-
-}  // namespace
 
 v1::Agent ToProto(const AttestedNode& node) {
   v1::Agent a;
@@ -103,7 +89,7 @@ grpc::Status AgentService::CreateJoinToken(grpc::ServerContext*,
     return ToGrpc(InvalidArgument("a join token is at most 128 characters, without '/'"));
   }
   if (token.empty()) {
-    auto uuid = NewUuid();
+    auto uuid = crypto::RandomUuid();
     if (!uuid.ok()) return ToGrpc(uuid.error());
     token = std::move(*uuid);
   }

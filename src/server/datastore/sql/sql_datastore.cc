@@ -5,7 +5,6 @@
 #include <map>
 
 #include "common/timestamp.h"
-#include "crypto/encoding.h"
 #include "crypto/random.h"
 
 namespace edgeid::server {
@@ -17,16 +16,6 @@ using sql::Transaction;
 
 constexpr size_t kMaxSelectorTypeBytes = 128;
 constexpr size_t kMaxSelectorValueBytes = 1024;
-
-// A random UUID (RFC 4122 version 4), as SPIRE's entry IDs.
-Result<std::string> NewEntryId() {
-  auto bytes = EDGEID_TRY(crypto::RandomBytes(16));
-  bytes[6] = static_cast<char>((static_cast<uint8_t>(bytes[6]) & 0x0f) | 0x40);
-  bytes[8] = static_cast<char>((static_cast<uint8_t>(bytes[8]) & 0x3f) | 0x80);
-  std::string hex = crypto::HexEncode(bytes);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20);
-}
 
 // The selectors in one canonical string, so that "same selectors" is one column comparison.
 std::string SelectorsKey(const std::vector<Selector>& selectors) {
@@ -104,7 +93,7 @@ Status InsertEntry(Connection& db, RegistrationEntry& entry) {
   entry.federates_with.erase(std::unique(entry.federates_with.begin(), entry.federates_with.end()),
                              entry.federates_with.end());
   bool id_given = !entry.entry_id.empty();
-  if (!id_given) entry.entry_id = EDGEID_TRY(NewEntryId());
+  if (!id_given) entry.entry_id = EDGEID_TRY(crypto::RandomUuid());
   entry.created_at = UnixSecondsNow();
   entry.revision_number = 0;
   auto insert = EDGEID_TRY(db.Prepare(

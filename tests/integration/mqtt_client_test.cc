@@ -1,11 +1,14 @@
 // edgeid's MQTT publisher against Debian's Mosquitto with the SPIFFE plugin, read back by
 // Mosquitto's own mosquitto_sub.
-#include "mqtt/client/mqtt_publisher.h"
+#include "mqtt/client/mqtt_client.h"
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/atomic_file.h"
 #include "testing/command.h"
@@ -16,8 +19,8 @@
 namespace edgeid::testing {
 namespace {
 
-using mqtt::MqttPublisher;
-using mqtt::MqttPublisherOptions;
+using mqtt::MqttClient;
+using mqtt::MqttClientOptions;
 
 constexpr char kMapperId[] = "spiffe://example.org/mapper/ble";
 constexpr char kBrokerId[] = "spiffe://example.org/mqtt/broker";
@@ -26,36 +29,26 @@ constexpr char kAcl[] = R"(
 [[rule]]
 spiffe_id = "spiffe://example.org/mapper/*"
 publish = ["$ke/events/device/default/+/data/update"]
+subscribe = ["$hw/events/device/default/+/twin/update/delta"]
 
 [[rule]]
 spiffe_id = "spiffe://example.org/cloud/telemetry"
+publish = ["$hw/events/device/+/+/twin/update/delta"]
 subscribe = ["$ke/events/device/#"]
 )";
+constexpr char kDelta[] = "$hw/events/device/default/+/twin/update/delta";
 
-class MqttPublisherTest : public ::testing::Test {
+class MqttClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
 #if defined(__SANITIZE_THREAD__)
     GTEST_SKIP() << "the broker is not built with ThreadSanitizer and cannot load the plugin";
 #endif
-    WriteTestFile(dir_.File("bundle.pem"), ca_.cert.ToPem());
-    auto broker_tmpl = LeafTemplate(kBrokerId);
-    broker_tmpl.dns_sans = {"localhost"};
-    WriteKeyAndCert("broker", broker_tmpl);
-    WriteKeyAndCert("cloud", LeafTemplate("spiffe://example.org/cloud/telemetry"));
-    WriteTestFile(dir_.File("acl.toml"), kAcl);
-    broker_ = std::make_unique<MosquittoBroker>(
-        dir_.path(),
-        MosquittoTls{dir_.File("bundle.pem"), dir_.File("broker.pem"), dir_.File("broker.key")},
-        MosquittoPlugin{EDGEID_MOSQUITTO_PLUGIN, "example.org", dir_.File("acl.toml")});
+    broker_ = MakeBrokerWithTestCa(dir_.path(), ca_, "example.org", kBrokerId, kAcl,
+                                   EDGEID_MOSQUITTO_PLUGIN);
+    WriteIssuedKeyAndCert(dir_.File("cloud"), LeafTemplate("spiffe://example.org/cloud/telemetry"),
+                          ca_);
     ASSERT_TRUE(broker_->Start()) << broker_->error();
-  }
-
-  void WriteKeyAndCert(const std::string& name, const crypto::CertificateTemplate& tmpl) {
-    crypto::PrivateKey key = NewP256Key();
-    auto cert = SignLeaf(tmpl, ca_, &key);
-    ASSERT_TRUE(WriteFileAtomic(dir_.File(name + ".key"), Unwrap(key.ToPkcs8Pem()), 0600).ok());
-    WriteTestFile(dir_.File(name + ".pem"), cert.ToPem());
   }
 
   spiffe::X509Svid MapperSvid() {
@@ -64,9 +57,14 @@ class MqttPublisherTest : public ::testing::Test {
     return spiffe::X509Svid{Unwrap(spiffe::SpiffeId::Parse(kMapperId)), {leaf}, key, ""};
   }
 
-  std::unique_ptr<MqttPublisher> StartPublisher(const std::string& broker_id = kBrokerId,
-                                                std::size_t max_pending = 10000) {
-    MqttPublisherOptions options;
+  std::unique_ptr<MqttClient> StartPublisher(const std::string& broker_id = kBrokerId,
+                                             std::size_t max_pending = 10000) {
+    return Unwrap(MqttClient::Start(Options(broker_id, max_pending), MapperSvid(), bundle_, log_));
+  }
+
+  MqttClientOptions Options(const std::string& broker_id = kBrokerId,
+                            std::size_t max_pending = 10000) {
+    MqttClientOptions options;
     options.host = "127.0.0.1";
     options.port = broker_->port();
     options.client_id = "mapper-ble";
@@ -75,7 +73,7 @@ class MqttPublisherTest : public ::testing::Test {
     options.reconnect_max = std::chrono::seconds(2);
     // A broker that is down at start is first retried after the keepalive (libmosquitto).
     options.keepalive = std::chrono::seconds(5);
-    return Unwrap(MqttPublisher::Start(options, MapperSvid(), bundle_, log_));
+    return options;
   }
 
   // A durable subscriber (its session and queued messages survive broker restarts) that exits
@@ -102,7 +100,7 @@ class MqttPublisherTest : public ::testing::Test {
   std::unique_ptr<MosquittoBroker> broker_;
 };
 
-TEST_F(MqttPublisherTest, PublishesOverMutualTlsWithTheSvidInMemory) {
+TEST_F(MqttClientTest, PublishesOverMutualTlsWithTheSvidInMemory) {
   auto sub = Subscribe(5);
   auto publisher = StartPublisher();
   for (int i = 0; i < 5; ++i) {
@@ -119,7 +117,7 @@ TEST_F(MqttPublisherTest, PublishesOverMutualTlsWithTheSvidInMemory) {
   EXPECT_NE(broker_->Log().find(std::string("is ") + kMapperId), std::string::npos);
 }
 
-TEST_F(MqttPublisherTest, NothingIsLostAcrossABrokerRestart) {
+TEST_F(MqttClientTest, NothingIsLostAcrossABrokerRestart) {
   auto sub = Subscribe(1000);
   auto publisher = StartPublisher();
   int n = 0;
@@ -153,7 +151,7 @@ TEST_F(MqttPublisherTest, NothingIsLostAcrossABrokerRestart) {
   EXPECT_GE(publisher->Stats().connects, 2u);
 }
 
-TEST_F(MqttPublisherTest, TheBrokerRefusingATopicIsCounted) {
+TEST_F(MqttClientTest, TheBrokerRefusingATopicIsCounted) {
   auto publisher = StartPublisher();
   ASSERT_TRUE(publisher->Publish("$ke/events/device/plant-b/valve-7/data/update", "x").ok());
   ASSERT_TRUE(publisher->WaitUntilAcknowledged(std::chrono::seconds(10)));
@@ -161,14 +159,14 @@ TEST_F(MqttPublisherTest, TheBrokerRefusingATopicIsCounted) {
   EXPECT_EQ(publisher->Stats().acknowledged, 0u);
 }
 
-TEST_F(MqttPublisherTest, ABrokerWithAnotherSpiffeIdIsNotTrusted) {
+TEST_F(MqttClientTest, ABrokerWithAnotherSpiffeIdIsNotTrusted) {
   auto publisher = StartPublisher("spiffe://example.org/not-the-broker");
   ASSERT_TRUE(publisher->Publish(kTopic, "secret").ok());
   EXPECT_FALSE(publisher->WaitUntilAcknowledged(std::chrono::seconds(3)));
   EXPECT_EQ(publisher->Stats().connects, 0u);
 }
 
-TEST_F(MqttPublisherTest, ARotatedSvidIsUsedForTheNextConnection) {
+TEST_F(MqttClientTest, ARotatedSvidIsUsedForTheNextConnection) {
   auto sub = Subscribe(2);
   auto publisher = StartPublisher();
   ASSERT_TRUE(publisher->Publish(kTopic, "before-rotation").ok());
@@ -185,7 +183,7 @@ TEST_F(MqttPublisherTest, ARotatedSvidIsUsedForTheNextConnection) {
   EXPECT_FALSE(publisher->UpdateIdentity(rotated, foreign).ok());
 }
 
-TEST_F(MqttPublisherTest, TheQueueIsBounded) {
+TEST_F(MqttClientTest, TheQueueIsBounded) {
   broker_->Stop();
   auto publisher = StartPublisher(kBrokerId, 3);
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(publisher->Publish(kTopic, "q").ok());
@@ -196,6 +194,77 @@ TEST_F(MqttPublisherTest, TheQueueIsBounded) {
   ASSERT_TRUE(broker_->Start()) << broker_->error();
   EXPECT_TRUE(publisher->WaitUntilAcknowledged(std::chrono::seconds(40)));
   EXPECT_EQ(publisher->Stats().acknowledged, 3u);
+}
+
+TEST_F(MqttClientTest, AJournaledQueueOutlivesTheProcess) {
+  broker_->Stop();
+  auto options = Options();
+  options.queue_dir = dir_.File("queue");
+  {
+    auto first_run = Unwrap(MqttClient::Start(options, MapperSvid(), bundle_, log_));
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE(first_run->Publish(kTopic, "j" + std::to_string(i) + ";").ok());
+    }
+    EXPECT_EQ(first_run->Stats().pending, 10u);
+  }  // the process ends with the broker still down
+  ASSERT_TRUE(broker_->Start()) << broker_->error();
+  auto sub = Subscribe(10);
+  auto second_run = Unwrap(MqttClient::Start(options, MapperSvid(), bundle_, log_));
+  EXPECT_EQ(second_run->Stats().replayed, 10u);
+  ASSERT_TRUE(second_run->WaitUntilAcknowledged(std::chrono::seconds(40))) << broker_->Log();
+  ASSERT_EQ(sub->Wait(std::chrono::seconds(20)), 0) << sub->Output();
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_NE(sub->Output().find("j" + std::to_string(i) + ";"), std::string::npos) << i;
+  }
+  // All acknowledged: a third run has nothing to send again.
+  second_run.reset();
+  auto third_run = Unwrap(MqttClient::Start(options, MapperSvid(), bundle_, log_));
+  EXPECT_EQ(third_run->Stats().replayed, 0u);
+}
+
+TEST_F(MqttClientTest, SubscriptionsDeliverAndAreMadeAgainAfterAReconnect) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> seen;
+  auto options = Options();
+  options.subscriptions.push_back({kDelta, [&](const std::string& topic, const std::string& body) {
+                                     std::lock_guard lock(mu);
+                                     seen.push_back(topic + " " + body);
+                                     cv.notify_all();
+                                   }});
+  // Beyond the grant: refused by the broker, counted.
+  options.subscriptions.push_back({"$hw/events/device/plant-b/+/twin/update/delta",
+                                   [](const std::string&, const std::string&) {}});
+  auto client = Unwrap(MqttClient::Start(options, MapperSvid(), bundle_, log_));
+  // Published until the client has seen it: its subscription may not be in place yet.
+  auto publish_delta = [&](const std::string& body, std::size_t want) {
+    std::unique_lock lock(mu);
+    for (int i = 0; i < 50 && seen.size() < want; ++i) {
+      lock.unlock();
+      auto pub =
+          RunCommand("mosquitto_pub " +
+                     MosquittoClientArgs(*broker_, dir_.File("bundle.pem"), dir_.File("cloud.pem"),
+                                         dir_.File("cloud.key")) +
+                     " -t '$hw/events/device/default/thermo-1/twin/update/delta' -m " + body);
+      EXPECT_EQ(pub.exit_code, 0) << pub.output;
+      lock.lock();
+      cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return seen.size() >= want; });
+    }
+  };
+  publish_delta("first", 1);
+  broker_->Stop();
+  ASSERT_TRUE(broker_->Start()) << broker_->error();
+  std::size_t after_first = 0;
+  {
+    std::lock_guard lock(mu);
+    after_first = seen.size();
+  }
+  publish_delta("second", after_first + 1);
+  std::lock_guard lock(mu);
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen.front(), "$hw/events/device/default/thermo-1/twin/update/delta first");
+  EXPECT_EQ(seen.back(), "$hw/events/device/default/thermo-1/twin/update/delta second");
+  EXPECT_GE(client->Stats().subscriptions_refused, 2u);  // once per connection
 }
 
 }  // namespace

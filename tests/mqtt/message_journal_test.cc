@@ -1,0 +1,139 @@
+#include "mqtt/client/message_journal.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/atomic_file.h"
+#include "testing/temp_dir.h"
+
+namespace edgeid::mqtt {
+namespace {
+
+using testing::TempDir;
+
+std::unique_ptr<MessageJournal> OpenEmpty(const std::string& dir, bool sync = true) {
+  auto opened = MessageJournal::Open(dir, sync);
+  EXPECT_TRUE(opened.ok()) << opened.error().message;
+  EXPECT_TRUE(opened->unacknowledged.empty());
+  return std::move(opened->journal);
+}
+
+std::string QueueFile(const TempDir& dir) {
+  return dir.File("queue") + "/queue.log";
+}
+
+TEST(MessageJournalTest, UnacknowledgedMessagesOutliveTheProcessInOrder) {
+  TempDir dir;
+  {
+    auto journal = OpenEmpty(dir.File("queue"));
+    ASSERT_TRUE(journal->Append("t/a", "one").ok());
+    uint64_t second = *journal->Append("t/b", std::string("tw\0o", 4));
+    ASSERT_TRUE(journal->Append("t/c", "three").ok());
+    ASSERT_TRUE(journal->Acknowledge(second).ok());
+    EXPECT_EQ(journal->pending(), 2u);
+  }
+  auto opened = MessageJournal::Open(dir.File("queue"), true);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  EXPECT_EQ(opened->warning, "");
+  ASSERT_EQ(opened->unacknowledged.size(), 2u);
+  EXPECT_EQ(opened->unacknowledged[0].topic, "t/a");
+  EXPECT_EQ(opened->unacknowledged[0].payload, "one");
+  EXPECT_EQ(opened->unacknowledged[1].topic, "t/c");
+  // Sequences keep growing across runs, so an old acknowledgement never hits a new message.
+  uint64_t next = *opened->journal->Append("t/d", "four");
+  EXPECT_GT(next, opened->unacknowledged[1].sequence);
+}
+
+TEST(MessageJournalTest, TheFileAndDirectoryAreOwnerOnly) {
+  TempDir dir;
+  auto journal = OpenEmpty(dir.File("queue"));
+  ASSERT_TRUE(journal->Append("t", "secret reading").ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(QueueFile(dir).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(dir.File("queue").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+}
+
+TEST(MessageJournalTest, ARecordCutShortByACrashIsDroppedAndTheRestKept) {
+  TempDir dir;
+  {
+    auto journal = OpenEmpty(dir.File("queue"));
+    ASSERT_TRUE(journal->Append("t/a", "kept").ok());
+    ASSERT_TRUE(journal->Append("t/b", "torn").ok());
+  }
+  auto size = std::filesystem::file_size(QueueFile(dir));
+  ASSERT_EQ(::truncate(QueueFile(dir).c_str(), static_cast<off_t>(size - 3)), 0);
+  auto opened = MessageJournal::Open(dir.File("queue"), true);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  EXPECT_NE(opened->warning.find("cut short"), std::string::npos) << opened->warning;
+  ASSERT_EQ(opened->unacknowledged.size(), 1u);
+  EXPECT_EQ(opened->unacknowledged[0].payload, "kept");
+  // The file was rewritten without the torn record: the next open is clean.
+  opened->journal.reset();
+  auto again = MessageJournal::Open(dir.File("queue"), true);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->warning, "");
+  EXPECT_EQ(again->unacknowledged.size(), 1u);
+}
+
+TEST(MessageJournalTest, ACorruptFileIsKeptAsideNotLost) {
+  TempDir dir;
+  {
+    auto journal = OpenEmpty(dir.File("queue"));
+    ASSERT_TRUE(journal->Append("t/a", "first").ok());
+    ASSERT_TRUE(journal->Append("t/b", "second").ok());
+  }
+  std::string bytes = *ReadFile(QueueFile(dir));
+  auto at = bytes.find("second");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at] = 'S';  // one flipped byte in the second record
+  ASSERT_TRUE(WriteFileAtomic(QueueFile(dir), bytes, 0600).ok());
+  auto opened = MessageJournal::Open(dir.File("queue"), true);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  EXPECT_NE(opened->warning.find("wrong checksum"), std::string::npos) << opened->warning;
+  EXPECT_NE(opened->warning.find("queue.log.corrupt-"), std::string::npos) << opened->warning;
+  ASSERT_EQ(opened->unacknowledged.size(), 1u);
+  EXPECT_EQ(opened->unacknowledged[0].payload, "first");
+  int kept_aside = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.File("queue"))) {
+    if (entry.path().filename().string().rfind("queue.log.corrupt-", 0) == 0) {
+      ++kept_aside;
+      EXPECT_EQ(*ReadFile(entry.path().string()), bytes);
+    }
+  }
+  EXPECT_EQ(kept_aside, 1);
+}
+
+TEST(MessageJournalTest, AcknowledgedRecordsAreCompactedAway) {
+  TempDir dir;
+  auto journal = OpenEmpty(dir.File("queue"), false);
+  const std::string payload(200, 'x');
+  for (int i = 0; i < 10000; ++i) {
+    uint64_t sequence = *journal->Append("t", payload);
+    ASSERT_TRUE(journal->Acknowledge(sequence).ok());
+  }
+  ASSERT_TRUE(journal->Append("t", "last").ok());
+  // 10,000 messages of 200 bytes went through; far fewer records remain.
+  EXPECT_LT(std::filesystem::file_size(QueueFile(dir)), 4096u * 300u);
+  journal.reset();
+  auto opened = MessageJournal::Open(dir.File("queue"), false);
+  ASSERT_TRUE(opened.ok());
+  ASSERT_EQ(opened->unacknowledged.size(), 1u);
+  EXPECT_EQ(opened->unacknowledged[0].payload, "last");
+}
+
+TEST(MessageJournalTest, AnUnusableDirectoryIsAClearError) {
+  TempDir dir;
+  ASSERT_TRUE(WriteFileAtomic(dir.File("file"), "x", 0600).ok());
+  auto opened = MessageJournal::Open(dir.File("file") + "/queue", true);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.error().message.find("MQTT queue directory"), std::string::npos)
+      << opened.error().message;
+}
+
+}  // namespace
+}  // namespace edgeid::mqtt
