@@ -2,8 +2,10 @@
 # Runs the benchmarks in bench/ and prints every figure beside the raw OpenSSL rates (and, for
 # the device link, a raw UNIX socket) measured in the same run. Extra arguments go to Google Benchmark
 # (e.g. --benchmark_filter=Mint). Then a real edgeid-server is loaded by bench/server_bench
-# (EDGEID_BENCH_SKIP_SERVER=1 skips it), and a real edgeid-agent by bench/agent_bench
-# (EDGEID_BENCH_SKIP_AGENT=1 skips it). Results: build/release/bench/results/.
+# (EDGEID_BENCH_SKIP_SERVER=1 skips it), a real edgeid-agent by bench/agent_bench
+# (EDGEID_BENCH_SKIP_AGENT=1 skips it), and the telemetry chain (devices, mapper, Mosquitto) by
+# bench/telemetry_bench (EDGEID_BENCH_SKIP_TELEMETRY=1 skips it). Results:
+# build/release/bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +14,8 @@ scripts/deps.sh
 export CCACHE_BASEDIR="$PWD"
 cmake --preset release >/dev/null
 cmake --build --preset release --target spiffe_bench datastore_bench device_bench server_bench \
-  agent_bench edgeid-server edgeid-agent | tail -n 1
+  agent_bench telemetry_bench edgeid-server edgeid-agent edgeid-helper edgeid-devsim edgeid-mapper \
+  edgeid_mosquitto_spiffe | tail -n 1
 
 results=build/release/bench/results
 mkdir -p "$results"
@@ -42,4 +45,16 @@ fi
 if [[ -z "${EDGEID_BENCH_SKIP_AGENT:-}" ]]; then
   build/release/bench/agent_bench build/release/cmd/edgeid-server/edgeid-server \
     build/release/cmd/edgeid-agent/edgeid-agent | tee "$results/agent.txt"
+fi
+
+# The telemetry chain: N devices -> edgeid-mapper -> Mosquitto (SPIFFE plugin) -> a subscriber,
+# beside mosquitto_pub -> mosquitto_sub on the same broker.
+if [[ -z "${EDGEID_BENCH_SKIP_TELEMETRY:-}" ]]; then
+  bin=build/release/cmd
+  build/release/bench/telemetry_bench "$bin/edgeid-server/edgeid-server" \
+    "$bin/edgeid-agent/edgeid-agent" "$bin/edgeid-helper/edgeid-helper" \
+    "$bin/edgeid-devsim/edgeid-devsim" "$bin/edgeid-mapper/edgeid-mapper" \
+    "$(readlink -f build/release/src/mqtt/mosquitto_plugin/edgeid_mosquitto_spiffe.so)" \
+    "${EDGEID_BENCH_TELEMETRY_DEVICES:-10}" "${EDGEID_BENCH_TELEMETRY_SECONDS:-10}" |
+    tee "$results/telemetry.txt"
 fi
