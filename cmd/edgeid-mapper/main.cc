@@ -15,7 +15,7 @@ using edgeid::mapper::MapperFlags;
 
 void AddFlags(CLI::App* cmd, MapperFlags& flags) {
   cmd->add_option("--config", flags.config_path,
-                  "TOML configuration file ([mapper] and [mqtt] tables)");
+                  "TOML configuration file ([mapper], [mqtt] and [dmi] tables)");
   cmd->add_option("--name", flags.name, "Mapper name (mapper.name)");
   cmd->add_option("--agent-address", flags.agent_address, "Workload API socket of the agent");
   cmd->add_option("--device-file", flags.device_files,
@@ -29,6 +29,12 @@ void AddFlags(CLI::App* cmd, MapperFlags& flags) {
                   "SPIFFE ID the broker must present (mqtt.broker_id)");
   cmd->add_option("--mqtt-queue-dir", flags.mqtt_queue_dir,
                   "Keep unacknowledged readings on disk here (default: in memory)");
+  cmd->add_option("--dmi-socket", flags.dmi_socket,
+                  "Serve KubeEdge's DMI DeviceMapperService on this UNIX socket");
+  cmd->add_option("--dmi-edgecore-socket", flags.dmi_edgecore_socket,
+                  "EdgeCore's DMI socket to register with (e.g. /etc/kubeedge/dmi.sock)");
+  cmd->add_option("--dmi-allowed-uid", flags.dmi_allowed_uids,
+                  "A uid allowed to talk DMI with the mapper (repeatable; default: own uid, root)");
   cmd->add_option("--refused-retry", flags.refused_retry,
                   "How long a refused device is left alone (e.g. 30s)");
   cmd->add_option("--log-level", flags.log_level, "trace, debug, info, warn or error");

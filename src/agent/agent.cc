@@ -50,8 +50,10 @@ Result<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
                                                          std::move(attestors), a.log_, a.metrics_);
   a.health_service_ = std::make_unique<AgentHealthService>([&a] { return a.Ready(); });
   a.AddGauges();
-  auto endpoint = WorkloadEndpoint::Start(
-      a.config_.socket_path, {a.workload_api_.get(), a.health_service_.get()}, a.peers_, a.log_);
+  // Requests are tiny; a JWT is at most 16 KiB.
+  auto endpoint = UnixGrpcEndpoint::Start(
+      UnixGrpcEndpointOptions{a.config_.socket_path, "Workload API", 0777, 64 * 1024},
+      {a.workload_api_.get(), a.health_service_.get()}, a.peers_, a.log_);
   if (!endpoint.ok()) return endpoint.error();
   a.endpoint_ = std::move(*endpoint);
   if (a.config_.health_port) {

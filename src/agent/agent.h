@@ -13,9 +13,9 @@
 #include "agent/manager/manager.h"
 #include "agent/node/trust_bundle_source.h"
 #include "agent/workloadapi/workload_api_service.h"
-#include "agent/workloadapi/workload_endpoint.h"
 #include "common/metrics.h"
 #include "health/health_endpoint.h"
+#include "unixrpc/unix_grpc_endpoint.h"
 
 namespace edgeid::agent {
 
@@ -47,7 +47,7 @@ class Agent {
   std::unique_ptr<WorkloadApiService> workload_api_;
   std::unique_ptr<AgentHealthService> health_service_;
   // Declared last so they stop first, before the services they call go away.
-  std::unique_ptr<WorkloadEndpoint> endpoint_;
+  std::unique_ptr<UnixGrpcEndpoint> endpoint_;
   std::unique_ptr<HealthEndpoint> health_endpoint_;
 };
 

@@ -11,6 +11,8 @@ namespace {
 
 // How often the Device files are checked for edits.
 constexpr std::chrono::seconds kTick{1};
+// What MapperRegister tells EdgeCore.
+constexpr const char* kMapperVersion = "0.1.0";
 
 std::map<std::string, std::filesystem::file_time_type> FileTimes(
     const std::vector<std::string>& paths) {
@@ -26,12 +28,15 @@ std::map<std::string, std::filesystem::file_time_type> FileTimes(
 
 Result<std::unique_ptr<Mapper>> Mapper::Start(MapperConfig config,
                                               std::shared_ptr<spdlog::logger> log) {
-  DeviceCatalog catalog = EDGEID_TRY(LoadDeviceCatalog(config.device_files, config.protocol));
+  DeviceCatalog catalog;
+  if (!config.device_files.empty()) {
+    catalog = EDGEID_TRY(LoadDeviceCatalog(config.device_files, config.protocol));
+  }
   std::unique_ptr<Mapper> mapper(new Mapper());
   mapper->config_ = std::move(config);
   mapper->log_ = std::move(log);
   mapper->file_times_ = FileTimes(mapper->config_.device_files);
-  std::vector<ReadingSink*> sinks;
+  std::vector<ReadingSink*> sinks{&mapper->latest_};
   if (!mapper->config_.data_file.empty()) {
     mapper->file_sink_ = EDGEID_TRY(JsonLinesSink::Open(mapper->config_.data_file));
     sinks.push_back(mapper->file_sink_.get());
@@ -61,19 +66,31 @@ Result<std::unique_ptr<Mapper>> Mapper::Start(MapperConfig config,
     options.client.queue_dir = mqtt.queue_dir;
     options.client.queue_sync = mqtt.queue_sync;
     options.twin_updates = mqtt.twin_updates;
-    auto* m = mapper.get();
+    auto* self = mapper.get();
     mapper->mqtt_sink_ = MqttSink::Start(
         std::move(options), *mapper->identity_,
-        [m](const TwinDelta& delta) { m->ApplyDelta(delta); }, mapper->log_, metrics);
+        [self](const TwinDelta& delta) { self->ApplyDelta(delta); }, mapper->log_, metrics);
     sinks.push_back(mapper->mqtt_sink_.get());
   }
   mapper->sink_ = std::make_unique<FanOutSink>(std::move(sinks));
-  {
-    std::lock_guard lock(mapper->workers_mu_);
-    for (const auto& device : catalog.devices) mapper->StartWorker(device, catalog);
+  auto* m = mapper.get();
+  mapper->fleet_ = std::make_unique<DeviceFleet>(DeviceFleetContext{
+      mapper->config_.protocol,
+      DeviceWorkerContext{*mapper->identity_, mapper->config_.manufacturer_roots, *mapper->sink_,
+                          metrics, mapper->log_, mapper->config_.refused_retry},
+      &mapper->latest_, [m](const std::string& ns) {
+        if (m->mqtt_sink_) m->mqtt_sink_->WatchNamespace(ns);
+      }});
+  EDGEID_RETURN_IF_ERROR(mapper->fleet_->SetFileCatalog(std::move(catalog)));
+  if (const auto& dmi = mapper->config_.dmi;
+      !dmi.socket_path.empty() || !dmi.edgecore_socket.empty()) {
+    DmiOptions options{dmi.socket_path,      dmi.edgecore_socket,      dmi.allowed_uids,
+                       mapper->config_.name, mapper->config_.protocol, kMapperVersion,
+                       dmi.report_interval};
+    mapper->dmi_ = EDGEID_TRY(
+        Dmi::Start(std::move(options), *mapper->fleet_, mapper->latest_, mapper->log_, metrics));
   }
   if (mapper->config_.health_port) {
-    auto* m = mapper.get();
     mapper->health_ = EDGEID_TRY(HealthEndpoint::Start(
         mapper->config_.health_bind_address, *mapper->config_.health_port,
         [m]() -> Status {
@@ -89,28 +106,24 @@ Mapper::~Mapper() {
   StopAll();
 }
 
-// Devices first (no new readings), then the broker connection (what is queued gets a chance
-// to go out), then the identity the connection uses.
+// DMI first (no more changes from EdgeCore), then the devices (no new readings), then the
+// broker connection (what is queued gets a chance to go out), then the identity it uses.
 void Mapper::StopAll() {
-  {
-    std::lock_guard lock(workers_mu_);
-    for (auto& [key, worker] : workers_) worker->Stop();
-  }
+  dmi_.reset();
+  if (fleet_) fleet_->Stop();
   if (mqtt_sink_) mqtt_sink_->Stop();
   if (identity_) identity_->Stop();
 }
 
 void Mapper::ApplyDelta(const TwinDelta& delta) {
   std::string key = delta.device_namespace + "/" + delta.device_name;
-  std::lock_guard lock(workers_mu_);
-  auto it = workers_.find(key);
-  if (it == workers_.end()) {
+  if (!fleet_->GetDevice(delta.device_namespace, delta.device_name).ok()) {
     metrics_.Increment("edgeid_mapper_twin_deltas_total", {{"outcome", "unknown_device"}});
     log_->warn("mqtt: a twin delta for {}, which this mapper does not serve", key);
     return;
   }
   for (const auto& [property, value] : delta.desired) {
-    auto set = it->second->SetDesired(property, value);
+    auto set = fleet_->SetDesired(delta.device_namespace, delta.device_name, property, value);
     if (!set.ok()) {
       metrics_.Increment("edgeid_mapper_twin_deltas_total", {{"outcome", "refused"}});
       log_->warn("mqtt: twin delta refused: {}", set.error().message);
@@ -121,47 +134,16 @@ void Mapper::ApplyDelta(const TwinDelta& delta) {
   }
 }
 
-// Holds workers_mu_.
-void Mapper::StartWorker(const Device& device, const DeviceCatalog& catalog) {
-  const DeviceModel* model = catalog.Model(device.namespace_, device.model_name);
-  DeviceWorkerContext context{*identity_, config_.manufacturer_roots, *sink_, metrics_,
-                              log_,       config_.refused_retry};
-  auto worker = std::make_unique<DeviceWorker>(device, *model, std::move(context));
-  worker->Start();
-  workers_[device.key()] = std::move(worker);
-  if (mqtt_sink_) mqtt_sink_->WatchNamespace(device.namespace_);
-}
-
 void Mapper::ReloadIfChanged() {
   auto times = FileTimes(config_.device_files);
   if (times == file_times_) return;
   file_times_ = times;
   auto catalog = LoadDeviceCatalog(config_.device_files, config_.protocol);
-  if (!catalog.ok()) {
+  Status applied =
+      catalog.ok() ? fleet_->SetFileCatalog(std::move(*catalog)) : Status(catalog.error());
+  if (!applied.ok()) {
     log_->error("Device files changed but are not valid; keeping the devices as they were: {}",
-                catalog.error().message);
-    return;
-  }
-  std::map<std::string, const Device*> wanted;
-  for (const auto& d : catalog->devices) wanted[d.key()] = &d;
-  std::lock_guard lock(workers_mu_);
-  for (auto it = workers_.begin(); it != workers_.end();) {
-    if (wanted.count(it->first) == 0) {
-      log_->info("device {} removed", it->first);
-      it->second->Stop();
-      it = workers_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  for (const auto& [key, device] : wanted) {
-    auto it = workers_.find(key);
-    if (it == workers_.end()) {
-      log_->info("device {} added", key);
-      StartWorker(*device, *catalog);
-    } else {
-      it->second->Update(*device, *catalog->Model(device->namespace_, device->model_name));
-    }
+                applied.error().message);
   }
 }
 
@@ -174,7 +156,7 @@ Status Mapper::Run() {
       log_->info("received {}, stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
-    ReloadIfChanged();
+    if (!config_.device_files.empty()) ReloadIfChanged();
   }
   StopAll();
   log_->info("edgeid-mapper stopped");

@@ -1,6 +1,7 @@
 // edgeid-mapper: the KubeEdge-style BLE mapper that is attested before it may touch a device.
-// It gets its SVID from the agent, serves every Device of its files with a DeviceWorker, writes
-// readings to its sink, and follows edits of the Device files as KubeEdge's UpdateDevice would.
+// It gets its SVID from the agent, serves every Device of its files and of EdgeCore (DMI) with a
+// DeviceWorker, publishes readings to its sinks (MQTT, a file, the DMI twin reports), and follows
+// edits of the Device files as KubeEdge's UpdateDevice would.
 #pragma once
 
 #include <spdlog/logger.h>
@@ -8,7 +9,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "common/metrics.h"
@@ -16,11 +16,13 @@
 #include "health/health_endpoint.h"
 #include "mapper/config/mapper_config.h"
 #include "mapper/crd/device_crd.h"
-#include "mapper/device/device_worker.h"
+#include "mapper/device/device_fleet.h"
+#include "mapper/dmi/dmi.h"
 #include "mapper/identity/svid_source.h"
 #include "mapper/mqtt/mqtt_sink.h"
 #include "mapper/sink/fan_out_sink.h"
 #include "mapper/sink/json_lines_sink.h"
+#include "mapper/sink/latest_readings.h"
 
 namespace edgeid::mapper {
 
@@ -37,7 +39,6 @@ class Mapper {
 
  private:
   Mapper() = default;
-  void StartWorker(const Device& device, const DeviceCatalog& catalog);
   // Reloads the Device files when one changed; a bad edit is logged and ignored.
   void ReloadIfChanged();
   // Desired values from the cloud (MQTT twin delta) to the device they name.
@@ -50,9 +51,10 @@ class Mapper {
   std::unique_ptr<SvidSource> identity_;
   std::unique_ptr<JsonLinesSink> file_sink_;
   std::unique_ptr<MqttSink> mqtt_sink_;
+  LatestReadings latest_;
   std::unique_ptr<FanOutSink> sink_;
-  std::mutex workers_mu_;  // ApplyDelta runs on the MQTT thread
-  std::map<std::string, std::unique_ptr<DeviceWorker>> workers_;  // by namespace/name
+  std::unique_ptr<DeviceFleet> fleet_;
+  std::unique_ptr<Dmi> dmi_;
   std::map<std::string, std::filesystem::file_time_type> file_times_;
   std::unique_ptr<HealthEndpoint> health_;
 };

@@ -9,11 +9,11 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "agent/peertracker/peer_tracker.h"
 #include "common/atomic_file.h"
 #include "common/unique_fd.h"
 #include "crypto/digest.h"
 #include "crypto/encoding.h"
+#include "unixrpc/peer_tracker.h"
 
 namespace edgeid::agent {
 namespace {

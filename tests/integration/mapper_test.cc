@@ -5,6 +5,7 @@
 // rotations of its SVID.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -229,14 +230,20 @@ spec:
     ASSERT_EQ(::rename((devices_file_ + ".tmp").c_str(), devices_file_.c_str()), 0);
   }
 
-  void StartMapper() {
+  // The mapper on the test's agent, Device file (unless `dmi` brings the devices), data file and
+  // broker (when started); `more` flags last.
+  void StartMapper(const std::vector<std::string>& more = {}, bool device_file = true) {
     std::vector<std::string> args{EDGEID_MAPPER_BINARY,   "run",
                                   "--agent-address",      processes_->agent_socket(),
-                                  "--device-file",        devices_file_,
                                   "--manufacturer-roots", dir_.File("maker/root.pem"),
                                   "--data-file",          readings_file_,
                                   "--refused-retry",      "1h",
                                   "--health-port",        "0"};
+    if (device_file) {
+      args.push_back("--device-file");
+      args.push_back(devices_file_);
+    }
+    args.insert(args.end(), more.begin(), more.end());
     if (broker_) {
       for (const auto& arg : {std::string("--mqtt-host"), std::string("127.0.0.1"),
                               std::string("--mqtt-port"), std::to_string(broker_->port()),
@@ -263,6 +270,76 @@ spec:
       return nullptr;
     }
     return device;
+  }
+
+  // KubeEdge's answer to MapperRegister for thermo-1 (its socket, SPIFFE ID, temperature
+  // reported to the cloud, LED desired on) and its model, in protobuf's JSON form.
+  std::string EdgeCoreDevices() const {
+    auto text = [](const std::string& value) {
+      return nlohmann::json{{"@type", "type.googleapis.com/google.protobuf.StringValue"},
+                            {"value", value}};
+    };
+    auto visitor = [&](const std::string& uuid) {
+      return nlohmann::json{{"protocolName", "ble"},
+                            {"configData", {{"data", {{"characteristicUUID", text(uuid)}}}}}};
+    };
+    nlohmann::json model = {
+        {"name", "stwin-model"},
+        {"namespace", "default"},
+        {"spec",
+         {{"properties",
+           {{{"name", "temperature"}, {"type", "FLOAT"}, {"accessMode", "ReadOnly"}},
+            {{"name", "pressure"}, {"type", "FLOAT"}, {"accessMode", "ReadOnly"}},
+            {{"name", "led"}, {"type", "BOOLEAN"}, {"accessMode", "ReadWrite"}}}}}}};
+    nlohmann::json device = {
+        {"name", "thermo-1"},
+        {"namespace", "default"},
+        {"spec",
+         {{"deviceModelReference", "stwin-model"},
+          {"protocol",
+           {{"protocolName", "ble"},
+            {"configData",
+             {{"data",
+               {{"socketPath", text(DeviceDir("thermo-1") + "/link.sock")},
+                {"spiffeId", text(std::string("spiffe://") + kTd + "/device/thermo-1")}}}}}}},
+          {"properties",
+           {{{"name", "temperature"}, {"reportToCloud", true}, {"visitors", visitor("2a6e")}},
+            {{"name", "pressure"}, {"visitors", visitor("2a6d")}},
+            {{"name", "led"}, {"desired", {{"value", "true"}}}, {"visitors", visitor("2a56")}}}}}}};
+    return nlohmann::json{{"modelList", {model}}, {"deviceList", {device}}}.dump();
+  }
+
+  // The EdgeCore mock serving DeviceManagerService on dmi/edgecore.sock.
+  std::unique_ptr<ChildProcess> StartEdgeCoreMock() {
+    ::mkdir(dir_.File("dmi").c_str(), 0700);
+    testing::WriteTestFile(dir_.File("dmi/register.json"), EdgeCoreDevices());
+    auto mock = std::make_unique<ChildProcess>(
+        std::vector<std::string>{
+            "/usr/bin/python3",
+            std::string(EDGEID_SOURCE_DIR) + "/tests/integration/edgecore_dmi_mock.py",
+            std::string(EDGEID_SOURCE_DIR) + "/proto", "serve", dir_.File("dmi/edgecore.sock"),
+            dir_.File("dmi/register.json"), dir_.File("dmi/edgecore-calls.jsonl")},
+        dir_.File("edgecore-mock.log"));
+    EXPECT_TRUE(mock->WaitForOutput("edgecore mock listening", std::chrono::seconds(20)))
+        << mock->Output();
+    return mock;
+  }
+
+  // A DeviceMapperService call on the mapper's DMI socket by the independent client, run as
+  // `as_user` when given (setpriv; root only).
+  nlohmann::json CallMapperDmi(const std::string& method, const nlohmann::json& request,
+                               const std::string& as_user = "") {
+    std::string prefix = as_user.empty() ? ""
+                                         : "setpriv --reuid " + as_user + " --regid " + as_user +
+                                               " --clear-groups env HOME=/tmp ";
+    auto r =
+        RunCommand(prefix + "/usr/bin/python3 " + EDGEID_SOURCE_DIR +
+                   "/tests/integration/edgecore_dmi_mock.py " + EDGEID_SOURCE_DIR + "/proto call " +
+                   dir_.File("dmi/mapper.sock") + " " + method + " '" + request.dump() + "' 2>&1");
+    auto last = r.output.substr(r.output.rfind('{', r.output.rfind("\"code\"")));
+    auto j = nlohmann::json::parse(last, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.output;
+    return j.is_discarded() ? nlohmann::json{{"code", "unparsed"}, {"output", r.output}} : j;
   }
 
   // The mapper's /metrics page.
@@ -655,6 +732,136 @@ TEST_F(MapperTest, PublishesToTheBrokerOverMtlsAndTakesDesiredValuesFromIt) {
       data_topic + "' -m forged 2>&1");
   EXPECT_NE(anonymous.exit_code, 0) << anonymous.output;
   EXPECT_EQ(cloud->Output().find("forged"), std::string::npos);
+}
+
+TEST_F(MapperTest, ServesTheDevicesEdgeCoreGivesItOverDmi) {
+  StartServerAndAgent();
+  Manufacture("thermo-1", "genuine");
+  Provision("thermo-1");
+  auto device = StartDevice("thermo-1");
+  RegisterMapper();
+  auto edgecore = StartEdgeCoreMock();
+  StartMapper({"--dmi-socket", dir_.File("dmi/mapper.sock"), "--dmi-edgecore-socket",
+               dir_.File("dmi/edgecore.sock")},
+              /*device_file=*/false);
+  ASSERT_TRUE(mapper_->WaitForOutput("dmi: registered with EdgeCore")) << mapper_->Output();
+  EXPECT_TRUE(mapper_->WaitForOutput("1 device(s), 1 model(s) to serve")) << mapper_->Output();
+  ASSERT_TRUE(mapper_->WaitForOutput("genuine: secure element", std::chrono::seconds(30)))
+      << mapper_->Output();
+  ASSERT_TRUE(WaitForReadings("thermo-1", 4));
+  EXPECT_TRUE(device->WaitForOutput("LED switched on")) << device->Output();
+
+  // MapperRegister named the mapper, its protocol and its DMI socket.
+  auto calls = [&] {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(dir_.File("dmi/edgecore-calls.jsonl"));
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+  };
+  auto all = calls();
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all[0]["method"], "MapperRegister");
+  EXPECT_EQ(all[0]["request"]["withData"], true);
+  EXPECT_EQ(all[0]["request"]["mapper"]["protocol"], "ble");
+  EXPECT_EQ(all[0]["request"]["mapper"]["name"], "edgeid-ble-mapper");
+
+  // The reportToCloud twin is reported, with its type and timestamp; the others are not.
+  nlohmann::json report;
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (report.is_null() && Clock::now() < deadline) {
+    for (const auto& c : calls()) {
+      if (c["method"] == "ReportDeviceStatus") report = c["request"];
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_FALSE(report.is_null()) << mapper_->Output();
+  EXPECT_EQ(report["deviceName"], "thermo-1");
+  EXPECT_EQ(report["deviceNamespace"], "default");
+  ASSERT_EQ(report["reportedDevice"]["twins"].size(), 1u) << report;
+  const auto& twin = report["reportedDevice"]["twins"][0];
+  EXPECT_EQ(twin["propertyName"], "temperature");
+  EXPECT_NO_THROW((void)std::stod(twin["reported"]["value"].get<std::string>())) << twin;
+  EXPECT_EQ(twin["reported"]["metadata"]["type"], "float");
+  EXPECT_GT(std::stoll(twin["reported"]["metadata"]["timestamp"].get<std::string>()),
+            1'700'000'000'000);
+
+  // EdgeCore's calls: GetDevice with the twins, an update that switches the LED off, and
+  // refusals that name what is wrong.
+  nlohmann::json id = {{"deviceName", "thermo-1"}, {"deviceNamespace", "default"}};
+  auto got = CallMapperDmi("GetDevice", id);
+  ASSERT_EQ(got["code"], "OK") << got;
+  EXPECT_EQ(got["response"]["device"]["spec"]["deviceModelReference"], "stwin-model");
+  bool reported_temperature = false;
+  for (const auto& t : got["response"]["device"]["status"]["twins"]) {
+    if (t["propertyName"] == "temperature" && t["reported"].contains("value")) {
+      reported_temperature = true;
+    }
+  }
+  EXPECT_TRUE(reported_temperature) << got;
+
+  nlohmann::json updated = nlohmann::json::parse(EdgeCoreDevices())["deviceList"][0];
+  updated["spec"]["properties"][2]["desired"]["value"] = "false";
+  auto update = CallMapperDmi("UpdateDevice", {{"device", updated}});
+  EXPECT_EQ(update["code"], "OK") << update;
+  EXPECT_TRUE(device->WaitForOutput("LED switched off")) << device->Output();
+
+  nlohmann::json bad = updated;
+  bad["name"] = "thermo-2";
+  bad["spec"]["properties"][0]["visitors"]["configData"]["data"]["characteristicUUID"]["value"] =
+      "not-a-uuid";
+  auto refused = CallMapperDmi("RegisterDevice", {{"device", bad}});
+  EXPECT_EQ(refused["code"], "INVALID_ARGUMENT") << refused;
+  EXPECT_NE(refused["details"].get<std::string>().find("characteristicUUID"), std::string::npos)
+      << refused;
+  auto twice = CallMapperDmi("RegisterDevice", {{"device", updated}});
+  EXPECT_EQ(twice["code"], "ALREADY_EXISTS") << twice;
+  auto in_use = CallMapperDmi("RemoveDeviceModel",
+                              {{"modelName", "stwin-model"}, {"modelNamespace", "default"}});
+  EXPECT_EQ(in_use["code"], "FAILED_PRECONDITION") << in_use;
+
+  // Another local user reaches the socket (the test's directories let it through) and is
+  // refused by uid.
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chmod(dir_.path().c_str(), 0711), 0);
+    ASSERT_EQ(::chmod(dir_.File("dmi").c_str(), 0711), 0);
+    auto other = CallMapperDmi("GetDevice", id, "65534");
+    EXPECT_EQ(other["code"], "PERMISSION_DENIED") << other;
+    EXPECT_NE(other["details"].get<std::string>().find("uid 65534"), std::string::npos) << other;
+  }
+
+  auto removed = CallMapperDmi("RemoveDevice", id);
+  EXPECT_EQ(removed["code"], "OK") << removed;
+  EXPECT_TRUE(mapper_->WaitForOutput("device default/thermo-1 removed")) << mapper_->Output();
+  EXPECT_EQ(CallMapperDmi("GetDevice", id)["code"], "NOT_FOUND");
+
+  std::string metrics = Metrics();
+  for (const auto& expected :
+       {"edgeid_mapper_dmi_calls_total{method=\"GetDevice\",outcome=\"ok\"} 1",
+        "edgeid_mapper_dmi_calls_total{method=\"RegisterDevice\",outcome=\"refused\"} 2",
+        "edgeid_mapper_dmi_reports_total{outcome=\"ok\"}"}) {
+    EXPECT_NE(metrics.find(expected), std::string::npos) << expected << "\n" << metrics;
+  }
+}
+
+TEST_F(MapperTest, DmiTalksOnlyToAllowedUids) {
+  StartServerAndAgent();
+  Manufacture("thermo-1", "genuine");  // the maker's root the mapper is configured with
+  auto edgecore = StartEdgeCoreMock();
+  // Neither this test's uid (the caller, and the mock EdgeCore) nor root is allowed.
+  StartMapper({"--dmi-socket", dir_.File("dmi/mapper.sock"), "--dmi-edgecore-socket",
+               dir_.File("dmi/edgecore.sock"), "--dmi-allowed-uid", "4242"},
+              /*device_file=*/false);
+  ASSERT_TRUE(mapper_->WaitForOutput("not by an allowed uid (dmi.allowed_uids): not talking to it"))
+      << mapper_->Output();
+  auto refused = CallMapperDmi("GetDevice", {{"deviceName", "thermo-1"}});
+  EXPECT_EQ(refused["code"], "PERMISSION_DENIED") << refused;
+  EXPECT_NE(refused["details"].get<std::string>().find("may not call this mapper's DMI"),
+            std::string::npos)
+      << refused;
+  EXPECT_TRUE(mapper_->WaitForOutput("dmi: refused GetDevice from pid")) << mapper_->Output();
+  // Nothing was sent to the EdgeCore that is not trusted.
+  std::ifstream calls(dir_.File("dmi/edgecore-calls.jsonl"));
+  EXPECT_FALSE(calls.good()) << "the mapper talked to an untrusted EdgeCore";
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "mapper/config/mapper_config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "testing/temp_dir.h"
 #include "testing/test_pki.h"
@@ -78,6 +79,23 @@ TEST_F(MapperConfigTest, MqttAloneIsEnoughAndFlagsWin) {
   EXPECT_TRUE(config->data_file.empty());
 }
 
+TEST_F(MapperConfigTest, DmiAloneMayBringTheDevices) {
+  std::string toml = "[mapper]\nmanufacturer_roots = \"" + roots_ +
+                     "\"\ndata_file = \"r.jsonl\"\n[dmi]\nsocket_path = \"/run/m.sock\"\n"
+                     "edgecore_socket = \"/etc/kubeedge/dmi.sock\"\nallowed_uids = [0, 998]\n"
+                     "report_interval = \"5s\"\n";
+  auto config = ParseMapperConfig(toml, {});
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->dmi.socket_path, "/run/m.sock");
+  EXPECT_EQ(config->dmi.edgecore_socket, "/etc/kubeedge/dmi.sock");
+  EXPECT_EQ(config->dmi.allowed_uids, (std::set<uid_t>{0, 998}));
+  EXPECT_EQ(config->dmi.report_interval, std::chrono::seconds(5));
+  // Without a list: this process's user and root.
+  auto defaults = ParseMapperConfig(Toml("[dmi]\nsocket_path = \"/run/m.sock\"\n"), {});
+  ASSERT_TRUE(defaults.ok()) << defaults.error().message;
+  EXPECT_EQ(defaults->dmi.allowed_uids, (std::set<uid_t>{::getuid(), 0}));
+}
+
 TEST_F(MapperConfigTest, MistakesNameTheKey) {
   struct Case {
     std::string toml;
@@ -97,6 +115,10 @@ TEST_F(MapperConfigTest, MistakesNameTheKey) {
            Case{Toml("[mqtt]\nhost = \"b\"\nmax_pending = 0\n"), "mqtt.max_pending"},
            Case{Toml("[mqtt]\nhost = \"b\"\nkeepalive = \"1s\"\n"), "mqtt.keepalive"},
            Case{Toml("[mqtt]\nhots = \"b\"\n"), "mqtt.hots"},
+           Case{Toml("[dmi]\nallowed_uids = [\"root\"]\n"), "dmi.allowed_uids"},
+           Case{Toml("[dmi]\nallowed_uids = [-1]\n"), "dmi.allowed_uids"},
+           Case{Toml("[dmi]\nreport_interval = \"0s\"\n"), "dmi.report_interval"},
+           Case{Toml("[dmi]\nsocket = \"/x\"\n"), "dmi.socket"},
            Case{Toml("[mqtt]\nhost = 5\n"), "mqtt.host"},
            Case{Toml("[mqtt]\nhost = \"b\"\nqueue_sync = \"yes\"\n"), "mqtt.queue_sync"},
            Case{"[mapper]\ndevice_files = [\"d.yaml\"]\nmanufacturer_roots = \"" + roots_ + "\"\n",

@@ -13,13 +13,13 @@
 
 #include "agent/cache/workload_cache.h"
 #include "agent/manager/manager.h"
-#include "agent/peertracker/peer_tracker.h"
 #include "agent/workloadapi/work_queue.h"
 #include "agent/workloadattestor/workload_attestor.h"
 #include "common/metrics.h"
 #include "common/watched_streams.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "spiffe/workload/workload.grpc.pb.h"
+#include "unixrpc/peer_tracker.h"
 
 namespace edgeid::agent {
 

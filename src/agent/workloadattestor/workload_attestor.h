@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/peertracker/peer_credentials.h"
 #include "common/result.h"
+#include "unixrpc/peer_credentials.h"
 
 namespace edgeid::agent {
 

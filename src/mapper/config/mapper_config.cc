@@ -1,5 +1,7 @@
 #include "mapper/config/mapper_config.h"
 
+#include <unistd.h>
+
 #include "common/atomic_file.h"
 #include "config/toml_reader.h"
 #include "spiffe/spiffe_id.h"
@@ -13,8 +15,9 @@ using config::Get;
 // Values that are checked after the flags are applied.
 struct Unchecked {
   std::optional<int64_t> health_port, mqtt_port;
-  std::optional<std::chrono::seconds> refused_retry;
+  std::optional<std::chrono::seconds> refused_retry, dmi_report_interval;
   std::optional<std::string> log_format;
+  std::vector<int64_t> dmi_allowed_uids;
 };
 
 Status ReadMqttTable(const toml::table& root, MapperMqttConfig& mqtt, Unchecked& unchecked) {
@@ -43,9 +46,38 @@ Status ReadMqttTable(const toml::table& root, MapperMqttConfig& mqtt, Unchecked&
   return OkStatus();
 }
 
+Status ReadDmiTable(const toml::table& root, MapperDmiConfig& dmi, Unchecked& unchecked) {
+  const toml::table* table = root["dmi"].as_table();
+  if (table == nullptr) {
+    if (root.contains("dmi")) return Bad("dmi", "must be a table");
+    return OkStatus();
+  }
+  const std::string p = "dmi.";
+  EDGEID_RETURN_IF_ERROR(config::CheckKeys(
+      *table, p, {"socket_path", "edgecore_socket", "allowed_uids", "report_interval"}));
+  if (auto v = EDGEID_TRY(Get<std::string>(*table, p, "socket_path"))) dmi.socket_path = *v;
+  if (auto v = EDGEID_TRY(Get<std::string>(*table, p, "edgecore_socket"))) {
+    dmi.edgecore_socket = *v;
+  }
+  if (const toml::node* uids = table->get("allowed_uids")) {
+    const toml::array* list = uids->as_array();
+    if (list == nullptr) return Bad(p + "allowed_uids", "must be a list of uids");
+    for (const auto& item : *list) {
+      auto uid = item.value<int64_t>();
+      if (!uid || *uid < 0 || *uid > 0xFFFFFFFE) {
+        return Bad(p + "allowed_uids", "must be a list of uids (whole numbers)");
+      }
+      unchecked.dmi_allowed_uids.push_back(*uid);
+    }
+  }
+  unchecked.dmi_report_interval = EDGEID_TRY(config::GetDuration(*table, p, "report_interval"));
+  return OkStatus();
+}
+
 Status ReadTable(const toml::table& root, MapperConfig& config, Unchecked& unchecked) {
-  EDGEID_RETURN_IF_ERROR(config::CheckKeys(root, "", {"mapper", "mqtt"}));
+  EDGEID_RETURN_IF_ERROR(config::CheckKeys(root, "", {"mapper", "mqtt", "dmi"}));
   EDGEID_RETURN_IF_ERROR(ReadMqttTable(root, config.mqtt, unchecked));
+  EDGEID_RETURN_IF_ERROR(ReadDmiTable(root, config.dmi, unchecked));
   const toml::table* mapper = root["mapper"].as_table();
   if (mapper == nullptr) return OkStatus();
   const std::string p = "mapper.";
@@ -86,7 +118,8 @@ Result<MapperConfig> ParseMapperConfig(std::string_view toml_text, const MapperF
   MapperConfig config;
   Unchecked unchecked;
   EDGEID_RETURN_IF_ERROR(ReadTable(root, config, unchecked));
-  auto& [port, mqtt_port, refused_retry, log_format] = unchecked;
+  auto& [port, mqtt_port, refused_retry, dmi_report_interval, log_format, dmi_allowed_uids] =
+      unchecked;
 
   if (flags.name) config.name = *flags.name;
   if (flags.agent_address) config.agent_address = *flags.agent_address;
@@ -99,6 +132,9 @@ Result<MapperConfig> ParseMapperConfig(std::string_view toml_text, const MapperF
   if (flags.mqtt_broker_id) config.mqtt.broker_id = *flags.mqtt_broker_id;
   if (flags.mqtt_queue_dir) config.mqtt.queue_dir = *flags.mqtt_queue_dir;
   if (flags.mqtt_port) mqtt_port = *flags.mqtt_port;
+  if (flags.dmi_socket) config.dmi.socket_path = *flags.dmi_socket;
+  if (flags.dmi_edgecore_socket) config.dmi.edgecore_socket = *flags.dmi_edgecore_socket;
+  if (!flags.dmi_allowed_uids.empty()) dmi_allowed_uids = flags.dmi_allowed_uids;
   config::Override(log_format, flags.log_format);
   if (flags.health_port) port = *flags.health_port;
   EDGEID_RETURN_IF_ERROR(
@@ -107,8 +143,11 @@ Result<MapperConfig> ParseMapperConfig(std::string_view toml_text, const MapperF
   if (config.name.empty()) return Bad("mapper.name", "must not be empty");
   if (config.protocol.empty()) return Bad("mapper.protocol", "must not be empty");
   if (config.agent_address.empty()) return Bad("mapper.agent_address", "must not be empty");
-  if (config.device_files.empty()) {
-    return Bad("mapper.device_files", "is required (or --device-file): the Devices to serve");
+  if (config.device_files.empty() && config.dmi.edgecore_socket.empty() &&
+      config.dmi.socket_path.empty()) {
+    return Bad("mapper.device_files",
+               "is required (or --device-file) unless the devices come over DMI "
+               "(dmi.edgecore_socket or dmi.socket_path)");
   }
   if (config.manufacturer_roots_path.empty()) {
     return Bad("mapper.manufacturer_roots",
@@ -133,6 +172,18 @@ Result<MapperConfig> ParseMapperConfig(std::string_view toml_text, const MapperF
   if (config.mqtt.keepalive < std::chrono::seconds(5) ||
       config.mqtt.keepalive > std::chrono::seconds(65535)) {
     return Bad("mqtt.keepalive", "must be between 5s and 65535s");
+  }
+  for (int64_t uid : dmi_allowed_uids) {
+    if (uid < 0 || uid > 0xFFFFFFFE)
+      return Bad("dmi.allowed_uids", std::to_string(uid) + " is not a uid");
+    config.dmi.allowed_uids.insert(static_cast<uid_t>(uid));
+  }
+  if (config.dmi.allowed_uids.empty()) config.dmi.allowed_uids = {::getuid(), 0};
+  if (dmi_report_interval) {
+    if (*dmi_report_interval < std::chrono::seconds(1)) {
+      return Bad("dmi.report_interval", "must be at least 1s");
+    }
+    config.dmi.report_interval = *dmi_report_interval;
   }
   if (!config.mqtt.broker_id.empty()) {
     auto id = spiffe::SpiffeId::Parse(config.mqtt.broker_id);

@@ -2,9 +2,12 @@
 // when loaded. docs/mapper.md lists every key with its default.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +30,15 @@ struct MapperMqttConfig {
   bool twin_updates = true;
 };
 
+// KubeEdge DMI v1beta1 ([dmi] table). Off while both sockets are empty.
+struct MapperDmiConfig {
+  std::string socket_path;  // the mapper's DeviceMapperService
+  std::string
+      edgecore_socket;  // EdgeCore's DeviceManagerService (KubeEdge: /etc/kubeedge/dmi.sock)
+  std::set<uid_t> allowed_uids;  // default: this process's uid and root
+  std::chrono::milliseconds report_interval{1000};
+};
+
 struct MapperConfig {
   std::string name = "edgeid-ble-mapper";
   std::string protocol = "ble";  // the protocolName of the Devices it serves
@@ -36,6 +48,7 @@ struct MapperConfig {
   crypto::CertificateChain manufacturer_roots{};
   std::string data_file;  // JSON lines of readings; optional with MQTT
   MapperMqttConfig mqtt;
+  MapperDmiConfig dmi;
   std::chrono::seconds refused_retry{30};
   std::string log_level = "info";
   bool log_json = false;
@@ -46,7 +59,8 @@ struct MapperConfig {
 struct MapperFlags {
   std::optional<std::string> config_path, name, agent_address, manufacturer_roots, data_file,
       log_level, log_format, refused_retry, health_bind_address, mqtt_host, mqtt_broker_id,
-      mqtt_queue_dir;
+      mqtt_queue_dir, dmi_socket, dmi_edgecore_socket;
+  std::vector<int64_t> dmi_allowed_uids;
   std::vector<std::string> device_files;
   std::optional<uint16_t> health_port, mqtt_port;
 };

@@ -19,6 +19,7 @@ class Reader {
   Error Bad(const std::string& field, const std::string& why) const {
     return InvalidArgument(where_ + ": " + field + ": " + why);
   }
+  const std::string& where() const { return where_; }
 
   Result<std::string> Scalar(const YAML::Node& node, const std::string& field,
                              bool required) const {
@@ -71,16 +72,6 @@ YAML::Node At(const YAML::Node& node, const char* outer, const char* inner) {
   return child[inner];
 }
 
-Result<uint16_t> ParseUuid(const std::string& text) {
-  std::string hex = text;
-  if (hex.rfind("0x", 0) == 0 || hex.rfind("0X", 0) == 0) hex = hex.substr(2);
-  if (hex.empty() || hex.size() > 4 ||
-      hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
-    return InvalidArgument("\"" + text + "\" is not a 16-bit UUID (e.g. \"2a6e\")");
-  }
-  return static_cast<uint16_t>(std::stoul(hex, nullptr, 16));
-}
-
 Result<DeviceModel> ParseModel(const YAML::Node& doc, const Reader& r) {
   DeviceModel model;
   model.name = EDGEID_TRY(r.Scalar(At(doc, "metadata", "name"), "metadata.name", true));
@@ -99,16 +90,10 @@ Result<DeviceModel> ParseModel(const YAML::Node& doc, const Reader& r) {
     prop.name = EDGEID_TRY(r.Scalar(p["name"], at + ".name", true));
     prop.description = EDGEID_TRY(r.Scalar(p["description"], at + ".description", false));
     prop.type = EDGEID_TRY(r.Scalar(p["type"], at + ".type", true));
-    static const std::set<std::string> kTypes = {"INT",     "FLOAT", "DOUBLE", "STRING",
-                                                 "BOOLEAN", "BYTES", "STREAM"};
-    if (kTypes.count(prop.type) == 0) {
-      return r.Bad(at + ".type",
-                   "must be one of INT, FLOAT, DOUBLE, STRING, BOOLEAN, BYTES, STREAM");
-    }
     prop.access_mode = EDGEID_TRY(r.Scalar(p["accessMode"], at + ".accessMode", false));
     if (prop.access_mode.empty()) prop.access_mode = "ReadOnly";
-    if (prop.access_mode != "ReadOnly" && prop.access_mode != "ReadWrite") {
-      return r.Bad(at + ".accessMode", "must be ReadWrite or ReadOnly");
+    if (auto checked = CheckModelProperty(prop, at); !checked.ok()) {
+      return checked.error().Wrap(r.where());
     }
     prop.unit = EDGEID_TRY(r.Scalar(p["unit"], at + ".unit", false));
     prop.minimum = EDGEID_TRY(r.Scalar(p["minimum"], at + ".minimum", false));
@@ -165,7 +150,7 @@ Result<Device> ParseDevice(const YAML::Node& doc, const Reader& r) {
         EDGEID_TRY(r.Scalar(visitors["protocolName"], at + ".visitors.protocolName", true));
     std::string uuid = EDGEID_TRY(r.Scalar(At(visitors, "configData", "characteristicUUID"),
                                            at + ".visitors.configData.characteristicUUID", true));
-    auto parsed = ParseUuid(uuid);
+    auto parsed = ParseCharacteristicUuid(uuid);
     if (!parsed.ok())
       return r.Bad(at + ".visitors.configData.characteristicUUID", parsed.error().message);
     prop.characteristic_uuid = *parsed;
@@ -183,6 +168,29 @@ std::string ConfigValue(const std::map<std::string, std::string>& config, const 
 }
 
 }  // namespace
+
+Result<uint16_t> ParseCharacteristicUuid(const std::string& text) {
+  std::string hex = text;
+  if (hex.rfind("0x", 0) == 0 || hex.rfind("0X", 0) == 0) hex = hex.substr(2);
+  if (hex.empty() || hex.size() > 4 ||
+      hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+    return InvalidArgument("\"" + text + "\" is not a 16-bit UUID (e.g. \"2a6e\")");
+  }
+  return static_cast<uint16_t>(std::stoul(hex, nullptr, 16));
+}
+
+Status CheckModelProperty(const ModelProperty& property, const std::string& at) {
+  static const std::set<std::string> kTypes = {"INT",     "FLOAT", "DOUBLE", "STRING",
+                                               "BOOLEAN", "BYTES", "STREAM"};
+  if (kTypes.count(property.type) == 0) {
+    return InvalidArgument(
+        at + ".type: must be one of INT, FLOAT, DOUBLE, STRING, BOOLEAN, BYTES, STREAM");
+  }
+  if (property.access_mode != "ReadOnly" && property.access_mode != "ReadWrite") {
+    return InvalidArgument(at + ".accessMode: must be ReadWrite or ReadOnly");
+  }
+  return OkStatus();
+}
 
 const ModelProperty* DeviceModel::Property(const std::string& property) const {
   for (const auto& p : properties) {

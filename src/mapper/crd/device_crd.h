@@ -80,4 +80,10 @@ Result<DeviceCatalog> LoadDeviceCatalog(const std::vector<std::string>& paths,
                                         const std::string& protocol);
 Status ValidateCatalog(const DeviceCatalog& catalog, const std::string& protocol);
 
+// "2a6e" or "0x2A6E": a 16-bit Bluetooth characteristic UUID.
+Result<uint16_t> ParseCharacteristicUuid(const std::string& text);
+// A model property's type and access mode; `at` names the property in the error
+// ("spec.properties[2]" -> "spec.properties[2].type: must be one of ...").
+Status CheckModelProperty(const ModelProperty& property, const std::string& at);
+
 }  // namespace edgeid::mapper

@@ -110,6 +110,11 @@ void DeviceWorker::Update(const Device& device, const DeviceModel& model) {
   cv_.notify_all();
 }
 
+Device DeviceWorker::device() const {
+  std::lock_guard lock(mu_);
+  return device_;
+}
+
 Status DeviceWorker::SetDesired(const std::string& property, const std::string& value) {
   std::lock_guard lock(mu_);
   auto p = std::find_if(device_.properties.begin(), device_.properties.end(),

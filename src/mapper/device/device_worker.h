@@ -63,6 +63,8 @@ class DeviceWorker {
   Status SetDesired(const std::string& property, const std::string& value);
 
   DeviceState state() const { return state_; }
+  // The Device as served now (desired values from twin deltas included).
+  Device device() const;
   const std::string& key() const { return key_; }
 
  private:

@@ -1,4 +1,4 @@
-#include "agent/workloadapi/workload_endpoint.h"
+#include "unixrpc/unix_grpc_endpoint.h"
 
 #include <fcntl.h>
 #include <grpcpp/server_posix.h>
@@ -13,7 +13,7 @@
 #include <cstring>
 #include <filesystem>
 
-namespace edgeid::agent {
+namespace edgeid {
 namespace {
 
 std::string Errno(const std::string& what) {
@@ -22,12 +22,14 @@ std::string Errno(const std::string& what) {
 
 }  // namespace
 
-Result<std::unique_ptr<WorkloadEndpoint>> WorkloadEndpoint::Start(
-    const std::string& socket_path, const std::vector<grpc::Service*>& services, PeerTracker& peers,
-    std::shared_ptr<spdlog::logger> log) {
-  std::unique_ptr<WorkloadEndpoint> endpoint(new WorkloadEndpoint());
+Result<std::unique_ptr<UnixGrpcEndpoint>> UnixGrpcEndpoint::Start(
+    const UnixGrpcEndpointOptions& options, const std::vector<grpc::Service*>& services,
+    PeerTracker& peers, std::shared_ptr<spdlog::logger> log) {
+  const std::string& socket_path = options.socket_path;
+  std::unique_ptr<UnixGrpcEndpoint> endpoint(new UnixGrpcEndpoint());
   endpoint->peers_ = &peers;
   endpoint->socket_path_ = socket_path;
+  endpoint->name_ = options.name;
   endpoint->log_ = std::move(log);
   sockaddr_un addr{};
   if (socket_path.empty() || socket_path.size() >= sizeof(addr.sun_path)) {
@@ -40,14 +42,14 @@ Result<std::unique_ptr<WorkloadEndpoint>> WorkloadEndpoint::Start(
     if (ec) return Unavailable("creating " + parent.string() + ": " + ec.message());
     ::chmod(parent.c_str(), 0755);
   }
-  // Whoever can write the socket's directory can put their own socket there and pose as the
-  // agent to every workload: it must be the agent's (or root's) and closed to others.
+  // Whoever can write the socket's directory can put their own socket there and pose as this
+  // server to every client: it must be this process's user's (or root's) and closed to others.
   struct stat dir {};
   std::string dir_path = parent.empty() ? "." : parent.string();
   if (::stat(dir_path.c_str(), &dir) != 0) return Unavailable(Errno("stat " + dir_path));
   if (dir.st_uid != ::geteuid() && dir.st_uid != 0) {
     return FailedPrecondition("the socket directory " + dir_path + " belongs to uid " +
-                              std::to_string(dir.st_uid) + ", not to the agent");
+                              std::to_string(dir.st_uid) + ", not to this user");
   }
   if ((dir.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (dir.st_mode & S_ISVTX) == 0) {
     return FailedPrecondition("the socket directory " + dir_path +
@@ -58,7 +60,7 @@ Result<std::unique_ptr<WorkloadEndpoint>> WorkloadEndpoint::Start(
     if (!S_ISSOCK(st.st_mode)) {
       return FailedPrecondition(socket_path + " exists and is not a socket; not replacing it");
     }
-    ::unlink(socket_path.c_str());  // left by an agent that did not stop cleanly
+    ::unlink(socket_path.c_str());  // left by a server that did not stop cleanly
   }
 
   UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
@@ -68,28 +70,30 @@ Result<std::unique_ptr<WorkloadEndpoint>> WorkloadEndpoint::Start(
   if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     return Unavailable(Errno("binding " + socket_path));
   }
-  if (::chmod(socket_path.c_str(), 0777) != 0) return Unavailable(Errno("chmod " + socket_path));
+  if (::chmod(socket_path.c_str(), options.socket_mode) != 0) {
+    return Unavailable(Errno("chmod " + socket_path));
+  }
   if (::listen(listener.get(), SOMAXCONN) != 0) return Unavailable(Errno("listen"));
   endpoint->listener_ = std::move(listener);
   endpoint->wake_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!endpoint->wake_.valid()) return Unavailable(Errno("eventfd"));
 
   grpc::ServerBuilder builder;
-  builder.SetMaxReceiveMessageSize(64 * 1024);  // requests are tiny; a JWT is at most 16 KiB
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   for (auto* service : services) builder.RegisterService(service);
   endpoint->server_ = builder.BuildAndStart();
-  if (!endpoint->server_) return Internal("gRPC could not start the Workload API server");
+  if (!endpoint->server_) return Internal("gRPC could not start the " + options.name + " server");
   endpoint->accept_thread_ = std::thread([e = endpoint.get()] { e->AcceptLoop(); });
-  endpoint->log_->info("Workload API listening on {}", socket_path);
+  endpoint->log_->info("{} listening on {}", options.name, socket_path);
   return endpoint;
 }
 
-void WorkloadEndpoint::AcceptLoop() {
+void UnixGrpcEndpoint::AcceptLoop() {
   for (;;) {
     pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
-      log_->error("{}", Errno("poll on the Workload API socket"));
+      log_->error("{}", Errno("poll on the " + name_ + " socket"));
       return;
     }
     if (fds[1].revents != 0) return;
@@ -98,14 +102,14 @@ void WorkloadEndpoint::AcceptLoop() {
       if (fd < 0) {
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
-          log_->warn("{}", Errno("accept on the Workload API socket"));
+          log_->warn("{}", Errno("accept on the " + name_ + " socket"));
           if (errno == EMFILE || errno == ENFILE) ::poll(nullptr, 0, 100);
         }
         break;
       }
       auto peer = ReadPeerCredentials(fd);
       if (!peer.ok()) {
-        log_->warn("refusing a Workload API connection: {}", peer.error().message);
+        log_->warn("refusing a {} connection: {}", name_, peer.error().message);
         ::close(fd);
         continue;
       }
@@ -116,7 +120,7 @@ void WorkloadEndpoint::AcceptLoop() {
   }
 }
 
-WorkloadEndpoint::~WorkloadEndpoint() {
+UnixGrpcEndpoint::~UnixGrpcEndpoint() {
   if (wake_.valid()) {
     uint64_t one = 1;
     (void)!::write(wake_.get(), &one, sizeof(one));
@@ -127,4 +131,4 @@ WorkloadEndpoint::~WorkloadEndpoint() {
   ::unlink(socket_path_.c_str());
 }
 
-}  // namespace edgeid::agent
+}  // namespace edgeid

@@ -1,8 +1,8 @@
-#include "agent/peertracker/peer_tracker.h"
+#include "unixrpc/peer_tracker.h"
 
 #include <charconv>
 
-namespace edgeid::agent {
+namespace edgeid {
 
 void PeerTracker::Record(int fd, const PeerCredentials& peer) {
   std::lock_guard lock(mu_);
@@ -12,7 +12,7 @@ void PeerTracker::Record(int fd, const PeerCredentials& peer) {
 Result<PeerCredentials> PeerTracker::Lookup(std::string_view peer) const {
   constexpr std::string_view kPrefix = "fd:";
   if (peer.substr(0, kPrefix.size()) != kPrefix) {
-    return Unauthenticated("caller did not connect through the agent's socket");
+    return Unauthenticated("caller did not connect through this server's UNIX socket");
   }
   int fd = -1;
   auto digits = peer.substr(kPrefix.size());
@@ -26,4 +26,4 @@ Result<PeerCredentials> PeerTracker::Lookup(std::string_view peer) const {
   return it->second;
 }
 
-}  // namespace edgeid::agent
+}  // namespace edgeid

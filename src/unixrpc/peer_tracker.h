@@ -1,4 +1,4 @@
-// The credentials of every connection the Workload API endpoint accepted, by the "fd:<n>" peer
+// The credentials of every connection a UnixGrpcEndpoint accepted, by the "fd:<n>" peer
 // name gRPC gives calls on connections handed to it with AddInsecureChannelFromFd.
 #pragma once
 
@@ -6,9 +6,9 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "agent/peertracker/peer_credentials.h"
+#include "unixrpc/peer_credentials.h"
 
-namespace edgeid::agent {
+namespace edgeid {
 
 class PeerTracker {
  public:
@@ -23,4 +23,4 @@ class PeerTracker {
   std::unordered_map<int, PeerCredentials> by_fd_;
 };
 
-}  // namespace edgeid::agent
+}  // namespace edgeid

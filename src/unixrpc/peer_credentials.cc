@@ -1,4 +1,4 @@
-#include "agent/peertracker/peer_credentials.h"
+#include "unixrpc/peer_credentials.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 
 #include "common/atomic_file.h"
 
-namespace edgeid::agent {
+namespace edgeid {
 
 Result<PeerCredentials> ReadPeerCredentials(int fd, const std::string& proc_root) {
   ucred cred{};
@@ -66,4 +66,4 @@ Status CheckSameProcess(const PeerCredentials& peer, const std::string& proc_roo
   return OkStatus();
 }
 
-}  // namespace edgeid::agent
+}  // namespace edgeid

@@ -1,4 +1,4 @@
-// Who is on the other end of a Workload API connection, as the kernel says (SO_PEERCRED), and
+// Who is on the other end of a UNIX socket connection, as the kernel says (SO_PEERCRED), and
 // which process that was: the start time from /proc tells a process from a later one that
 // reuses its PID.
 #pragma once
@@ -10,7 +10,7 @@
 
 #include "common/result.h"
 
-namespace edgeid::agent {
+namespace edgeid {
 
 struct PeerCredentials {
   pid_t pid = 0;
@@ -30,4 +30,4 @@ Result<uint64_t> ProcessStartTime(pid_t pid, const std::string& proc_root = "/pr
 // tracker checks the owner of /proc/<pid> the same way).
 Status CheckSameProcess(const PeerCredentials& peer, const std::string& proc_root = "/proc");
 
-}  // namespace edgeid::agent
+}  // namespace edgeid
