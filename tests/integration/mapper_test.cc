@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -732,6 +734,58 @@ TEST_F(MapperTest, PublishesToTheBrokerOverMtlsAndTakesDesiredValuesFromIt) {
       data_topic + "' -m forged 2>&1");
   EXPECT_NE(anonymous.exit_code, 0) << anonymous.output;
   EXPECT_EQ(cloud->Output().find("forged"), std::string::npos);
+}
+
+TEST_F(MapperTest, NoReadingIsLostWhileTheBrokerRestarts) {
+  SKIP_WITHOUT_BROKER();
+  StartServerAndAgent();
+  StartBroker();
+  auto cloud = SubscribeAsCloud();  // durable: the broker keeps its messages across the restart
+  auto device = ServeGenuineThermo();
+  ASSERT_TRUE(device);
+  ASSERT_TRUE(mapper_->WaitForOutput("mqtt: connected to 127.0.0.1")) << mapper_->Output();
+  ASSERT_TRUE(WaitForReadings("thermo-1", 10));
+
+  // Down for two seconds: about 40 readings wait in the mapper's queue.
+  broker_->Stop();
+  size_t before_restart = Readings("thermo-1").size();
+  ASSERT_TRUE(WaitForReadings("thermo-1", before_restart + 20));
+  EXPECT_EQ(MetricValue("edgeid_mapper_mqtt_connected"), 0);
+  EXPECT_GT(MetricValue("edgeid_mapper_mqtt_pending"), 0);
+  ASSERT_TRUE(broker_->Start()) << broker_->error();
+  // The durable subscriber reconnects by itself (mosquitto_sub retries).
+  auto deadline = Clock::now() + std::chrono::seconds(40);
+  while (MetricValue("edgeid_mapper_mqtt_connected") != 1 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(MetricValue("edgeid_mapper_mqtt_connected"), 1) << mapper_->Output();
+
+  // Every reading of the file (each goes to both) reaches the cloud.
+  device->Signal(SIGTERM);
+  ASSERT_EQ(device->Wait(), 0);
+  deadline = Clock::now() + std::chrono::seconds(20);
+  while (MetricValue("edgeid_mapper_mqtt_pending") != 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::set<std::string> file_events, cloud_events;
+  for (const auto& r : Readings("thermo-1"))
+    file_events.insert(std::to_string(r["timestamp"].get<int64_t>()) + r["data"].begin().key());
+  deadline = Clock::now() + std::chrono::seconds(20);
+  do {
+    cloud_events.clear();
+    for (const auto& r :
+         Received(cloud->Output(), "$ke/events/device/default/thermo-1/data/update")) {
+      cloud_events.insert(std::to_string(r["timestamp"].get<int64_t>()) + r["data"].begin().key());
+    }
+    if (cloud_events.size() >= file_events.size()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  } while (Clock::now() < deadline);
+  std::vector<std::string> missing;
+  std::set_difference(file_events.begin(), file_events.end(), cloud_events.begin(),
+                      cloud_events.end(), std::back_inserter(missing));
+  EXPECT_TRUE(missing.empty()) << missing.size() << " of " << file_events.size()
+                               << " readings never reached the cloud";
+  EXPECT_EQ(MetricValue("edgeid_mapper_mqtt_dropped"), 0);
 }
 
 TEST_F(MapperTest, ServesTheDevicesEdgeCoreGivesItOverDmi) {

@@ -198,5 +198,34 @@ TEST_F(MosquittoPluginTest, ReloadTakesANewAclAndKeepsTheOldOneWhenBroken) {
   EXPECT_EQ(Publish("newcomer", "a/b", "y").exit_code, 0);
 }
 
+TEST_F(MosquittoPluginTest, ClientsTheReloadedAclNoLongerNamesAreDisconnected) {
+  ASSERT_TRUE(broker_->Start()) << broker_->error();
+  IssueSvid("mapper", "spiffe://example.org/mapper/ble");
+  IssueSvid("cloud", "spiffe://example.org/cloud/telemetry");
+  // Both hold open sessions (until -W, 10 s; -C is never reached).
+  auto mapper = Subscribe("mapper", "$hw/events/device/default/+/twin/update/delta", 100);
+  auto cloud = Subscribe("cloud", "$ke/events/device/#", 100);
+
+  // The cloud's rule is taken out: its session ends at the reload; the mapper's stays.
+  WriteTestFile(dir_.File("acl.toml"), R"(
+[[rule]]
+spiffe_id = "spiffe://example.org/mapper/*"
+subscribe = ["$hw/events/device/default/+/twin/update/delta"]
+)");
+  broker_->Reload();
+  // Mosquitto checks every connected client again after a reload.
+  EXPECT_TRUE(broker_->WaitForLog(
+      "refused client sub-cloud: no ACL rule names spiffe://example.org/cloud/telemetry"))
+      << broker_->Log();
+  EXPECT_TRUE(cloud->Wait(std::chrono::seconds(5)).has_value())
+      << "the revoked client is still connected: " << cloud->Output();
+  EXPECT_FALSE(mapper->Wait(std::chrono::milliseconds(500)).has_value())
+      << "the still-named client lost its session: " << mapper->Output();
+  // And it cannot come back.
+  auto again = RunCommand("mosquitto_sub " + ClientArgs("cloud") +
+                          " -i again -W 3 -C 1 -t '$ke/events/device/#' 2>&1");
+  EXPECT_NE(again.exit_code, 0) << again.output;
+}
+
 }  // namespace
 }  // namespace edgeid::testing

@@ -14,7 +14,8 @@
 // At connect the client's certificate must be an X509-SVID of the trust domain and its SPIFFE
 // ID named by a rule; the ID then becomes the client's username, which is what every later ACL
 // check looks at (the broker runs plugins on one thread). SIGHUP reloads the ACL file and keeps
-// the loaded rules when the new file is bad.
+// the loaded rules when the new file is bad; Mosquitto then runs the connect check again for
+// every connected client, so an ID the new rules no longer name loses its sessions.
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
 #include <mosquitto_plugin.h>
