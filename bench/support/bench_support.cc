@@ -87,6 +87,8 @@ std::string Rate(double r) {
 
 SpawnedProcess::SpawnedProcess(std::vector<std::string> args, std::string log_path)
     : log_(std::move(log_path)) {
+  // A load generator that dies (Die() exits without destructors) takes its daemons with it.
+  args.insert(args.begin(), {"/usr/bin/setpriv", "--pdeathsig", "KILL", "--"});
   std::vector<char*> argv;
   argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());

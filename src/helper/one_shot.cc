@@ -5,6 +5,7 @@
 
 #include "helper/retry_policy.h"
 #include "helper/svid_file_writer.h"
+#include "helper/x509_files.h"
 
 namespace edgeid::helper {
 namespace {
@@ -69,7 +70,18 @@ Status RunOnce(const HelperConfig& config, std::chrono::milliseconds timeout,
   SvidFileWriter writer(config);
   if (config.writes_x509()) {
     auto context = EDGEID_TRY(retrier.Fetch<workloadapi::X509Context>(
-        "fetching the X.509-SVID", [](WorkloadClient& c) { return c.FetchX509Context(); }));
+        "fetching the X.509-SVID",
+        [&config](WorkloadClient& c) -> Result<workloadapi::X509Context> {
+          auto fetched = c.FetchX509Context();
+          if (!fetched.ok()) return fetched;
+          // The entry with this hint may reach the agent after another of this workload's:
+          // waited for like a missing entry, until the timeout.
+          auto chosen = SelectX509Svid(*fetched, config.hint);
+          if (!chosen.ok() && chosen.error().code == ErrorCode::kNotFound) {
+            return PermissionDenied(chosen.error().message + " (yet)");
+          }
+          return fetched;
+        }));
     auto id = writer.WriteX509(context);
     if (!id.ok()) return id.error().Wrap("writing the X.509-SVID");
     log->info("wrote the X.509-SVID of {} to {} (key {}, bundle {})", *id,

@@ -164,6 +164,27 @@ TEST_F(HelperIntegrationTest, OneShotWritesTheFilesAndExits) {
   EXPECT_TRUE(jwks["keys"][0].contains("kid"));
 }
 
+// Two entries for the same workload told apart by hint, the second created while the helper
+// already runs: it waits for the one it was told to write instead of failing on the first.
+TEST_F(HelperIntegrationTest, OneShotWaitsForTheSvidWithItsHint) {
+  StartServerAndAgent();
+  Register("--hint first");
+  std::string config = WriteConfig("hint = \"second\"\n");
+  auto helper = std::make_unique<ChildProcess>(
+      std::vector<std::string>{EDGEID_HELPER_BINARY, "run", "--config", config,
+                               "--daemon-mode=false", "--timeout", "30s"},
+      dir_.File("helper-hint.log"));
+  ASSERT_TRUE(helper->WaitForOutput("no X.509-SVID has the hint \"second\" (yet)",
+                                    std::chrono::seconds(20)))
+      << helper->Output();
+  ASSERT_FALSE(processes_
+                   ->CreateEntry(std::string("spiffe://") + kTd + "/second", processes_->AgentId(),
+                                 {testing::UidSelector()}, "--hint second")
+                   .empty());
+  ASSERT_EQ(helper->Wait(std::chrono::seconds(30)), 0) << helper->Output();
+  EXPECT_EQ(UriSanOf(Cert("svid.pem")), std::string("spiffe://") + kTd + "/second");
+}
+
 TEST_F(HelperIntegrationTest, OneShotWithoutAnEntryFailsWithPermissionDenied) {
   StartServerAndAgent();
   auto start = Clock::now();

@@ -261,10 +261,10 @@ spec:
   // `renewed`) and running, and the mapper registered and started: the device once the mapper
   // has authenticated it, null (a failure recorded) otherwise.
   std::unique_ptr<ChildProcess> ServeGenuineThermo(bool renewed = false) {
-    DeviceSpec thermo{"thermo-1", "genuine", Manufacture("thermo-1", "genuine")};
+    thermo_ = DeviceSpec{"thermo-1", "genuine", Manufacture("thermo-1", "genuine")};
     Provision("thermo-1", renewed);
     auto device = StartDevice("thermo-1");
-    WriteDevices({thermo});
+    WriteDevices({thermo_});
     RegisterMapper();
     StartMapper();
     if (!mapper_->WaitForOutput("genuine: secure element", std::chrono::seconds(30))) {
@@ -410,6 +410,7 @@ spec:
   std::unique_ptr<testing::MosquittoBroker> broker_;
   std::vector<std::unique_ptr<ChildProcess>> helpers_;
   std::string mapper_entry_;
+  DeviceSpec thermo_{"thermo-1"};  // the device ServeGenuineThermo made
   int device_starts_ = 0;
 };
 
@@ -709,6 +710,19 @@ TEST_F(MapperTest, PublishesToTheBrokerOverMtlsAndTakesDesiredValuesFromIt) {
   delta(R"({"event_id":"e1","timestamp":1,"delta":{"led":"false"}})");
   EXPECT_TRUE(device->WaitForOutput("LED switched off")) << device->Output();
   EXPECT_TRUE(mapper_->WaitForOutput("desired led = false (twin delta)")) << mapper_->Output();
+  // The cloud's value outlives a rewrite of the Device file that leaves the LED's own desired
+  // value as it was; an edit of that value wins over it.
+  WriteDevices({thermo_}, "true");
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(Count(device->Output(), "LED switched on"), 1u) << device->Output();
+  WriteDevices({thermo_}, "false");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  WriteDevices({thermo_}, "true");
+  auto led_deadline = Clock::now() + std::chrono::seconds(10);
+  while (Count(device->Output(), "LED switched on") < 2 && Clock::now() < led_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(Count(device->Output(), "LED switched on"), 2u) << device->Output();
   delta(R"({"delta":{"temperature":"99"}})");
   EXPECT_TRUE(
       mapper_->WaitForOutput("property temperature of device default/thermo-1 is not "

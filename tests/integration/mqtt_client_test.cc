@@ -196,6 +196,29 @@ TEST_F(MqttClientTest, TheQueueIsBounded) {
   EXPECT_EQ(publisher->Stats().acknowledged, 3u);
 }
 
+TEST_F(MqttClientTest, ARefusedClientKeepsTryingAndConnectsOnceAdmitted) {
+  // No rule names the mapper yet: the broker refuses it at CONNACK.
+  WriteTestFile(dir_.File("acl.toml"), R"(
+[[rule]]
+spiffe_id = "spiffe://example.org/cloud/telemetry"
+subscribe = ["$ke/events/device/#"]
+)");
+  broker_->Reload();
+  ASSERT_TRUE(broker_->WaitForLog("reloaded 1 ACL rules")) << broker_->Log();
+  auto publisher = StartPublisher();
+  ASSERT_TRUE(publisher->Publish(kTopic, "waited").ok());
+  ASSERT_TRUE(broker_->WaitForLog("no ACL rule names spiffe://example.org/mapper/ble"))
+      << broker_->Log();
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // more than one backoff round
+  EXPECT_EQ(publisher->Stats().connects, 0u);
+  // Admitted: the next retry connects and the queued message goes out.
+  WriteTestFile(dir_.File("acl.toml"), kAcl);
+  broker_->Reload();
+  ASSERT_TRUE(broker_->WaitForLog("reloaded 2 ACL rules")) << broker_->Log();
+  EXPECT_TRUE(publisher->WaitUntilAcknowledged(std::chrono::seconds(15))) << broker_->Log();
+  EXPECT_EQ(publisher->Stats().acknowledged, 1u);
+}
+
 TEST_F(MqttClientTest, AJournaledQueueOutlivesTheProcess) {
   broker_->Stop();
   auto options = Options();

@@ -113,6 +113,7 @@ TEST_F(MapperConfigTest, MistakesNameTheKey) {
            Case{Toml("[mqtt]\nhost = \"b\"\nport = 0\n"), "mqtt.port"},
            Case{Toml("[mqtt]\nhost = \"b\"\nbroker_id = \"mqtt-broker\"\n"), "mqtt.broker_id"},
            Case{Toml("[mqtt]\nhost = \"b\"\nmax_pending = 0\n"), "mqtt.max_pending"},
+           Case{Toml("[mqtt]\nhost = \"b\"\nmax_pending = 70000\n"), "mqtt.max_pending"},
            Case{Toml("[mqtt]\nhost = \"b\"\nkeepalive = \"1s\"\n"), "mqtt.keepalive"},
            Case{Toml("[mqtt]\nhots = \"b\"\n"), "mqtt.hots"},
            Case{Toml("[dmi]\nallowed_uids = [\"root\"]\n"), "dmi.allowed_uids"},

@@ -1,6 +1,8 @@
 #include "mqtt/client/message_journal.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,6 +126,35 @@ TEST(MessageJournalTest, AcknowledgedRecordsAreCompactedAway) {
   ASSERT_TRUE(opened.ok());
   ASSERT_EQ(opened->unacknowledged.size(), 1u);
   EXPECT_EQ(opened->unacknowledged[0].payload, "last");
+}
+
+TEST(MessageJournalTest, AFailedWriteLeavesNoTornRecordBehind) {
+  TempDir dir;
+  auto journal = OpenEmpty(dir.File("queue"));
+  ASSERT_TRUE(journal->Append("t/a", "before").ok());
+  // The file may grow by 40 more bytes only, as on a full disk (EFBIG instead of ENOSPC).
+  auto size = std::filesystem::file_size(QueueFile(dir));
+  rlimit old{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = old;
+  small.rlim_cur = size + 40;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  auto failed = journal->Append("t/b", std::string(200, 'x'));
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
+  ::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message.find("queue.log"), std::string::npos) << failed.error().message;
+  EXPECT_EQ(std::filesystem::file_size(QueueFile(dir)), size);
+  // Later messages are kept and found again.
+  ASSERT_TRUE(journal->Append("t/c", "after").ok());
+  journal.reset();
+  auto opened = MessageJournal::Open(dir.File("queue"), true);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->warning, "");
+  ASSERT_EQ(opened->unacknowledged.size(), 2u);
+  EXPECT_EQ(opened->unacknowledged[0].payload, "before");
+  EXPECT_EQ(opened->unacknowledged[1].payload, "after");
 }
 
 TEST(MessageJournalTest, AnUnusableDirectoryIsAClearError) {

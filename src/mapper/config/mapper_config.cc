@@ -168,7 +168,9 @@ Result<MapperConfig> ParseMapperConfig(std::string_view toml_text, const MapperF
     if (config.mqtt.port == 0) return Bad("mqtt.port", "must be the broker's port, not 0");
   }
   if (config.mqtt.client_id.empty()) config.mqtt.client_id = config.name;
-  if (config.mqtt.max_pending < 1) return Bad("mqtt.max_pending", "must be at least 1");
+  if (config.mqtt.max_pending < 1 || config.mqtt.max_pending > 65535) {
+    return Bad("mqtt.max_pending", "must be between 1 and 65535 (MQTT's packet identifiers)");
+  }
   if (config.mqtt.keepalive < std::chrono::seconds(5) ||
       config.mqtt.keepalive > std::chrono::seconds(65535)) {
     return Bad("mqtt.keepalive", "must be between 5s and 65535s");

@@ -64,6 +64,7 @@ Status DeviceFleet::Commit(DeviceCatalog files, DeviceCatalog dmi) {
       context_.worker.log->info("device {} removed", it->first);
       it->second->Stop();
       if (context_.latest) context_.latest->Forget(it->first);
+      overrides_.erase(it->first);
       it = workers_.erase(it);
     } else {
       ++it;
@@ -76,10 +77,28 @@ Status DeviceFleet::Commit(DeviceCatalog files, DeviceCatalog dmi) {
       context_.worker.log->info("device {} added", key);
       StartWorker(*device, model);
     } else {
-      it->second->Update(*device, model);
+      it->second->Update(WithOverrides(*device), model);
     }
   }
   return OkStatus();
+}
+
+Device DeviceFleet::WithOverrides(const Device& device) {
+  auto found = overrides_.find(device.key());
+  if (found == overrides_.end()) return device;
+  Device out = device;
+  auto& by_property = found->second;
+  for (auto it = by_property.begin(); it != by_property.end();) {
+    auto p = std::find_if(out.properties.begin(), out.properties.end(),
+                          [&](const DeviceProperty& q) { return q.name == it->first; });
+    if (p == out.properties.end() || p->desired != it->second.base) {
+      it = by_property.erase(it);  // the Device's own value changed: it wins
+      continue;
+    }
+    p->desired = it->second.value;
+    ++it;
+  }
+  return out;
 }
 
 Status DeviceFleet::SetFileCatalog(DeviceCatalog files) {
@@ -164,10 +183,21 @@ Result<std::pair<Device, std::map<std::string, Reading>>> DeviceFleet::GetDevice
 Status DeviceFleet::SetDesired(const std::string& namespace_, const std::string& name,
                                const std::string& property, const std::string& value) {
   std::lock_guard lock(mu_);
-  auto it = workers_.find(namespace_ + "/" + name);
-  if (it == workers_.end())
-    return NotFound("this mapper does not serve " + namespace_ + "/" + name);
-  return it->second->SetDesired(property, value);
+  std::string key = namespace_ + "/" + name;
+  auto it = workers_.find(key);
+  if (it == workers_.end()) return NotFound("this mapper does not serve " + key);
+  std::optional<std::string> base;
+  for (const auto* catalog : {&files_, &dmi_}) {
+    for (const auto& d : catalog->devices) {
+      if (d.key() != key) continue;
+      for (const auto& p : d.properties) {
+        if (p.name == property) base = p.desired;
+      }
+    }
+  }
+  EDGEID_RETURN_IF_ERROR(it->second->SetDesired(property, value));
+  overrides_[key][property] = DesiredOverride{value, base};
+  return OkStatus();
 }
 
 }  // namespace edgeid::mapper

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "mapper/crd/device_crd.h"
@@ -38,7 +39,9 @@ class DeviceFleet final : public DeviceRegistry {
 
   // The Device files' devices and models, replacing the previous files' ones.
   Status SetFileCatalog(DeviceCatalog files);
-  // A desired value from the cloud (a twin delta) for one served device.
+  // A desired value from the cloud (a twin delta) for one served device. It stays in force
+  // through other changes of the fleet until the Device's own desired value for that property
+  // changes (an edit of its file, an UpdateDevice), which then wins.
   Status SetDesired(const std::string& namespace_, const std::string& name,
                     const std::string& property, const std::string& value);
   std::size_t size() const;
@@ -55,10 +58,18 @@ class DeviceFleet final : public DeviceRegistry {
   // Validates files + dmi together and, if valid, makes the workers match. Holds mu_.
   Status Commit(DeviceCatalog files, DeviceCatalog dmi);
   void StartWorker(const Device& device, const DeviceModel& model);
+  // `device` with the cloud's desired values still in force. Holds mu_.
+  Device WithOverrides(const Device& device);
 
   DeviceFleetContext context_;
   mutable std::mutex mu_;
   DeviceCatalog files_, dmi_;
+  struct DesiredOverride {
+    std::string value;
+    std::optional<std::string> base;  // the Device's own desired value when it was set
+  };
+  // device key -> property -> the cloud's desired value
+  std::map<std::string, std::map<std::string, DesiredOverride>> overrides_;
   std::map<std::string, std::unique_ptr<DeviceWorker>> workers_;  // by namespace/name
   bool stopped_ = false;
 };

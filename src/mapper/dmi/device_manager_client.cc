@@ -10,7 +10,6 @@
 
 #include "common/unique_fd.h"
 #include "grpctls/grpc_status.h"
-#include "unixrpc/peer_credentials.h"
 
 namespace edgeid::mapper {
 
@@ -21,13 +20,9 @@ DeviceManagerClient::DeviceManagerClient(std::string socket_path, std::set<uid_t
       timeout_(timeout) {}
 
 Result<v1beta1::DeviceManagerService::Stub*> DeviceManagerClient::Stub() {
-  if (stub_) {
-    auto state = channel_->GetState(false);
-    if (state != GRPC_CHANNEL_SHUTDOWN && state != GRPC_CHANNEL_TRANSIENT_FAILURE) {
-      return stub_.get();
-    }
-    Drop();
-  }
+  // A channel made from a descriptor is one connection with no state to ask: it is kept until a
+  // call fails with UNAVAILABLE.
+  if (stub_) return stub_.get();
   sockaddr_un addr{};
   if (socket_path_.size() >= sizeof(addr.sun_path)) {
     return InvalidArgument("EdgeCore's DMI socket path is too long: " + socket_path_);
@@ -39,7 +34,13 @@ Result<v1beta1::DeviceManagerService::Stub*> DeviceManagerClient::Stub() {
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     return Unavailable("EdgeCore's DMI socket " + socket_path_ + ": " + std::strerror(errno));
   }
-  auto peer = EDGEID_TRY(ReadPeerCredentials(fd.get()));
+  // Only the uid matters here (EdgeCore may run in another PID namespace, where its pid reads
+  // as 0), and the kernel fixed it when EdgeCore created the listening socket.
+  ucred peer{};
+  socklen_t len = sizeof peer;
+  if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) {
+    return Unavailable(std::string("SO_PEERCRED: ") + std::strerror(errno));
+  }
   if (allowed_uids_.count(peer.uid) == 0) {
     return PermissionDenied("the DMI socket " + socket_path_ + " is served by uid " +
                             std::to_string(peer.uid) + " (pid " + std::to_string(peer.pid) +

@@ -90,7 +90,8 @@ struct Dmi::State {
   }
 
   // One ReportDeviceStatus per device whose readings changed, with the twins of its
-  // reportToCloud properties.
+  // reportToCloud properties. EdgeCore unreachable ends the round (the next one sends the latest
+  // values); a device EdgeCore refuses is skipped, not in the way of the others.
   void ReportChanged(uint64_t& reported_version) {
     uint64_t now = 0;
     for (const auto& key : readings->ChangedSince(reported_version, &now)) {
@@ -112,9 +113,11 @@ struct Dmi::State {
       auto sent = edgecore->ReportStatus(request);
       metrics->Increment("edgeid_mapper_dmi_reports_total",
                          {{"outcome", sent.ok() ? "ok" : "failed"}});
-      if (!sent.ok()) {
-        log->warn("dmi: reporting {} to EdgeCore: {}", key, sent.error().message);
-        return;  // the rest waits for the next round
+      if (sent.ok()) continue;
+      log->warn("dmi: reporting {} to EdgeCore: {}", key, sent.error().message);
+      if (sent.error().code == ErrorCode::kUnavailable ||
+          sent.error().code == ErrorCode::kPermissionDenied) {
+        return;
       }
     }
     reported_version = now;

@@ -157,6 +157,8 @@ Result<MessageJournal::Opened> MessageJournal::Open(const std::string& dir, bool
 Status MessageJournal::Compact() {
   std::string content;
   for (const auto& [sequence, message] : pending_) content += Frame(PublishBody(message));
+  // From here appends go to the new file or fail: never to the old one, which the rename unlinks.
+  fd_.reset();
   EDGEID_RETURN_IF_ERROR(WriteFileAtomic(path(), content, 0600));
   int fd = ::open(path().c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (fd < 0) return Internal("opening " + path() + ": " + std::strerror(errno));
@@ -166,11 +168,18 @@ Status MessageJournal::Compact() {
 }
 
 Status MessageJournal::WriteRecord(const std::string& body, bool sync) {
-  EDGEID_RETURN_IF_ERROR(WriteAll(fd_.get(), Frame(body), path()));
-  if (sync && ::fdatasync(fd_.get()) != 0) {
-    return Internal("syncing " + path() + ": " + std::strerror(errno));
+  if (!fd_.valid()) return Internal(path() + " is not open (an earlier rewrite failed)");
+  off_t end = ::lseek(fd_.get(), 0, SEEK_END);
+  auto written = WriteAll(fd_.get(), Frame(body), path());
+  if (written.ok() && sync && ::fdatasync(fd_.get()) != 0) {
+    written = Internal("syncing " + path() + ": " + std::strerror(errno));
   }
-  return OkStatus();
+  // A record cut short (disk full) must not stay in the middle of the file, where the next
+  // opening would take it for the end and drop every record after it.
+  if (!written.ok() && end >= 0 && ::ftruncate(fd_.get(), end) != 0) {
+    fd_.reset();  // the file can no longer be trusted to end cleanly: no more appends
+  }
+  return written;
 }
 
 Result<uint64_t> MessageJournal::Append(const std::string& topic, const std::string& payload) {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "common/backoff.h"
+
 namespace edgeid::mqtt {
 namespace {
 
@@ -14,6 +16,9 @@ void InitLibraryOnce() {
   static std::once_flag once;
   std::call_once(once, [] { mosquitto_lib_init(); });
 }
+
+// How long one mosquitto_loop call may wait for the socket: the longest a stop waits.
+constexpr std::chrono::milliseconds kLoopTimeout{250};
 
 MqttClient* Self(void* userdata) {
   return static_cast<MqttClient*>(userdata);
@@ -30,7 +35,9 @@ Result<std::unique_ptr<MqttClient>> MqttClient::Start(MqttClientOptions options,
                                                       std::shared_ptr<spdlog::logger> log) {
   InitLibraryOnce();
   if (options.client_id.empty()) return InvalidArgument("MQTT client id is empty");
-  if (options.max_pending == 0) return InvalidArgument("MQTT max_pending must be at least 1");
+  if (options.max_pending == 0 || options.max_pending > 65535) {
+    return InvalidArgument("MQTT max_pending must be between 1 and 65535");
+  }
   std::unique_ptr<MqttClient> self(new MqttClient(std::move(options), std::move(log)));
   self->subscriptions_ = std::move(self->options_.subscriptions);
   std::vector<JournalMessage> replay;
@@ -45,6 +52,8 @@ Result<std::unique_ptr<MqttClient>> MqttClient::Start(MqttClientOptions options,
   // Clean start: what is unacknowledged is kept and sent again by this client, not the broker.
   self->client_ = mosquitto_new(self->options_.client_id.c_str(), true, self.get());
   if (self->client_ == nullptr) return Internal("mosquitto_new failed");
+  // Our own network thread calls mosquitto_loop; other threads publish.
+  mosquitto_threaded_set(self->client_, true);
   mosquitto_int_option(self->client_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
   // Our SSL_CTX as it is: libmosquitto's defaults would want a CA file on disk.
   mosquitto_int_option(self->client_, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
@@ -67,9 +76,6 @@ Result<std::unique_ptr<MqttClient>> MqttClient::Start(MqttClientOptions options,
   mosquitto_subscribe_v5_callback_set(
       self->client_, [](mosquitto*, void* me, int, int count, const int* granted,
                         const mosquitto_property*) { Self(me)->OnSubscribe(count, granted); });
-  mosquitto_reconnect_delay_set(
-      self->client_, 1,
-      static_cast<unsigned int>(std::max<int64_t>(1, self->options_.reconnect_max.count())), true);
   self->ctx_ = EDGEID_TRY(MakeSpiffeClientContext(svid, bundle, &self->server_));
   // libmosquitto takes its own reference, and keeps using this one context: rotation reloads
   // it in place (replacing the option would leak libmosquitto's reference to the old one).
@@ -98,18 +104,61 @@ Result<std::unique_ptr<MqttClient>> MqttClient::Start(MqttClientOptions options,
     auto sent = self->Send(message.topic, message.payload, message.sequence);
     if (!sent.ok()) self->log_->warn("mqtt: a journaled message: {}", sent.error().message);
   }
-  // With the broker down the loop keeps reconnecting with backoff.
-  rc = mosquitto_loop_start(self->client_);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    return Internal(std::string("MQTT network thread: ") + mosquitto_strerror(rc));
-  }
+  // With the broker down or refusing, the loop keeps reconnecting with backoff.
+  self->network_ = std::thread([me = self.get()] { me->NetworkLoop(); });
   return self;
+}
+
+bool MqttClient::WaitToReconnect(std::chrono::milliseconds wait) {
+  std::unique_lock lock(wake_mu_);
+  wake_cv_.wait_for(lock, wait, [&] { return stopping_ || reconnect_now_; });
+  reconnect_now_ = false;
+  return !stopping_;
+}
+
+void MqttClient::NetworkLoop() {
+  Backoff backoff(std::chrono::seconds(1), std::max<std::chrono::milliseconds>(
+                                               std::chrono::seconds(1), options_.reconnect_max));
+  while (!stop_requested_) {
+    int rc = MOSQ_ERR_SUCCESS;
+    {
+      std::lock_guard net(loop_mu_);
+      rc = mosquitto_loop(client_, static_cast<int>(kLoopTimeout.count()), 1);
+    }
+    if (rc == MOSQ_ERR_SUCCESS) {
+      if (Stats().connected) backoff.Reset();
+      continue;
+    }
+    // Not connected, the connection lost, TLS refused, CONNACK refused: all are retried.
+    if (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_PROTOCOL || rc == MOSQ_ERR_AUTH) {
+      log_->warn("mqtt: connection to {}:{} failed: {}", options_.host, options_.port,
+                 mosquitto_strerror(rc));
+    }
+    if (!WaitToReconnect(backoff.Next())) break;
+    std::lock_guard net(loop_mu_);
+    rc = mosquitto_reconnect_async(client_);
+    if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
+      log_->warn("mqtt: reconnecting to {}:{}: {}", options_.host, options_.port,
+                 mosquitto_strerror(rc));
+    }
+  }
+  // A DISCONNECT for the broker, so that it does not wait for the keepalive.
+  std::lock_guard net(loop_mu_);
+  if (mosquitto_disconnect(client_) == MOSQ_ERR_SUCCESS) {
+    for (int i = 0; i < 5 && mosquitto_loop(client_, 50, 1) == MOSQ_ERR_SUCCESS; ++i) {
+    }
+  }
 }
 
 MqttClient::~MqttClient() {
   if (client_ == nullptr) return;
-  mosquitto_disconnect(client_);
-  mosquitto_loop_stop(client_, true);
+  stop_requested_ = true;
+  {
+    std::lock_guard lock(wake_mu_);
+    stopping_ = true;
+  }
+  wake_cv_.notify_all();
+  if (network_.joinable()) network_.join();
   mosquitto_destroy(client_);
 }
 
@@ -120,29 +169,25 @@ Status MqttClient::UpdateIdentity(const spiffe::X509Svid& svid, const spiffe::X5
                            ", not " + server_.trust_domain);
   }
   if (bundle.empty()) return InvalidArgument("the trust bundle has no authorities");
-  // libmosquitto must not be touching the connection or the context while they are replaced:
-  // end both the connection and its network thread first. Unacknowledged messages stay in the
-  // client and are sent again.
   {
     std::lock_guard lock(mu_);
     rotating_ = true;
   }
-  mosquitto_disconnect(client_);
-  mosquitto_loop_stop(client_, false);
+  Status status = OkStatus();
   {
-    std::lock_guard lock(mu_);
-    rotating_ = false;
+    // No handshake runs while the context changes. The connection made with the old SVID ends;
+    // the network thread reconnects with the new one at once. Unacknowledged messages stay in
+    // the client and are sent again.
+    std::lock_guard net(loop_mu_);
+    status = LoadSpiffeIdentity(ctx_.get(), svid, bundle);
+    mosquitto_disconnect(client_);
   }
-  auto status = LoadSpiffeIdentity(ctx_.get(), svid, bundle);
+  {
+    std::lock_guard lock(wake_mu_);
+    reconnect_now_ = true;
+  }
+  wake_cv_.notify_all();
   log_->info("mqtt: reconnecting to {}:{} as {}", options_.host, options_.port, svid.id.str());
-  int rc = mosquitto_reconnect_async(client_);
-  if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
-    log_->warn("mqtt: reconnect: {}", mosquitto_strerror(rc));
-  }
-  rc = mosquitto_loop_start(client_);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    return Internal(std::string("MQTT network thread: ") + mosquitto_strerror(rc));
-  }
   return status;
 }
 
@@ -201,6 +246,7 @@ void MqttClient::OnConnect(int reason_code) {
     return;
   }
   stats_.connected = true;
+  rotating_ = false;
   ++stats_.connects;
   log_->info("mqtt: connected to {}:{} ({} messages pending)", options_.host, options_.port,
              stats_.pending);
@@ -253,7 +299,8 @@ void MqttClient::OnDisconnect(int reason_code) {
   if (stats_.connected && rotating_) {
     log_->info("mqtt: disconnected from {}:{} to reconnect with the new SVID", options_.host,
                options_.port);
-  } else if (stats_.connected) {
+    rotating_ = false;
+  } else if (stats_.connected && !stop_requested_) {
     log_->warn("mqtt: disconnected from {}:{}: {}", options_.host, options_.port,
                mosquitto_strerror(reason_code));
   }

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/result.h"
@@ -45,9 +46,11 @@ struct MqttClientOptions {
   std::string client_id;
   // The broker's SPIFFE ID; empty accepts any broker of the trust domain.
   std::string broker_id;
-  std::size_t max_pending = 10000;  // sent or waiting, not yet acknowledged
+  // Sent or waiting, not yet acknowledged; at most 65535, the MQTT packet identifiers.
+  std::size_t max_pending = 10000;
   std::chrono::seconds keepalive{30};
-  // Reconnects back off exponentially from 1 s up to this.
+  // Reconnects back off exponentially (with jitter) from 1 s up to this, whatever ended the
+  // connection: the network, a TLS failure, or the broker refusing the client.
   std::chrono::seconds reconnect_max{30};
   // Empty: unacknowledged messages are kept in memory only. Otherwise they are journaled here.
   std::string queue_dir;
@@ -96,6 +99,11 @@ class MqttClient {
   void OnMessage(const char* topic, const void* payload, int length);
   void OnSubscribe(int count, const int* granted);
   void SendSubscribe(const std::string& filter);
+  // The network thread: libmosquitto's loop, and reconnecting after every failure (libmosquitto's
+  // own loop thread gives up for good on a refused CONNACK or a TLS error).
+  void NetworkLoop();
+  // Waits up to `wait`; false when stopping.
+  bool WaitToReconnect(std::chrono::milliseconds wait);
   // Hands a message to libmosquitto, linking its message id to the journal's sequence.
   Status Send(const std::string& topic, const std::string& payload, uint64_t sequence);
 
@@ -105,6 +113,15 @@ class MqttClient {
   SslCtxPtr ctx_;
   mosquitto* client_ = nullptr;
   std::mutex lifecycle_mu_;  // one identity change at a time
+  // Held by the network thread around each libmosquitto network call, so that UpdateIdentity can
+  // reload the TLS context while no handshake runs.
+  std::mutex loop_mu_;
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool stopping_ = false;       // guarded by wake_mu_
+  bool reconnect_now_ = false;  // guarded by wake_mu_: a rotation skips the backoff
+  std::atomic<bool> stop_requested_{false};
+  std::thread network_;
 
   mutable std::mutex mu_;
   std::condition_variable acked_cv_;
