@@ -87,8 +87,15 @@ Result<std::unique_ptr<MqttClient>> MqttClient::Start(MqttClientOptions options,
   mosquitto_tls_insecure_set(self->client_, true);
   int rc = mosquitto_connect_async(self->client_, self->options_.host.c_str(), self->options_.port,
                                    static_cast<int>(self->options_.keepalive.count()));
+  // Only bad arguments are final. Anything else (the broker down, a refused or failed TLS
+  // handshake, which on loopback may happen within this call) is retried by the network thread.
+  if (rc == MOSQ_ERR_INVAL) {
+    return InvalidArgument("MQTT broker " + self->options_.host + ":" +
+                           std::to_string(self->options_.port) + ": " + mosquitto_strerror(rc));
+  }
   if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
-    return Unavailable(std::string("MQTT connect: ") + mosquitto_strerror(rc));
+    self->log_->warn("mqtt: connecting to {}:{}: {}; trying again", self->options_.host,
+                     self->options_.port, mosquitto_strerror(rc));
   }
   // What an earlier run journaled and never saw acknowledged goes first, in its order.
   if (!replay.empty()) {
