@@ -9,7 +9,8 @@
 //   mosquitto_pub -> mosquitto_sub throughput over TLS on the same broker;
 // - latency from the mapper taking a sample off the device link (the payload's timestamp) to the
 //   subscriber, p50/p99.
-// Usage: telemetry_bench SERVER AGENT HELPER DEVSIM MAPPER PLUGIN [DEVICES] [SECONDS]
+// Usage: telemetry_bench SERVER AGENT HELPER DEVSIM MAPPER PLUGIN [DEVICES] [SECONDS] [QUEUE]
+// QUEUE "disk" gives the mapper an on-disk queue (journal, fdatasync per message); default memory.
 #include <netinet/in.h>
 #include <pwd.h>
 #include <sys/socket.h>
@@ -214,18 +215,24 @@ class Chain {
     std::ofstream(dir_ + "/devices.yaml") << yaml;
   }
 
-  void StartMapper() {
+  void StartMapper(bool disk_queue) {
     Run(Cli("entry create --parent-id " + agent_id_ + " --spiffe-id spiffe://" + kTd +
             "/mapper/ble --selector unix:uid:" + std::to_string(::getuid()) +
             " --selector unix:path:" + std::filesystem::canonical(tools_.mapper).string()) +
         " > /dev/null");
-    mapper_ = std::make_unique<SpawnedProcess>(
-        std::vector<std::string>{tools_.mapper, "run", "--agent-address", agent_socket_,
-                                 "--device-file", dir_ + "/devices.yaml", "--manufacturer-roots",
-                                 dir_ + "/maker/root.pem", "--mqtt-host", "127.0.0.1",
-                                 "--mqtt-port", std::to_string(port_), "--mqtt-broker-id",
-                                 std::string("spiffe://") + kTd + "/mqtt/broker"},
-        dir_ + "/mapper.log");
+    std::vector<std::string> args{
+        tools_.mapper,          "run",
+        "--agent-address",      agent_socket_,
+        "--device-file",        dir_ + "/devices.yaml",
+        "--manufacturer-roots", dir_ + "/maker/root.pem",
+        "--mqtt-host",          "127.0.0.1",
+        "--mqtt-port",          std::to_string(port_),
+        "--mqtt-broker-id",     std::string("spiffe://") + kTd + "/mqtt/broker"};
+    if (disk_queue) {
+      args.push_back("--mqtt-queue-dir");
+      args.push_back(dir_ + "/queue");
+    }
+    mapper_ = std::make_unique<SpawnedProcess>(args, dir_ + "/mapper.log");
     mapper_->WaitFor("mqtt: connected", std::chrono::seconds(60));
   }
 
@@ -285,11 +292,13 @@ double WallSeconds() {
 
 int Main(int argc, char** argv) {
   if (argc < 7) {
-    Die("usage: telemetry_bench SERVER AGENT HELPER DEVSIM MAPPER PLUGIN [DEVICES] [SECONDS]");
+    Die("usage: telemetry_bench SERVER AGENT HELPER DEVSIM MAPPER PLUGIN [DEVICES] [SECONDS] "
+        "[memory|disk]");
   }
   Tools tools{argv[1], argv[2], argv[3], argv[4], argv[5], argv[6]};
   const int devices = argc > 7 ? std::stoi(argv[7]) : 10;
   const double seconds = argc > 8 ? std::stod(argv[8]) : 10;
+  const bool disk_queue = argc > 9 && std::string(argv[9]) == "disk";
   char dir_template[] = "/tmp/edgeid-telemetry-bench-XXXXXX";
   if (mkdtemp(dir_template) == nullptr) Die("mkdtemp");
   std::string dir = dir_template;
@@ -304,7 +313,7 @@ int Main(int argc, char** argv) {
 
   chain.StartDevices(devices);
   auto sub = chain.Subscribe();
-  chain.StartMapper();
+  chain.StartMapper(disk_queue);
   std::this_thread::sleep_for(std::chrono::seconds(3));  // every device paired and streaming
   double from = WallSeconds();
   double mapper_cpu = chain.mapper().CpuSeconds(), broker_cpu = chain.broker().CpuSeconds();
@@ -318,8 +327,9 @@ int Main(int argc, char** argv) {
   double offered = devices * kReadingsPerSample * (1000.0 / kSamplePeriodMs);
   double cpu_per_reading = w.count > 0 ? mapper_cpu / w.count : 0;
 
-  std::printf("\nTelemetry chain: %d devices sampling every %d ms, %.0f s window\n", devices,
-              kSamplePeriodMs, to - from);
+  std::printf("\nTelemetry chain: %d devices sampling every %d ms, %.0f s window, queue %s\n",
+              devices, kSamplePeriodMs, to - from,
+              disk_queue ? "on disk (fdatasync per message)" : "in memory");
   std::printf("%-58s %9.0f /s  (offered by the devices: %.0f/s)\n",
               "readings device -> mapper -> broker -> subscriber", delivered, offered);
   std::printf("%-58s %9.0f /s  this run, TLS, QoS 1, 172-byte payloads\n",

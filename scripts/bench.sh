@@ -55,6 +55,13 @@ if [[ -z "${EDGEID_BENCH_SKIP_TELEMETRY:-}" ]]; then
     "$bin/edgeid-agent/edgeid-agent" "$bin/edgeid-helper/edgeid-helper" \
     "$bin/edgeid-devsim/edgeid-devsim" "$bin/edgeid-mapper/edgeid-mapper" \
     "$(readlink -f build/release/src/mqtt/mosquitto_plugin/edgeid_mosquitto_spiffe.so)" \
-    "${EDGEID_BENCH_TELEMETRY_DEVICES:-10}" "${EDGEID_BENCH_TELEMETRY_SECONDS:-10}" |
+    "${EDGEID_BENCH_TELEMETRY_DEVICES:-10}" "${EDGEID_BENCH_TELEMETRY_SECONDS:-10}" memory |
     tee "$results/telemetry.txt"
+  # The same with the mapper's on-disk queue (journal, fdatasync per message).
+  build/release/bench/telemetry_bench "$bin/edgeid-server/edgeid-server" \
+    "$bin/edgeid-agent/edgeid-agent" "$bin/edgeid-helper/edgeid-helper" \
+    "$bin/edgeid-devsim/edgeid-devsim" "$bin/edgeid-mapper/edgeid-mapper" \
+    "$(readlink -f build/release/src/mqtt/mosquitto_plugin/edgeid_mosquitto_spiffe.so)" \
+    "${EDGEID_BENCH_TELEMETRY_DEVICES:-10}" "${EDGEID_BENCH_TELEMETRY_SECONDS:-10}" disk |
+    tee -a "$results/telemetry.txt"
 fi
