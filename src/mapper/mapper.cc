@@ -117,7 +117,7 @@ void Mapper::StopAll() {
 
 void Mapper::ApplyDelta(const TwinDelta& delta) {
   std::string key = delta.device_namespace + "/" + delta.device_name;
-  if (!fleet_->GetDevice(delta.device_namespace, delta.device_name).ok()) {
+  if (!fleet_->Serves(delta.device_namespace, delta.device_name)) {
     metrics_.Increment("edgeid_mapper_twin_deltas_total", {{"outcome", "unknown_device"}});
     log_->warn("mqtt: a twin delta for {}, which this mapper does not serve", key);
     return;

@@ -10,12 +10,17 @@
 
 namespace edgeid {
 
-Result<PeerCredentials> ReadPeerCredentials(int fd, const std::string& proc_root) {
+Result<ucred> SocketPeer(int fd) {
   ucred cred{};
   socklen_t len = sizeof(cred);
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
     return Unavailable(std::string("SO_PEERCRED: ") + std::strerror(errno));
   }
+  return cred;
+}
+
+Result<PeerCredentials> ReadPeerCredentials(int fd, const std::string& proc_root) {
+  ucred cred = EDGEID_TRY(SocketPeer(fd));
   if (cred.pid <= 0) return PermissionDenied("the kernel gave no PID for the caller");
   PeerCredentials peer{cred.pid, cred.uid, cred.gid, 0};
   peer.start_time = EDGEID_TRY(ProcessStartTime(cred.pid, proc_root));

@@ -3,6 +3,7 @@
 // reuses its PID.
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -18,6 +19,10 @@ struct PeerCredentials {
   gid_t gid = 0;
   uint64_t start_time = 0;  // clock ticks after boot (/proc/<pid>/stat field 22)
 };
+
+// SO_PEERCRED of a connected UNIX socket, as the kernel recorded it: pid (0 for a peer in
+// another PID namespace), uid, gid.
+Result<ucred> SocketPeer(int fd);
 
 // SO_PEERCRED of a connected UNIX socket, and the process's start time.
 Result<PeerCredentials> ReadPeerCredentials(int fd, const std::string& proc_root = "/proc");

@@ -39,6 +39,11 @@ void DeviceFleet::Stop() {
   stopped_ = true;
 }
 
+bool DeviceFleet::Serves(const std::string& namespace_, const std::string& name) const {
+  std::lock_guard lock(mu_);
+  return workers_.count(namespace_ + "/" + name) > 0;
+}
+
 std::size_t DeviceFleet::size() const {
   std::lock_guard lock(mu_);
   return workers_.size();

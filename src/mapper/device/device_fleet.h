@@ -45,6 +45,7 @@ class DeviceFleet final : public DeviceRegistry {
   Status SetDesired(const std::string& namespace_, const std::string& name,
                     const std::string& property, const std::string& value);
   std::size_t size() const;
+  bool Serves(const std::string& namespace_, const std::string& name) const;
   void Stop();
 
   Status ApplyDevice(const Device& device, ApplyMode mode) override;

@@ -10,6 +10,7 @@
 
 #include "common/unique_fd.h"
 #include "grpctls/grpc_status.h"
+#include "unixrpc/peer_credentials.h"
 
 namespace edgeid::mapper {
 
@@ -36,11 +37,7 @@ Result<v1beta1::DeviceManagerService::Stub*> DeviceManagerClient::Stub() {
   }
   // Only the uid matters here (EdgeCore may run in another PID namespace, where its pid reads
   // as 0), and the kernel fixed it when EdgeCore created the listening socket.
-  ucred peer{};
-  socklen_t len = sizeof peer;
-  if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) {
-    return Unavailable(std::string("SO_PEERCRED: ") + std::strerror(errno));
-  }
+  ucred peer = EDGEID_TRY(SocketPeer(fd.get()));
   if (allowed_uids_.count(peer.uid) == 0) {
     return PermissionDenied("the DMI socket " + socket_path_ + " is served by uid " +
                             std::to_string(peer.uid) + " (pid " + std::to_string(peer.pid) +

@@ -25,10 +25,12 @@ Status JsonLinesSink::Publish(const Reading& reading) {
   std::lock_guard lock(mu_);
   std::string event_id =
       reading.device_namespace + "/" + reading.device_name + "-" + std::to_string(++sequence_);
-  nlohmann::json line = {{"topic", DataTopic(reading)},
-                         {"payload", nlohmann::json::parse(DataPayload(reading, event_id))}};
-  // Values come from devices: bytes that are not UTF-8 are replaced, never thrown about.
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  // The payload is already JSON (values from devices that are not UTF-8 replaced): it is
+  // written as it is, not parsed again.
+  std::string text = "{\"topic\":" +
+                     nlohmann::json(DataTopic(reading))
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                     ",\"payload\":" + DataPayload(reading, event_id) + "}\n";
   // O_APPEND and a single write: concurrent readers never see half a line.
   ssize_t n = ::write(fd_, text.data(), text.size());
   if (n != static_cast<ssize_t>(text.size())) {

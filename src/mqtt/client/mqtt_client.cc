@@ -118,9 +118,9 @@ Result<std::unique_ptr<MqttClient>> MqttClient::Start(MqttClientOptions options,
 
 bool MqttClient::WaitToReconnect(std::chrono::milliseconds wait) {
   std::unique_lock lock(wake_mu_);
-  wake_cv_.wait_for(lock, wait, [&] { return stopping_ || reconnect_now_; });
+  wake_cv_.wait_for(lock, wait, [&] { return stop_requested_ || reconnect_now_; });
   reconnect_now_ = false;
-  return !stopping_;
+  return !stop_requested_;
 }
 
 void MqttClient::NetworkLoop() {
@@ -159,10 +159,9 @@ void MqttClient::NetworkLoop() {
 
 MqttClient::~MqttClient() {
   if (client_ == nullptr) return;
-  stop_requested_ = true;
   {
     std::lock_guard lock(wake_mu_);
-    stopping_ = true;
+    stop_requested_ = true;
   }
   wake_cv_.notify_all();
   if (network_.joinable()) network_.join();

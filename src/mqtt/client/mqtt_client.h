@@ -118,8 +118,8 @@ class MqttClient {
   std::mutex loop_mu_;
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;
-  bool stopping_ = false;       // guarded by wake_mu_
   bool reconnect_now_ = false;  // guarded by wake_mu_: a rotation skips the backoff
+  // Set under wake_mu_ (so that a waiting network thread sees it); read anywhere.
   std::atomic<bool> stop_requested_{false};
   std::thread network_;
 
