@@ -18,6 +18,8 @@ packages=(
   util-linux coreutils
   # the independent Workload API client of the tests (/usr/bin/python3 with grpcio)
   python3-grpcio python3-grpc-tools
+  # a cloud IAM's independent JWT-SVID verification in the federation tests
+  python3-jwt
 )
 
 missing=()

@@ -84,6 +84,7 @@ int Run(int argc, char** argv) {
   edgeid::server::cli::AddAgentCommands(app, exit_code);
   edgeid::server::cli::AddTokenCommands(app, exit_code);
   edgeid::server::cli::AddBundleCommands(app, exit_code);
+  edgeid::server::cli::AddFederationCommands(app, exit_code);
   edgeid::server::cli::AddMintCommands(app, exit_code);
   edgeid::server::cli::AddHealthcheckCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);

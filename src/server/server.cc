@@ -9,6 +9,9 @@
 #include "server/api/entry_convert.h"
 #include "server/datastore/postgres/postgres_datastore.h"
 #include "server/datastore/sqlite/sqlite_datastore.h"
+#include "server/federation/bundle_endpoint.h"
+#include "server/federation/relationship.h"
+#include "server/oidc/oidc_discovery.h"
 
 namespace edgeid::server {
 namespace {
@@ -57,6 +60,17 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
   s.bundle_service_ = std::make_unique<BundleService>(*s.datastore_, ca, [node = &s.node_service_] {
     if (*node) (*node)->NotifyChange();
   });
+  federation::RefresherOptions refresher_options;
+  refresher_options.own_bundle = [&ca] { return ca.bundle(); };
+  refresher_options.on_change = [node = &s.node_service_] {
+    if (*node) (*node)->NotifyChange();
+  };
+  s.bundle_refresher_ = std::make_unique<federation::BundleRefresher>(
+      config.trust_domain, std::move(refresher_options), *s.datastore_, s.log_);
+  s.trust_domain_service_ = std::make_unique<TrustDomainService>(
+      *s.datastore_, config.trust_domain, *s.bundle_refresher_, [node = &s.node_service_] {
+        if (*node) (*node)->NotifyChange();
+      });
   s.svid_service_ =
       std::make_unique<SvidService>(ca, config.default_x509_svid_ttl, config.default_jwt_svid_ttl);
   s.health_service_ = std::make_unique<HealthService>(config.trust_domain.name());
@@ -77,11 +91,11 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
   s.authorized_entries_->SetChangeListener([ns = s.node_service_.get()] { ns->NotifyChange(); });
   s.AddGauges();
 
-  auto admin =
-      AdminEndpoint::Start(config.admin_socket,
-                           {s.entry_service_.get(), s.agent_service_.get(), s.bundle_service_.get(),
-                            s.svid_service_.get(), s.health_service_.get()},
-                           s.log_);
+  auto admin = AdminEndpoint::Start(
+      config.admin_socket,
+      {s.entry_service_.get(), s.agent_service_.get(), s.bundle_service_.get(),
+       s.svid_service_.get(), s.health_service_.get(), s.trust_domain_service_.get()},
+      s.log_);
   if (!admin.ok()) return admin.error();
   s.admin_endpoint_ = std::move(*admin);
 
@@ -102,7 +116,80 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
     if (!health.ok()) return health.error();
     s.health_endpoint_ = std::move(*health);
   }
+  EDGEID_RETURN_IF_ERROR(s.StartFederation());
   return server;
+}
+
+Status Server::StoreConfiguredRelationships() {
+  for (const auto& configured : config_.federates_with) {
+    const FederationRelationship& r = configured.relationship;
+    auto created = datastore_->CreateFederationRelationship(r);
+    if (!created.ok() && created.error().code == ErrorCode::kAlreadyExists) {
+      created = datastore_->UpdateFederationRelationship(r);
+    }
+    if (!created.ok()) return created.error().Wrap("federation with " + r.trust_domain);
+    if (configured.initial_bundle && !datastore_->FetchBundle(r.trust_domain).ok()) {
+      EDGEID_RETURN_IF_ERROR(
+          datastore_->SetBundle(r.trust_domain, configured.initial_bundle->ToJson()));
+    }
+    log_->info("federates with {} through {} ({})", r.trust_domain, r.bundle_endpoint_url,
+               r.bundle_endpoint_profile);
+  }
+  return OkStatus();
+}
+
+Status Server::StartFederation() {
+  EDGEID_RETURN_IF_ERROR(StoreConfiguredRelationships());
+  bundle_refresher_->Start();
+  const ca::CaManager& ca = authority_->ca();
+  if (const auto& endpoint = config_.bundle_endpoint) {
+    ServingFiles files{endpoint->cert_file_path, endpoint->key_file_path};
+    if (endpoint->profile == federation::kProfileHttpsSpiffe) {
+      files = {server_svid_->cert_file(), server_svid_->key_file()};
+    }
+    auto identity = ServingIdentity::Load(files);
+    if (!identity.ok()) return identity.error().Wrap("bundle endpoint");
+    bundle_endpoint_identity_ = std::move(*identity);
+    auto refresh_hint = endpoint->refresh_hint;
+    auto started = HttpsServer::Start(
+        endpoint->address, endpoint->port, *bundle_endpoint_identity_,
+        [&ca, refresh_hint](httplib::Server& http) {
+          federation::AddBundleEndpointRoutes(
+              http, [&ca] { return ca.bundle(); }, refresh_hint);
+        },
+        "SPIFFE bundle endpoint (" + endpoint->profile + ")", log_);
+    if (!started.ok()) return started.error();
+    bundle_endpoint_ = std::move(*started);
+  }
+  if (const auto& oidc = config_.oidc_discovery) {
+    auto identity = ServingIdentity::Load({oidc->cert_file_path, oidc->key_file_path});
+    if (!identity.ok()) return identity.error().Wrap("OIDC discovery");
+    oidc_identity_ = std::move(*identity);
+    oidc::DiscoveryDocument document{config_.jwt_issuer, oidc->jwks_uri};
+    auto started = HttpsServer::Start(
+        oidc->address, oidc->port, *oidc_identity_,
+        [&ca, document](httplib::Server& http) {
+          oidc::AddOidcRoutes(http, document, [&ca] { return ca.bundle().jwt(); });
+        },
+        "OIDC discovery for issuer " + config_.jwt_issuer, log_);
+    if (!started.ok()) return started.error();
+    oidc_endpoint_ = std::move(*started);
+  }
+  return OkStatus();
+}
+
+void Server::ReloadServingCertificates() {
+  for (auto [identity, what] : {std::pair{bundle_endpoint_identity_.get(), "bundle endpoint"},
+                                std::pair{oidc_identity_.get(), "OIDC discovery"}}) {
+    if (identity == nullptr) continue;
+    auto reloaded = identity->ReloadIfChanged();
+    if (!reloaded.ok()) {
+      log_->error("{}: keeping the certificate it serves: {}", what, reloaded.error().message);
+    } else if (*reloaded) {
+      log_->info("{}: serving the certificate from {} now", what,
+                 identity->files().cert_chain_file);
+    }
+  }
 }
 
 Status Server::Ready() const {
@@ -179,6 +266,7 @@ Status Server::Run() {
       }
       next_rotation = Clock::now() + kRotationCheckInterval;
     }
+    ReloadServingCertificates();
   }
   log_->info("edgeid-server stopped");
   return OkStatus();

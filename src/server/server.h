@@ -8,11 +8,13 @@
 #include <mutex>
 
 #include "health/health_endpoint.h"
+#include "httpsserver/https_server.h"
 #include "server/api/agent_service.h"
 #include "server/api/bundle_service.h"
 #include "server/api/entry_service.h"
 #include "server/api/node_service.h"
 #include "server/api/svid_service.h"
+#include "server/api/trust_domain_service.h"
 #include "server/authority/server_authority.h"
 #include "server/authority/server_svid.h"
 #include "server/cache/authorized_entries.h"
@@ -20,6 +22,7 @@
 #include "server/datastore/datastore.h"
 #include "server/endpoints/admin_endpoint.h"
 #include "server/endpoints/agent_endpoint.h"
+#include "server/federation/bundle_refresher.h"
 
 namespace edgeid::server {
 
@@ -40,10 +43,18 @@ class Server {
   DataStore& datastore() { return *datastore_; }
   ServerAuthority& authority() { return *authority_; }
   int agent_port() const { return agent_endpoint_->port(); }
+  // 0 when not configured.
+  int bundle_endpoint_port() const { return bundle_endpoint_ ? bundle_endpoint_->port() : 0; }
+  int oidc_discovery_port() const { return oidc_endpoint_ ? oidc_endpoint_->port() : 0; }
   const Metrics& metrics() const { return metrics_; }
 
  private:
   void AddGauges();
+  Status StartFederation();
+  // Stores the relationships of the config file (they win over earlier API changes to the same
+  // trust domain) and their initial bundles where none is held yet.
+  Status StoreConfiguredRelationships();
+  void ReloadServingCertificates();
   Server(ServerConfig config, std::shared_ptr<spdlog::logger> log)
       : config_(std::move(config)), log_(std::move(log)) {}
 
@@ -61,10 +72,16 @@ class Server {
   std::unique_ptr<SvidService> svid_service_;
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<NodeService> node_service_;
+  std::unique_ptr<federation::BundleRefresher> bundle_refresher_;
+  std::unique_ptr<TrustDomainService> trust_domain_service_;
+  std::unique_ptr<ServingIdentity> bundle_endpoint_identity_;
+  std::unique_ptr<ServingIdentity> oidc_identity_;
   // Declared last so they stop first, before the services and stores they use go away.
   std::unique_ptr<AdminEndpoint> admin_endpoint_;
   std::unique_ptr<AgentEndpoint> agent_endpoint_;
   std::unique_ptr<HealthEndpoint> health_endpoint_;
+  std::unique_ptr<HttpsServer> bundle_endpoint_;
+  std::unique_ptr<HttpsServer> oidc_endpoint_;
 };
 
 }  // namespace edgeid::server

@@ -1,6 +1,7 @@
 #include "server/api/bundle_service.h"
 
 #include "server/api/entry_service.h"
+#include "server/federation/relationship.h"
 #include "spiffe/spiffe_bundle.h"
 
 namespace edgeid::server {
@@ -62,23 +63,14 @@ grpc::Status BundleService::SetFederatedBundle(grpc::ServerContext*,
                                                v1::TrustBundle* response) {
   auto td = Federated(request->trust_domain());
   if (!td.ok()) return ToGrpc(td.error());
-  spiffe::SpiffeBundle bundle(*td);
-  if (request->format() == v1::SetFederatedBundleRequest::PEM) {
-    auto x509 = spiffe::X509Bundle::FromPem(*td, request->data());
-    if (!x509.ok()) return ToGrpc(InvalidArgument("PEM bundle: " + x509.error().message));
-    bundle.x509() = std::move(*x509);
-  } else {
-    auto parsed = spiffe::SpiffeBundle::Parse(*td, request->data());
-    if (!parsed.ok()) return ToGrpc(InvalidArgument("SPIFFE bundle: " + parsed.error().message));
-    bundle = std::move(*parsed);
-  }
-  if (bundle.x509().empty() && bundle.jwt().empty()) {
-    return ToGrpc(InvalidArgument("the bundle holds no authorities"));
-  }
-  auto status = datastore_.SetBundle(td->name(), bundle.ToJson());
+  auto bundle = federation::ParseTrustDomainBundle(
+      *td, request->data(),
+      request->format() == v1::SetFederatedBundleRequest::PEM ? "pem" : "spiffe");
+  if (!bundle.ok()) return ToGrpc(bundle.error());
+  auto status = datastore_.SetBundle(td->name(), bundle->ToJson());
   if (!status.ok()) return ToGrpc(status.error());
   on_change_();
-  Fill(response, bundle);
+  Fill(response, *bundle);
   return grpc::Status::OK;
 }
 

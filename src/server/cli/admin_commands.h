@@ -1,5 +1,5 @@
-// `edgeid-server agent|token|bundle|x509|jwt|healthcheck`: the admin CLI beyond entries, with
-// SPIRE's command and flag names, over the admin socket.
+// `edgeid-server agent|token|bundle|federation|x509|jwt|healthcheck`: the admin CLI beyond entries,
+// with SPIRE's command and flag names, over the admin socket.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -12,5 +12,6 @@ void AddTokenCommands(CLI::App& app, int& exit_code);
 void AddBundleCommands(CLI::App& app, int& exit_code);
 void AddMintCommands(CLI::App& app, int& exit_code);  // x509 mint, jwt mint
 void AddHealthcheckCommand(CLI::App& app, int& exit_code);
+void AddFederationCommands(CLI::App& app, int& exit_code);
 
 }  // namespace edgeid::server::cli

@@ -3,6 +3,7 @@
 #include "common/atomic_file.h"
 #include "config/toml_reader.h"
 #include "crypto/certificate.h"
+#include "server/config/federation_config.h"
 
 namespace edgeid::server {
 namespace {
@@ -30,12 +31,27 @@ struct RawConfig {
 
 Status ReadServerTable(const toml::table& server, RawConfig& raw) {
   const std::string p = "server.";
-  EDGEID_RETURN_IF_ERROR(
-      CheckKeys(server, p,
-                {"trust_domain", "data_dir", "bind_address", "bind_port", "socket_path",
-                 "log_level", "log_format", "ca_ttl", "default_x509_svid_ttl",
-                 "default_jwt_svid_ttl", "ca_key_type", "jwt_key_type", "jwt_issuer", "ca_subject",
-                 "health_port", "agent_ttl", "agent_stream_timeout", "ratelimit"}));
+  EDGEID_RETURN_IF_ERROR(CheckKeys(server, p,
+                                   {"trust_domain",
+                                    "data_dir",
+                                    "bind_address",
+                                    "bind_port",
+                                    "socket_path",
+                                    "log_level",
+                                    "log_format",
+                                    "ca_ttl",
+                                    "default_x509_svid_ttl",
+                                    "default_jwt_svid_ttl",
+                                    "ca_key_type",
+                                    "jwt_key_type",
+                                    "jwt_issuer",
+                                    "ca_subject",
+                                    "health_port",
+                                    "agent_ttl",
+                                    "agent_stream_timeout",
+                                    "ratelimit",
+                                    "federation",
+                                    "oidc_discovery"}));
   raw.trust_domain = EDGEID_TRY(Get<std::string>(server, p, "trust_domain"));
   raw.data_dir = EDGEID_TRY(Get<std::string>(server, p, "data_dir"));
   raw.bind_address = EDGEID_TRY(Get<std::string>(server, p, "bind_address"));
@@ -274,6 +290,12 @@ Result<ServerConfig> ParseServerConfig(std::string_view toml_text, const ServerF
                  config.x509pop_ca_bundle_path + ": " + roots.error().message);
     }
     config.x509pop_roots = std::move(*roots);
+  }
+  if (const auto* server = doc["server"].as_table()) {
+    EDGEID_RETURN_IF_ERROR(ReadFederationTables(*server, config));
+  }
+  if (config.oidc_discovery && config.jwt_issuer.empty()) {
+    return Bad("server.oidc_discovery", "needs server.jwt_issuer (the issuer it publishes)");
   }
   return config;
 }

@@ -7,12 +7,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ca/ca_manager.h"
 #include "ca/upstreamauthority/disk/disk_upstream_authority.h"
 #include "common/result.h"
 #include "crypto/certificate.h"
 #include "crypto/key_type.h"
+#include "server/datastore/types.h"
+#include "spiffe/spiffe_bundle.h"
 #include "spiffe/spiffe_id.h"
 
 namespace edgeid::server {
@@ -20,6 +23,34 @@ namespace edgeid::server {
 enum class LogFormat { kText, kJson };
 enum class KeyManagerKind { kDisk, kMemory };
 enum class DatabaseType { kSqlite3, kPostgres };
+
+// This server's SPIFFE bundle endpoint (SPIFFE_Federation.md): other trust domains fetch its
+// bundle here.
+struct BundleEndpointConfig {
+  std::string address;  // default: bind_address
+  uint16_t port = 8443;
+  std::chrono::seconds refresh_hint{300};
+  std::string profile = "https_spiffe";  // or "https_web"
+  // https_web: the Web-PKI certificate chain and key (re-read when the files change).
+  std::string cert_file_path{};
+  std::string key_file_path{};
+};
+
+// A federation relationship from the config file, with the bundle that authenticates its
+// endpoint at first (https_spiffe), when given.
+struct ConfiguredFederation {
+  FederationRelationship relationship;
+  std::optional<spiffe::SpiffeBundle> initial_bundle{};
+};
+
+// OpenID Connect discovery for JWT-SVIDs; the issuer is server.jwt_issuer.
+struct OidcDiscoveryConfig {
+  std::string address;  // default: bind_address
+  uint16_t port = 8444;
+  std::string cert_file_path;
+  std::string key_file_path;
+  std::string jwks_uri;  // default: <jwt_issuer>/keys
+};
 
 struct ServerConfig {
   spiffe::TrustDomain trust_domain;
@@ -55,6 +86,9 @@ struct ServerConfig {
   // 0 turns a limit off.
   double attestation_rate_limit = 1;
   double signing_rate_limit = 500;
+  std::optional<BundleEndpointConfig> bundle_endpoint{};
+  std::vector<ConfiguredFederation> federates_with{};
+  std::optional<OidcDiscoveryConfig> oidc_discovery{};
 };
 
 // Values given on the command line; each overrides the file.

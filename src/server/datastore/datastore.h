@@ -69,6 +69,16 @@ class DataStore {
   virtual Result<std::string> UpdateBundle(const std::string& trust_domain,
                                            const BundleUpdate& update) = 0;
 
+  // Federation relationships, keyed by trust domain name. Create is AlreadyExists for a known
+  // trust domain; Update and Delete are NotFound for an unknown one. Deleting a relationship
+  // keeps the bundle it fetched (delete that with DeleteBundle).
+  virtual Status CreateFederationRelationship(const FederationRelationship& relationship) = 0;
+  virtual Status UpdateFederationRelationship(const FederationRelationship& relationship) = 0;
+  virtual Result<FederationRelationship> FetchFederationRelationship(
+      const std::string& trust_domain) = 0;
+  virtual Result<std::vector<FederationRelationship>> ListFederationRelationships() = 0;
+  virtual Status DeleteFederationRelationship(const std::string& trust_domain) = 0;
+
   // A number that changes whenever another connection or process changed the store, so that
   // caches of it reload only when they must. Unimplemented when the store cannot tell (callers
   // then reload on a timer).

@@ -53,6 +53,20 @@ struct AttestedNode {
   bool operator==(const AttestedNode&) const = default;
 };
 
+// A one-way federation: this server fetches `trust_domain`'s bundle from its bundle endpoint
+// (SPIFFE_Federation.md). `endpoint_spiffe_id` is set for the https_spiffe profile only.
+struct FederationRelationship {
+  std::string trust_domain;
+  std::string bundle_endpoint_url;
+  std::string bundle_endpoint_profile;  // "https_web" or "https_spiffe"
+  std::string endpoint_spiffe_id;
+  // https_web: a PEM file of the CAs that may sign the endpoint's certificate instead of the
+  // system's roots; empty means the system's.
+  std::string endpoint_ca_file;
+
+  bool operator==(const FederationRelationship&) const = default;
+};
+
 struct JoinToken {
   std::string token;
   int64_t expires_at = 0;  // Unix seconds

@@ -251,6 +251,82 @@ TEST(ServerConfigTest, PostgresDatastore) {
             std::string::npos);
 }
 
+TEST(ServerConfigTest, Federation) {
+  edgeid::testing::TempDir dir;
+  auto ca = edgeid::testing::MakeTestCa("b.test");
+  edgeid::testing::WriteTestFile(dir.File("b.pem"), ca.cert.ToPem());
+  auto c = Unwrap(ParseServerConfig(R"(
+[server]
+jwt_issuer = "https://oidc.example.org"
+[server.federation.bundle_endpoint]
+port = 9443
+refresh_hint = "2m"
+[server.federation.federates_with."b.test"]
+bundle_endpoint_url = "https://127.0.0.1:8443"
+bundle_endpoint_profile = "https_spiffe"
+endpoint_spiffe_id = "spiffe://b.test/edgeid/server"
+trust_domain_bundle_path = ")" + dir.File("b.pem") +
+                                        R"("
+[server.federation.federates_with."c.test"]
+bundle_endpoint_url = "https://bundles.c.test"
+bundle_endpoint_profile = "https_web"
+[server.oidc_discovery]
+port = 9444
+cert_file_path = "/etc/oidc.pem"
+key_file_path = "/etc/oidc.key"
+)",
+                                    Minimal()));
+  ASSERT_TRUE(c.bundle_endpoint.has_value());
+  EXPECT_EQ(c.bundle_endpoint->address, "127.0.0.1") << "bind_address by default";
+  EXPECT_EQ(c.bundle_endpoint->port, 9443);
+  EXPECT_EQ(c.bundle_endpoint->refresh_hint, std::chrono::minutes(2));
+  EXPECT_EQ(c.bundle_endpoint->profile, "https_spiffe");
+  ASSERT_EQ(c.federates_with.size(), 2u);
+  EXPECT_EQ(c.federates_with[0].relationship,
+            (FederationRelationship{"b.test", "https://127.0.0.1:8443", "https_spiffe",
+                                    "spiffe://b.test/edgeid/server", ""}));
+  ASSERT_TRUE(c.federates_with[0].initial_bundle.has_value());
+  EXPECT_EQ(c.federates_with[0].initial_bundle->x509().authorities().size(), 1u);
+  EXPECT_EQ(c.federates_with[1].relationship.bundle_endpoint_profile, "https_web");
+  EXPECT_FALSE(c.federates_with[1].initial_bundle.has_value());
+  ASSERT_TRUE(c.oidc_discovery.has_value());
+  EXPECT_EQ(c.oidc_discovery->port, 9444);
+  EXPECT_EQ(c.oidc_discovery->jwks_uri, "https://oidc.example.org/keys");
+
+  EXPECT_FALSE(Unwrap(ParseServerConfig("", Minimal())).bundle_endpoint.has_value());
+  const std::string fw = "[server.federation.federates_with.\"b.test\"]\n";
+  for (auto [toml, words] : std::vector<std::pair<std::string, std::string>>{
+           {"[server.federation.bundle_endpoint]\nprofile = \"https_web\"\n",
+            "server.federation.bundle_endpoint.profile: https_web needs cert_file_path"},
+           {"[server.federation.bundle_endpoint]\ncert_file_path = \"/x\"\n",
+            "https_spiffe serves the server's own SVID"},
+           {"[server.federation.bundle_endpoint]\nprofile = \"web\"\n",
+            "neither https_web nor https_spiffe"},
+           {"[server.federation.bundle_endpoint]\nport = 70000\n", "port"},
+           {"[server.federation.bundle_endpoint]\nrefresh = \"1m\"\n", "refresh"},
+           {"[server.federation]\nfederates_with = 1\n", "must be a table of trust domains"},
+           {fw +
+                "bundle_endpoint_url = \"https://b\"\nbundle_endpoint_profile = \"https_spiffe\"\n",
+            "endpoint SPIFFE ID: required"},
+           {"[server.federation.federates_with.\"example.org\"]\nbundle_endpoint_url = "
+            "\"https://b\"\nbundle_endpoint_profile = \"https_web\"\n",
+            "this server's own"},
+           {fw + "bundle_endpoint_url = \"https://b\"\nbundle_endpoint_profile = \"https_web\"\n"
+                 "trust_domain_bundle_path = \"/nonexistent/b.pem\"\n",
+            "trust_domain_bundle_path"},
+           {fw + "bundle_endpoint_url = \"https://b\"\nbundle_endpoint_profile = \"https_web\"\n"
+                 "endpoint = \"x\"\n",
+            "endpoint"},
+           {"[server.oidc_discovery]\ncert_file_path = \"/a\"\nkey_file_path = \"/b\"\n",
+            "needs server.jwt_issuer"},
+           {"[server]\njwt_issuer = \"https://i\"\n[server.oidc_discovery]\n",
+            "cert_file_path and key_file_path are required"},
+       }) {
+    std::string error = ErrorOf(toml);
+    EXPECT_NE(error.find(words), std::string::npos) << toml << "\n=> " << error;
+  }
+}
+
 TEST(ServerConfigTest, LoadNamesTheFile) {
   edgeid::testing::TempDir dir;
   ServerFlags flags = Minimal();

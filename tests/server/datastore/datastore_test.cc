@@ -260,6 +260,37 @@ TEST_P(DataStoreTest, BundlesAndCaJournal) {
             (std::vector<std::string>{R"({"x509":2})", R"({"x509":"b"})"}));
 }
 
+TEST_P(DataStoreTest, FederationRelationships) {
+  FederationRelationship web{"b.test", "https://b.test:8443", "https_web", "", "/etc/ca.pem"};
+  FederationRelationship spiffe{"a.test", "https://127.0.0.1:8443", "https_spiffe",
+                                "spiffe://a.test/edgeid/server", ""};
+  EXPECT_EQ(ds_->FetchFederationRelationship("b.test").error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(ds_->CreateFederationRelationship(web).ok());
+  ASSERT_TRUE(ds_->CreateFederationRelationship(spiffe).ok());
+  auto again = ds_->CreateFederationRelationship(web);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists) << again.error().message;
+  EXPECT_EQ(Unwrap(ds_->FetchFederationRelationship("b.test")), web);
+  EXPECT_EQ(Unwrap(ds_->ListFederationRelationships()),
+            (std::vector<FederationRelationship>{spiffe, web}));
+
+  web.bundle_endpoint_url = "https://b.test:9443";
+  ASSERT_TRUE(ds_->UpdateFederationRelationship(web).ok());
+  EXPECT_EQ(Unwrap(ds_->FetchFederationRelationship("b.test")).bundle_endpoint_url,
+            "https://b.test:9443");
+  FederationRelationship unknown = web;
+  unknown.trust_domain = "c.test";
+  EXPECT_EQ(ds_->UpdateFederationRelationship(unknown).error().code, ErrorCode::kNotFound);
+
+  ASSERT_TRUE(ds_->SetBundle("b.test", R"({"keys":[]})").ok());
+  ASSERT_TRUE(ds_->DeleteFederationRelationship("b.test").ok());
+  EXPECT_EQ(ds_->DeleteFederationRelationship("b.test").error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(ds_->FetchBundle("b.test").ok()) << "the fetched bundle outlives the relationship";
+  Reopen();
+  EXPECT_EQ(Unwrap(ds_->ListFederationRelationships()),
+            (std::vector<FederationRelationship>{spiffe}));
+}
+
 TEST_P(DataStoreTest, ManyLongSelectorsFitAndOversizedOnesAreRefused) {
   std::vector<Selector> many;
   many.reserve(60);

@@ -94,6 +94,16 @@ $$;
 CREATE TRIGGER entries_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
   ON registration_entries FOR EACH STATEMENT EXECUTE FUNCTION edgeid_entries_changed();
 )sql",
+    // 2: federation relationships (the bundles they fetch live in `bundles`).
+    R"sql(
+CREATE TABLE federation_relationships (
+  trust_domain            TEXT COLLATE "C" PRIMARY KEY,
+  bundle_endpoint_url     TEXT NOT NULL,
+  bundle_endpoint_profile TEXT NOT NULL,
+  endpoint_spiffe_id      TEXT NOT NULL DEFAULT '',
+  endpoint_ca_file        TEXT NOT NULL DEFAULT ''
+);
+)sql",
 };
 
 }  // namespace

@@ -587,6 +587,81 @@ Result<std::string> SqlDataStore::UpdateBundle(const std::string& trust_domain,
   }
 }
 
+// ---- federation relationships ----
+
+namespace {
+
+constexpr char kRelationshipColumns[] =
+    "trust_domain, bundle_endpoint_url, bundle_endpoint_profile, endpoint_spiffe_id, "
+    "endpoint_ca_file";
+
+FederationRelationship ReadRelationship(const Statement& s) {
+  return {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)};
+}
+
+Error NotFoundRelationship(const std::string& trust_domain) {
+  return NotFound("no federation relationship with " + trust_domain);
+}
+
+}  // namespace
+
+Status SqlDataStore::CreateFederationRelationship(const FederationRelationship& r) {
+  auto db = pool_.Acquire();
+  auto stmt = EDGEID_TRY(db->Prepare(std::string("INSERT INTO federation_relationships (") +
+                                     kRelationshipColumns + ") VALUES ($1, $2, $3, $4, $5)"));
+  auto inserted = stmt->Bind(1, r.trust_domain)
+                      .Bind(2, r.bundle_endpoint_url)
+                      .Bind(3, r.bundle_endpoint_profile)
+                      .Bind(4, r.endpoint_spiffe_id)
+                      .Bind(5, r.endpoint_ca_file)
+                      .Run();
+  if (!inserted.ok() && inserted.error().code == ErrorCode::kAlreadyExists) {
+    return AlreadyExists("a federation relationship with " + r.trust_domain + " already exists");
+  }
+  if (!inserted.ok()) return inserted.error();
+  return OkStatus();
+}
+
+Status SqlDataStore::UpdateFederationRelationship(const FederationRelationship& r) {
+  auto db = pool_.Acquire();
+  auto stmt = EDGEID_TRY(db->Prepare(
+      "UPDATE federation_relationships SET bundle_endpoint_url = $2, bundle_endpoint_profile = $3,"
+      " endpoint_spiffe_id = $4, endpoint_ca_file = $5 WHERE trust_domain = $1"));
+  stmt->Bind(1, r.trust_domain)
+      .Bind(2, r.bundle_endpoint_url)
+      .Bind(3, r.bundle_endpoint_profile)
+      .Bind(4, r.endpoint_spiffe_id)
+      .Bind(5, r.endpoint_ca_file);
+  return RunOnOneRow(*stmt, NotFoundRelationship(r.trust_domain));
+}
+
+Result<FederationRelationship> SqlDataStore::FetchFederationRelationship(
+    const std::string& trust_domain) {
+  auto db = pool_.Acquire();
+  auto stmt = EDGEID_TRY(db->Prepare(std::string("SELECT ") + kRelationshipColumns +
+                                     " FROM federation_relationships WHERE trust_domain = $1"));
+  stmt->Bind(1, trust_domain);
+  if (!EDGEID_TRY(stmt->Step())) return NotFoundRelationship(trust_domain);
+  return ReadRelationship(*stmt);
+}
+
+Result<std::vector<FederationRelationship>> SqlDataStore::ListFederationRelationships() {
+  auto db = pool_.Acquire();
+  auto stmt = EDGEID_TRY(db->Prepare(std::string("SELECT ") + kRelationshipColumns +
+                                     " FROM federation_relationships ORDER BY trust_domain"));
+  std::vector<FederationRelationship> out;
+  while (EDGEID_TRY(stmt->Step())) out.push_back(ReadRelationship(*stmt));
+  return out;
+}
+
+Status SqlDataStore::DeleteFederationRelationship(const std::string& trust_domain) {
+  auto db = pool_.Acquire();
+  auto stmt =
+      EDGEID_TRY(db->Prepare("DELETE FROM federation_relationships WHERE trust_domain = $1"));
+  stmt->Bind(1, trust_domain);
+  return RunOnOneRow(*stmt, NotFoundRelationship(trust_domain));
+}
+
 Status SqlDataStore::SetCaJournal(const std::string& server_id, const std::string& data) {
   auto db = pool_.Acquire();
   auto stmt =

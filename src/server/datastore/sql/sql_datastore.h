@@ -51,6 +51,13 @@ class SqlDataStore final : public DataStore {
   Result<std::string> UpdateBundle(const std::string& trust_domain,
                                    const BundleUpdate& update) override;
 
+  Status CreateFederationRelationship(const FederationRelationship& relationship) override;
+  Status UpdateFederationRelationship(const FederationRelationship& relationship) override;
+  Result<FederationRelationship> FetchFederationRelationship(
+      const std::string& trust_domain) override;
+  Result<std::vector<FederationRelationship>> ListFederationRelationships() override;
+  Status DeleteFederationRelationship(const std::string& trust_domain) override;
+
   Status SetCaJournal(const std::string& server_id, const std::string& data) override;
   Result<std::string> FetchCaJournal(const std::string& server_id) override;
   Result<std::vector<std::string>> ListCaJournals() override;

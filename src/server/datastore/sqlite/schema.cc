@@ -85,6 +85,16 @@ CREATE TABLE ca_journals (
 INSERT INTO ca_journals (server_id, data) SELECT '', data FROM ca_journal;
 DROP TABLE ca_journal;
 )sql",
+    // 4: federation relationships (the bundles they fetch live in `bundles`).
+    R"sql(
+CREATE TABLE federation_relationships (
+  trust_domain            TEXT PRIMARY KEY,
+  bundle_endpoint_url     TEXT NOT NULL,
+  bundle_endpoint_profile TEXT NOT NULL,
+  endpoint_spiffe_id      TEXT NOT NULL DEFAULT '',
+  endpoint_ca_file        TEXT NOT NULL DEFAULT ''
+);
+)sql",
 };
 
 }  // namespace

@@ -1,0 +1,80 @@
+// Keeps the bundles of federated trust domains current: polls each relationship's bundle
+// endpoint at the refresh hint the bundle carries (5 minutes when it has none), stores a bundle
+// that changed under its relationship's trust domain, and on failure keeps the last good bundle
+// and retries with backoff. Runs on its own thread.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/backoff.h"
+#include "common/result.h"
+#include "server/datastore/datastore.h"
+#include "server/federation/bundle_fetch.h"
+#include "spiffe/spiffe_bundle.h"
+
+namespace edgeid::server::federation {
+
+inline constexpr std::chrono::seconds kDefaultRefreshHint{300};
+
+struct RefresherOptions {
+  // This server's own bundle: authenticates https_spiffe endpoints that present an SVID of
+  // this trust domain.
+  std::function<spiffe::SpiffeBundle()> own_bundle;
+  // Called after a federated bundle was stored.
+  std::function<void()> on_change;
+  FetchOptions fetch{};
+  // Refresh hints are taken within these bounds, so that a bundle cannot make the server poll
+  // in a busy loop or stop polling for months.
+  std::chrono::seconds min_refresh{1};
+  std::chrono::seconds max_refresh{std::chrono::hours(24)};
+};
+
+class BundleRefresher {
+ public:
+  BundleRefresher(spiffe::TrustDomain own_trust_domain, RefresherOptions options,
+                  DataStore& datastore, std::shared_ptr<spdlog::logger> log);
+  ~BundleRefresher();  // stops the thread
+  BundleRefresher(const BundleRefresher&) = delete;
+  BundleRefresher& operator=(const BundleRefresher&) = delete;
+
+  void Start();
+  // Fetches the trust domain's bundle now and stores it when it changed; the error says why
+  // the fetch failed (the stored bundle then stays as it was).
+  Result<spiffe::SpiffeBundle> RefreshNow(const std::string& trust_domain);
+  // Relationships were created, changed or deleted: poll new ones at once.
+  void RelationshipsChanged();
+
+ private:
+  struct Schedule {
+    std::chrono::steady_clock::time_point next{};
+    std::chrono::seconds refresh_hint{kDefaultRefreshHint};
+    Backoff backoff{std::chrono::seconds(1), std::chrono::seconds(1)};
+    bool failing = false;
+  };
+  void Run();
+  Result<spiffe::SpiffeBundle> Refresh(const FederationRelationship& relationship);
+  Result<spiffe::X509Bundle> EndpointAuthorities(const FederationRelationship& relationship);
+  std::chrono::seconds Clamp(std::chrono::seconds hint) const;
+
+  spiffe::TrustDomain own_trust_domain_;
+  RefresherOptions options_;
+  DataStore& datastore_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::mutex refresh_mu_;  // one fetch-and-store at a time, from the thread or RefreshNow
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  bool changed_ = true;
+  std::map<std::string, Schedule> schedules_;  // by trust domain, under mu_
+  std::thread thread_;
+};
+
+}  // namespace edgeid::server::federation
