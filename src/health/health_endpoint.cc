@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "health/wait_listening.h"
+
 namespace edgeid {
 
 Result<std::unique_ptr<HealthEndpoint>> HealthEndpoint::Start(
@@ -34,6 +36,7 @@ Result<std::unique_ptr<HealthEndpoint>> HealthEndpoint::Start(
   }
   endpoint->port_ = bound;
   endpoint->thread_ = std::thread([&http] { http.listen_after_bind(); });
+  WaitUntilListening(http);
   log->info("health and metrics listening on http://{}:{}", address, bound);
   return endpoint;
 }

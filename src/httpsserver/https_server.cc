@@ -3,6 +3,8 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 
+#include "health/wait_listening.h"
+
 namespace edgeid {
 namespace {
 
@@ -46,6 +48,9 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(
   }
   server->port_ = bound;
   server->thread_ = std::thread([&http] { http.listen_after_bind(); });
+  // stop() is ignored until the listener runs: wait for it, so that destroying the server right
+  // after Start (another listener failed) cannot hang in join().
+  WaitUntilListening(http);
   log->info("{} listening on https://{}:{}", what, address, bound);
   return server;
 }

@@ -19,7 +19,8 @@ std::pair<FileStamp, FileStamp> ServingIdentity::Stamps() const {
     FileStamp s;
     struct stat st {};
     if (stat(path.c_str(), &st) == 0) {
-      s.mtime = st.st_mtim;
+      s.inode = st.st_ino;
+      s.ctime = st.st_ctim;
       s.size = st.st_size;
     }
     return s;

@@ -25,12 +25,16 @@ struct ServingCredentials {
   crypto::PrivateKey key;
 };
 
-// What tells a changed file: modification time and size.
+// What tells a changed file: a file replaced by rename has another inode, one rewritten in place
+// another change time (ctime moves on every write and cannot be set back), and either may
+// change its size.
 struct FileStamp {
-  timespec mtime{};
+  ino_t inode = 0;
+  timespec ctime{};
   off_t size = -1;
   bool operator==(const FileStamp& o) const {
-    return mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec && size == o.size;
+    return inode == o.inode && ctime.tv_sec == o.ctime.tv_sec && ctime.tv_nsec == o.ctime.tv_nsec &&
+           size == o.size;
   }
 };
 
@@ -39,7 +43,7 @@ class ServingIdentity {
   // Reads both files; the key must match the leaf.
   static Result<std::unique_ptr<ServingIdentity>> Load(ServingFiles files);
 
-  // Reads the files again when their modification time or size changed. A pair that cannot be
+  // Reads the files again when either changed (see FileStamp). A pair that cannot be
   // used (half written, mismatched) is an error, reported once, and the previous one keeps
   // serving until the files change again. Returns whether the credentials changed.
   Result<bool> ReloadIfChanged();

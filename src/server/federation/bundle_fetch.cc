@@ -3,6 +3,12 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "server/federation/relationship.h"
 #include "spiffe/x509_svid.h"
@@ -41,6 +47,40 @@ int VerifyEndpointSvid(int preverified, X509_STORE_CTX* store) {
   X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
   return 0;
 }
+
+// Cuts a fetch off at its deadline from another thread (httplib's stop() is made for that).
+class FetchDeadline {
+ public:
+  FetchDeadline(httplib::ClientImpl& client, std::chrono::seconds after)
+      : thread_([this, &client, after] {
+          std::unique_lock lock(mu_);
+          if (!done_cv_.wait_for(lock, after, [this] { return done_; })) {
+            expired_ = true;
+            client.stop();
+          }
+        }) {}
+  ~FetchDeadline() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    done_cv_.notify_all();
+    thread_.join();
+  }
+  FetchDeadline(const FetchDeadline&) = delete;
+  FetchDeadline& operator=(const FetchDeadline&) = delete;
+  bool expired() {
+    std::lock_guard lock(mu_);
+    return expired_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  bool expired_ = false;
+  std::thread thread_;  // last: it uses the members above
+};
 
 Status TrustOnly(SSL_CTX* ctx, const spiffe::X509Bundle& authorities) {
   X509_STORE* store = X509_STORE_new();
@@ -90,36 +130,58 @@ Result<spiffe::SpiffeBundle> FetchBundle(const FederationRelationship& relations
     if (!relationship.endpoint_ca_file.empty()) {
       client.set_ca_cert_path(relationship.endpoint_ca_file);
     }
+    // RFC 6125 by OpenSSL as well: SAN only (no fallback to the CN), wildcards only whole
+    // left-most labels, case-insensitive.
+    X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_hostflags(
+        param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    bool pinned = X509_VERIFY_PARAM_set1_ip_asc(param, url->host.c_str()) == 1 ||
+                  X509_VERIFY_PARAM_set1_host(param, url->host.c_str(), 0) == 1;
+    if (!pinned) return Internal("cannot set the host name to verify");
   }
 
   std::string body;
   bool too_large = false;
-  auto response = client.Get(url->path, [&](const char* data, size_t length) {
-    if (body.size() + length > kMaxBundleBytes) {
-      too_large = true;
-      return false;
-    }
-    body.append(data, length);
-    return true;
-  });
+  bool expired = false;
+  std::optional<httplib::Result> response;
+  {
+    FetchDeadline deadline(client, options.total_timeout);
+    response = client.Get(url->path, [&](const char* data, size_t length) {
+      if (body.size() + length > kMaxBundleBytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, length);
+      return true;
+    });
+    expired = deadline.expired();
+  }
   const std::string where = "bundle endpoint " + url_text;
+  if (expired) {
+    return Unavailable(where + " did not answer within " +
+                       std::to_string(options.total_timeout.count()) + " s");
+  }
   if (!check.refusal.empty()) return Unauthenticated(where + " refused: " + check.refusal);
   if (too_large) {
     return InvalidArgument(where + " sent more than " + std::to_string(kMaxBundleBytes) + " bytes");
   }
-  if (!response) {
-    std::string reason = httplib::to_string(response.error());
+  if (!*response) {
+    std::string reason = httplib::to_string(response->error());
     if (long verify = client.get_openssl_verify_result(); verify != X509_V_OK) {
       reason += std::string(": ") + X509_verify_cert_error_string(verify);
     }
     return Unavailable(where + ": " + reason);
   }
-  if (response->status != 200) {
-    return Unavailable(where + " answered HTTP " + std::to_string(response->status));
+  if ((*response)->status != 200) {
+    return Unavailable(where + " answered HTTP " + std::to_string((*response)->status));
   }
   auto bundle = spiffe::SpiffeBundle::Parse(*td, body);
-  if (!bundle.ok())
+  if (!bundle.ok()) {
     return InvalidArgument(where + " sent no valid bundle: " + bundle.error().message);
+  }
+  if (bundle->x509().empty()) {
+    return InvalidArgument(where + " sent a bundle without X.509 authorities");
+  }
   return bundle;
 }
 

@@ -65,13 +65,26 @@ Result<spiffe::X509Bundle> BundleRefresher::EndpointAuthorities(const Federation
 }
 
 Result<spiffe::SpiffeBundle> BundleRefresher::Refresh(const FederationRelationship& r) {
-  std::lock_guard refresh_lock(refresh_mu_);
+  // Rows may come from another server or an older version: never let one replace this trust
+  // domain's own bundle.
+  if (r.trust_domain == own_trust_domain_.name()) {
+    return FailedPrecondition("a federation relationship with this server's own trust domain " +
+                              r.trust_domain + " is ignored");
+  }
   std::optional<spiffe::X509Bundle> authorities;
   if (r.bundle_endpoint_profile == kProfileHttpsSpiffe) {
     authorities = EDGEID_TRY(EndpointAuthorities(r));
   }
   auto fetched = EDGEID_TRY(FetchBundle(r, authorities ? &*authorities : nullptr, options_.fetch));
   auto td = fetched.trust_domain();
+  // The fetch ran without the lock (it may take until its deadline); store only if the
+  // relationship is still the one it was made for, deleted or changed meanwhile it is not.
+  std::lock_guard refresh_lock(refresh_mu_);
+  auto current = datastore_.FetchFederationRelationship(r.trust_domain);
+  if (!current.ok() || !(*current == r)) {
+    return FailedPrecondition("the relationship with " + r.trust_domain +
+                              " changed during the fetch; the bundle is not stored");
+  }
   auto stored = datastore_.FetchBundle(td.name());
   std::optional<spiffe::SpiffeBundle> previous;
   if (stored.ok()) {
@@ -126,7 +139,7 @@ void BundleRefresher::Run() {
     }
     auto wake_at = next_reload;
     for (const auto& relationship : relationships) {
-      if (stop_) break;
+      if (stop_ || changed_) break;  // changed: start again from the new list
       auto& schedule = schedules_[relationship.trust_domain];  // new ones are due at once
       if (SteadyClock::now() < schedule.next) {
         wake_at = std::min(wake_at, schedule.next);

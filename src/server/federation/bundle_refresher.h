@@ -1,7 +1,8 @@
 // Keeps the bundles of federated trust domains current: polls each relationship's bundle
 // endpoint at the refresh hint the bundle carries (5 minutes when it has none), stores a bundle
 // that changed under its relationship's trust domain, and on failure keeps the last good bundle
-// and retries with backoff. Runs on its own thread.
+// and retries with backoff. Runs on its own thread; trust domains are polled one after another,
+// each fetch cut off at its total timeout.
 #pragma once
 
 #include <spdlog/logger.h>
@@ -68,7 +69,9 @@ class BundleRefresher {
   RefresherOptions options_;
   DataStore& datastore_;
   std::shared_ptr<spdlog::logger> log_;
-  std::mutex refresh_mu_;  // one fetch-and-store at a time, from the thread or RefreshNow
+  // Orders the compare-and-store of fetched bundles (from the thread or RefreshNow); the fetches
+  // themselves run without it, so that one slow endpoint holds up no other.
+  std::mutex refresh_mu_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;

@@ -1,6 +1,11 @@
 #include "server/federation/relationship.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+
+#include "common/atomic_file.h"
+#include "crypto/certificate.h"
 
 namespace edgeid::server::federation {
 
@@ -31,9 +36,21 @@ Result<EndpointUrl> ParseEndpointUrl(const std::string& url) {
     auto colon = authority.rfind(':');
     host = authority.substr(0, colon);
     authority = colon == std::string_view::npos ? std::string_view() : authority.substr(colon);
+    if (host.find(':') != std::string_view::npos) {
+      return InvalidArgument("has an IPv6 address without brackets ([addr]:port)");
+    }
   }
   if (host.empty()) return InvalidArgument("has no host");
+  for (char c : host) {
+    bool allowed = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' ||
+                   c == ':' || c == '_';
+    if (!allowed)
+      return InvalidArgument("has a host with the character '" + std::string(1, c) + "'");
+  }
   out.host = std::string(host);
+  // Host names compare without case (RFC 4343); the TLS check is given the lower-case form.
+  std::transform(out.host.begin(), out.host.end(), out.host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (!authority.empty()) {  // ":port"
     std::string_view digits = authority.substr(1);
     unsigned port = 0;
@@ -86,6 +103,10 @@ Status ValidateRelationship(const FederationRelationship& r, const spiffe::Trust
     }
     auto id = spiffe::SpiffeId::Parse(r.endpoint_spiffe_id);
     if (!id.ok()) return InvalidArgument("endpoint SPIFFE ID: " + id.error().message);
+    if (id->path().empty()) {
+      return InvalidArgument("endpoint SPIFFE ID: " + r.endpoint_spiffe_id +
+                             " has no path, so no X509-SVID can carry it");
+    }
     if (!r.endpoint_ca_file.empty()) {
       return InvalidArgument(
           "endpoint CA file: only for https_web (https_spiffe trusts the endpoint's bundle)");
@@ -93,6 +114,15 @@ Status ValidateRelationship(const FederationRelationship& r, const spiffe::Trust
   } else if (r.bundle_endpoint_profile == kProfileHttpsWeb) {
     if (!r.endpoint_spiffe_id.empty()) {
       return InvalidArgument("endpoint SPIFFE ID: only for the https_spiffe profile");
+    }
+    if (!r.endpoint_ca_file.empty()) {
+      auto pem = ReadFile(r.endpoint_ca_file);
+      if (!pem.ok()) return InvalidArgument("endpoint CA file: " + pem.error().message);
+      auto cas = crypto::ParseCertificatesPem(*pem);
+      if (!cas.ok() || cas->empty()) {
+        return InvalidArgument("endpoint CA file: " + r.endpoint_ca_file +
+                               " holds no PEM certificates");
+      }
     }
   } else {
     return InvalidArgument("bundle endpoint profile: \"" + r.bundle_endpoint_profile +

@@ -55,9 +55,11 @@ TEST(RelationshipTest, EndpointUrls) {
   EXPECT_EQ(url.port, 9443);
   EXPECT_EQ(url.path, "/");
   EXPECT_EQ(Unwrap(ParseEndpointUrl("https://example.org")).port, 443);
-  for (const char* bad : {"http://example.org", "https://", "https://:443", "https://u@h",
-                          "https://h:0", "https://h:65536", "https://h:8x", "https://h/?q",
-                          "https://h/#f", "https://[::1", "ftp://h"}) {
+  EXPECT_EQ(Unwrap(ParseEndpointUrl("https://Bundles.Example.ORG/x")).host, "bundles.example.org");
+  for (const char* bad :
+       {"http://example.org", "https://", "https://:443", "https://u@h", "https://h:0",
+        "https://h:65536", "https://h:8x", "https://h/?q", "https://h/#f", "https://[::1",
+        "ftp://h", "https://fe80::1", "https://fe80::1:8443", "https://h%2e:1", "https://h h"}) {
     EXPECT_FALSE(ParseEndpointUrl(bad).ok()) << bad;
   }
 }
@@ -66,7 +68,9 @@ TEST(RelationshipTest, ValidationNamesTheField) {
   auto own = Td("a.test");
   FederationRelationship ok = Spiffe("b.test", 8443, "spiffe://b.test/edgeid/server");
   EXPECT_TRUE(ValidateRelationship(ok, own).ok());
-  FederationRelationship web{"b.test", "https://b.test", kProfileHttpsWeb, "", "/etc/ca.pem"};
+  TempDir dir;
+  WriteTestFile(dir.File("ca.pem"), MakeTestCa("b.test").cert.ToPem());
+  FederationRelationship web{"b.test", "https://b.test", kProfileHttpsWeb, "", dir.File("ca.pem")};
   EXPECT_TRUE(ValidateRelationship(web, own).ok());
 
   auto expect_refused = [&](const FederationRelationship& r, const std::string& words) {
@@ -92,6 +96,16 @@ TEST(RelationshipTest, ValidationNamesTheField) {
   r = ok;
   r.endpoint_ca_file = "/etc/ca.pem";
   expect_refused(r, "endpoint CA file");
+  r = ok;
+  r.endpoint_spiffe_id = "spiffe://b.test";
+  expect_refused(r, "has no path");
+  r = web;
+  r.endpoint_ca_file = "/nonexistent/ca.pem";
+  expect_refused(r, "endpoint CA file");
+  r = web;
+  r.endpoint_ca_file = dir.File("not-pem");
+  WriteTestFile(r.endpoint_ca_file, "not a certificate");
+  expect_refused(r, "holds no PEM certificates");
   r = web;
   r.endpoint_spiffe_id = "spiffe://b.test/edgeid/server";
   expect_refused(r, "only for the https_spiffe profile");
@@ -228,12 +242,107 @@ TEST_F(BundleEndpointTest, HttpsWebChecksTheCaAndTheHostName) {
   EXPECT_NE(refused.error().message.find("SSLServerVerification"), std::string::npos)
       << refused.error().message;
 
+  // Host names compare without case.
+  auto upper = web;
+  upper.bundle_endpoint_url = "https://LocalHost:" + port;
+  EXPECT_TRUE(FetchBundle(upper, nullptr).ok());
+
   auto system_roots = web;
   system_roots.endpoint_ca_file.clear();  // the test CA is not a system root
   refused = FetchBundle(system_roots, nullptr);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("SSLServerVerification"), std::string::npos)
       << refused.error().message;
+}
+
+TEST_F(BundleEndpointTest, HttpsWebNeverTakesTheCommonNameForTheHost) {
+  auto tmpl = LeafTemplate("spiffe://b.test/edgeid/server");
+  tmpl.uri_sans.clear();
+  tmpl.dns_sans = {"other.example"};
+  tmpl.subject = {{"CN", "localhost"}};
+  WriteIssuedKeyAndCert(dir_.File("cn"), tmpl, ca_);
+  auto identity = Unwrap(ServingIdentity::Load({dir_.File("cn.pem"), dir_.File("cn.key")}));
+  auto server = Unwrap(HttpsServer::Start(
+      "127.0.0.1", 0, *identity,
+      [this](httplib::Server& http) {
+        spiffe::SpiffeBundle bundle(Td("b.test"));
+        bundle.x509().AddAuthority(ca_.cert);
+        AddBundleEndpointRoutes(
+            http, [bundle] { return bundle; }, std::chrono::seconds(60));
+      },
+      "CN endpoint", TestLog()));
+  WriteTestFile(dir_.File("ca.pem"), ca_.cert.ToPem());
+  FederationRelationship web{"b.test", "https://localhost:" + std::to_string(server->port()),
+                             kProfileHttpsWeb, "", dir_.File("ca.pem")};
+  auto refused = FetchBundle(web, nullptr);
+  ASSERT_FALSE(refused.ok()) << "accepted by the subject's CN";
+  EXPECT_NE(refused.error().message.find("SSLServerVerification"), std::string::npos)
+      << refused.error().message;
+}
+
+TEST_F(BundleEndpointTest, HttpsSpiffeRefusesALeafThatIsNotAnSvid) {
+  // Chains to the bundle, but is no X509-SVID: no URI SAN, or a CA certificate.
+  auto no_uri = LeafTemplate("spiffe://b.test/edgeid/server");
+  no_uri.uri_sans.clear();
+  no_uri.dns_sans = {"localhost"};
+  auto as_ca = LeafTemplate("spiffe://b.test/edgeid/server");
+  as_ca.is_ca = true;
+  as_ca.key_usage = crypto::kKeyCertSign | crypto::kDigitalSignature;
+  as_ca.server_and_client_auth = false;
+  for (const auto& tmpl : {no_uri, as_ca}) {
+    WriteIssuedKeyAndCert(dir_.File("odd"), tmpl, ca_);
+    auto identity = Unwrap(ServingIdentity::Load({dir_.File("odd.pem"), dir_.File("odd.key")}));
+    auto server = Unwrap(HttpsServer::Start(
+        "127.0.0.1", 0, *identity,
+        [this](httplib::Server& http) {
+          spiffe::SpiffeBundle bundle(Td("b.test"));
+          bundle.x509().AddAuthority(ca_.cert);
+          AddBundleEndpointRoutes(
+              http, [bundle] { return bundle; }, std::chrono::seconds(60));
+        },
+        "odd endpoint", TestLog()));
+    auto authorities = Authorities();
+    auto fetched = FetchBundle(Spiffe("b.test", server->port(), "spiffe://b.test/edgeid/server"),
+                               &authorities);
+    ASSERT_FALSE(fetched.ok());
+    EXPECT_EQ(fetched.error().code, ErrorCode::kUnauthenticated) << fetched.error().message;
+    EXPECT_NE(fetched.error().message.find("not an X509-SVID"), std::string::npos)
+        << fetched.error().message;
+  }
+}
+
+TEST_F(BundleEndpointTest, CutsOffAnEndpointThatTrickles) {
+  WriteIssuedKeyAndCert(dir_.File("endpoint"), LeafTemplate("spiffe://b.test/edgeid/server"), ca_);
+  auto identity =
+      Unwrap(ServingIdentity::Load({dir_.File("endpoint.pem"), dir_.File("endpoint.key")}));
+  std::atomic<bool> stop{false};
+  auto server = Unwrap(HttpsServer::Start(
+      "127.0.0.1", 0, *identity,
+      [&stop](httplib::Server& http) {
+        http.Get("/", [&stop](const httplib::Request&, httplib::Response& res) {
+          // One byte every 200 ms: every read finishes well within the read timeout.
+          res.set_chunked_content_provider(
+              "application/json", [&stop](size_t, httplib::DataSink& sink) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                sink.write(" ", 1);
+                return !stop.load();
+              });
+        });
+      },
+      "trickling endpoint", TestLog()));
+  auto authorities = Authorities();
+  FetchOptions options;
+  options.total_timeout = std::chrono::seconds(2);
+  auto started = std::chrono::steady_clock::now();
+  auto fetched = FetchBundle(Spiffe("b.test", server->port(), "spiffe://b.test/edgeid/server"),
+                             &authorities, options);
+  auto took = std::chrono::steady_clock::now() - started;
+  stop = true;
+  ASSERT_FALSE(fetched.ok());
+  EXPECT_EQ(fetched.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(fetched.error().message.find("did not answer within 2 s"), std::string::npos)
+      << fetched.error().message;
+  EXPECT_LT(took, std::chrono::seconds(8)) << "cut off at the deadline, not left to trickle";
 }
 
 TEST_F(BundleEndpointTest, RefusesWhatIsNotABundle) {
@@ -246,6 +355,9 @@ TEST_F(BundleEndpointTest, RefusesWhatIsNotABundle) {
         http.Get("/bad", [](const httplib::Request&, httplib::Response& res) {
           res.set_content(R"({"keys":[{"kty":"EC","use":"x509-svid"}]})", "application/json");
         });
+        http.Get("/no-x509", [](const httplib::Request&, httplib::Response& res) {
+          res.set_content(R"({"keys":[]})", "application/json");
+        });
         http.Get("/big", [](const httplib::Request&, httplib::Response& res) {
           res.set_content(std::string(kMaxBundleBytes + 1, ' '), "application/json");
         });
@@ -255,7 +367,7 @@ TEST_F(BundleEndpointTest, RefusesWhatIsNotABundle) {
   auto r = Spiffe("b.test", server->port(), "spiffe://b.test/edgeid/server");
   for (auto [path, words] :
        {std::pair{"/bad", "no valid bundle"}, std::pair{"/big", "sent more than"},
-        std::pair{"/missing", "HTTP 404"}}) {
+        std::pair{"/no-x509", "without X.509 authorities"}, std::pair{"/missing", "HTTP 404"}}) {
     r.bundle_endpoint_url = "https://127.0.0.1:" + std::to_string(server->port()) + path;
     auto fetched = FetchBundle(r, &authorities);
     ASSERT_FALSE(fetched.ok()) << path;
@@ -278,13 +390,15 @@ TEST_F(BundleEndpointTest, ARenewedServingCertificateIsUsedForTheNextConnection)
   // A half-written pair (new certificate, old key) keeps the old credentials serving.
   std::string old_key = Unwrap(ReadFile(dir_.File("endpoint.key")));
   WriteIssuedKeyAndCert(dir_.File("renewed"), LeafTemplate("spiffe://b.test/edgeid/renewed"), ca_);
-  std::filesystem::copy_file(dir_.File("renewed.pem"), dir_.File("endpoint.pem"),
-                             std::filesystem::copy_options::overwrite_existing);
+  ASSERT_TRUE(
+      WriteFileAtomic(dir_.File("endpoint.pem"), Unwrap(ReadFile(dir_.File("renewed.pem"))), 0644)
+          .ok());
   EXPECT_FALSE(identity_->ReloadIfChanged().ok());
   EXPECT_TRUE(FetchBundle(old_id, &authorities).ok());
 
-  std::filesystem::copy_file(dir_.File("renewed.key"), dir_.File("endpoint.key"),
-                             std::filesystem::copy_options::overwrite_existing);
+  ASSERT_TRUE(
+      WriteFileAtomic(dir_.File("endpoint.key"), Unwrap(ReadFile(dir_.File("renewed.key"))), 0600)
+          .ok());
   EXPECT_TRUE(Unwrap(identity_->ReloadIfChanged()));
   EXPECT_FALSE(FetchBundle(old_id, &authorities).ok());
   auto new_id = Spiffe("b.test", server_->port(), "spiffe://b.test/edgeid/renewed");
@@ -373,10 +487,42 @@ TEST_F(RefresherTest, FollowsTheEndpointAtItsRefreshHintAndKeepsTheLastBundleWhe
   EXPECT_EQ(refresher->RefreshNow("b.test").error().code, ErrorCode::kUnauthenticated);
   EXPECT_EQ(Stored("b.test").sequence(), 2u) << "the endpoint serves sequence 1 again";
 
+  // The right ID again: the new endpoint's bundle (sequence 1) is taken up.
+  ASSERT_TRUE(datastore_
+                  ->UpdateFederationRelationship(
+                      Spiffe("b.test", server_->port(), "spiffe://b.test/edgeid/server"))
+                  .ok());
+  refresher->RelationshipsChanged();
+  ASSERT_TRUE(WaitFor([&] { return Stored("b.test").sequence() == 1u; }));
+
   // Deleting the relationship stops the polling; the bundle stays until deleted on its own.
   ASSERT_TRUE(datastore_->DeleteFederationRelationship("b.test").ok());
   refresher->RelationshipsChanged();
-  EXPECT_TRUE(datastore_->FetchBundle("b.test").ok());
+  {
+    std::lock_guard lock(mu_);
+    bundle_->set_sequence(5);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two refresh hints
+  EXPECT_EQ(Stored("b.test").sequence(), 1u) << "polled after the relationship was deleted";
+  EXPECT_EQ(refresher->RefreshNow("b.test").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(RefresherTest, NeverReplacesItsOwnTrustDomainsBundle) {
+  Serve("spiffe://b.test/edgeid/server", std::chrono::seconds(1));
+  // A row no API would accept (written by hand, or by another version into a shared database).
+  ASSERT_TRUE(datastore_->SetBundle("a.test", R"({"keys":[]})").ok());
+  ASSERT_TRUE(datastore_
+                  ->CreateFederationRelationship(
+                      Spiffe("a.test", server_->port(), "spiffe://b.test/edgeid/server"))
+                  .ok());
+  spiffe::SpiffeBundle b(Td("b.test"));
+  b.x509().AddAuthority(ca_.cert);
+  ASSERT_TRUE(datastore_->SetBundle("b.test", b.ToJson()).ok());
+  auto refresher = MakeRefresher();
+  auto refused = refresher->RefreshNow("a.test");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("own trust domain"), std::string::npos);
+  EXPECT_EQ(Unwrap(datastore_->FetchBundle("a.test")), R"({"keys":[]})");
 }
 
 TEST(OidcDiscoveryTest, DocumentsAndKeys) {
