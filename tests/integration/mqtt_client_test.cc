@@ -131,7 +131,13 @@ TEST_F(MqttClientTest, NothingIsLostAcrossABrokerRestart) {
   broker_->Stop();
   publish(10);  // the broker is down: they wait in the publisher
   EXPECT_EQ(publisher->Stats().pending, 10u);
-  EXPECT_FALSE(publisher->Stats().connected);
+  // The network thread sees the connection gone at its next read, not at once.
+  bool disconnected = false;
+  for (int waited_ms = 0; waited_ms < 10000 && !disconnected; waited_ms += 20) {
+    disconnected = !publisher->Stats().connected;
+    if (!disconnected) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(disconnected);
   ASSERT_TRUE(broker_->Start()) << broker_->error();
   publish(10);
   ASSERT_TRUE(publisher->WaitUntilAcknowledged(std::chrono::seconds(40))) << broker_->Log();
