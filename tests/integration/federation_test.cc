@@ -37,7 +37,7 @@ std::string BundleEndpointPort(EdgeidProcesses& p) {
   std::smatch m;
   std::string log = p.server()->Output();
   if (!std::regex_search(log, m,
-                         std::regex("SPIFFE bundle endpoint \\(https_spiffe\\) listening on "
+                         std::regex("SPIFFE bundle endpoint \\(https_\\w+\\) listening on "
                                     "https://127.0.0.1:(\\d+)"))) {
     return "";
   }
@@ -133,10 +133,16 @@ key_file_path = ")" + dir_.File("oidc.key") +
     WriteTestFile(dir_.File("b-bundle.json"), bundle.output);
   }
 
-  // A: bundle endpoint, and federation with B from its config file (B's bundle to start from).
+  // A: bundle endpoint in the https_web profile (the Web-PKI certificate), and federation with B
+  // from its config file (B's bundle to start from).
   void StartA() {
     WriteTestFile(dir_.File("a.toml"), R"([server.federation.bundle_endpoint]
 port = 0
+profile = "https_web"
+cert_file_path = ")" + dir_.File("oidc.pem") +
+                                           R"("
+key_file_path = ")" + dir_.File("oidc.key") +
+                                           R"("
 refresh_hint = "2s"
 [server.federation.federates_with."b.test"]
 bundle_endpoint_url = "https://127.0.0.1:)" +
@@ -219,21 +225,17 @@ trust_domain_bundle_format = "spiffe"
 TEST_F(FederationTest, WorkloadsOfTwoTrustDomainsTrustEachOtherAndJwtSvidsVerifyThroughOidc) {
   StartB();
   StartA();
-  // B federates with A through the CLI, starting from A's bundle.
-  auto a_bundle = a_->ServerCli("bundle show --format spiffe");
-  ASSERT_EQ(a_bundle.exit_code, 0);
-  WriteTestFile(dir_.File("a-bundle.json"), a_bundle.output);
+  // B federates with A through the CLI. A's endpoint is https_web: B needs no bundle of A to
+  // start, only the CA of A's Web-PKI certificate.
   auto created = b_->ServerCli(
       "federation create --trust-domain a.test --bundle-endpoint-url https://127.0.0.1:" +
-      a_endpoint_port_ +
-      " --bundle-endpoint-profile https_spiffe --endpoint-spiffe-id spiffe://a.test/edgeid/server"
-      " --trust-domain-bundle-path " +
-      dir_.File("a-bundle.json") + " --trust-domain-bundle-format spiffe");
+      a_endpoint_port_ + " --bundle-endpoint-profile https_web --endpoint-ca-file " +
+      dir_.File("web-ca.pem"));
   ASSERT_EQ(created.exit_code, 0) << created.output;
   auto listed = b_->ServerCli("federation list");
   EXPECT_NE(listed.output.find("Found 1 federation relationship"), std::string::npos)
       << listed.output;
-  EXPECT_NE(listed.output.find("spiffe://a.test/edgeid/server"), std::string::npos);
+  EXPECT_NE(listed.output.find("https_web"), std::string::npos) << listed.output;
   auto refreshed = b_->ServerCli("federation refresh --id a.test");
   EXPECT_EQ(refreshed.exit_code, 0) << refreshed.output;
   auto shown = a_->ServerCli("federation show --id b.test --output json");
