@@ -14,6 +14,17 @@ struct X509StackFree {
 
 }  // namespace
 
+Result<X509StorePtr> NewTrustStore(const CertificateChain& anchors) {
+  X509StorePtr store(X509_STORE_new());
+  if (!store) return Internal("X509_STORE_new failed");
+  for (const auto& anchor : anchors) {
+    if (X509_STORE_add_cert(store.get(), anchor.get()) != 1) {
+      return InvalidArgument("a bundle authority cannot be added to the trust store");
+    }
+  }
+  return store;
+}
+
 Result<CertificateChain> VerifyCertificateChain(const CertificateChain& chain,
                                                 const CertificateChain& anchors, TimePoint now,
                                                 ChainVerifyError* why) {

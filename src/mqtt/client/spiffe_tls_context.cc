@@ -3,6 +3,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "crypto/certificate.h"
+#include "crypto/chain_verify.h"
 
 namespace edgeid::mqtt {
 namespace {
@@ -42,15 +43,9 @@ Status LoadSpiffeIdentity(SSL_CTX* ctx, const spiffe::X509Svid& svid,
   if (SSL_CTX_use_PrivateKey(ctx, svid.key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
     return InvalidArgument("the SVID's key does not match its certificate");
   }
-  X509_STORE* store = X509_STORE_new();
-  if (store == nullptr) return Internal("X509_STORE_new failed");
-  for (const auto& authority : bundle.authorities()) {
-    if (X509_STORE_add_cert(store, authority.get()) != 1) {
-      X509_STORE_free(store);
-      return InvalidArgument("a bundle authority cannot be added to the trust store");
-    }
-  }
-  SSL_CTX_set_cert_store(ctx, store);  // takes `store`, frees the previous one
+  auto store = crypto::NewTrustStore(bundle.authorities());
+  if (!store.ok()) return store.error();
+  SSL_CTX_set_cert_store(ctx, store->release());  // takes it, frees the previous one
   return OkStatus();
 }
 

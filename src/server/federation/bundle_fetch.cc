@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "crypto/chain_verify.h"
 #include "server/federation/relationship.h"
 #include "spiffe/x509_svid.h"
 
@@ -82,19 +83,6 @@ class FetchDeadline {
   std::thread thread_;  // last: it uses the members above
 };
 
-Status TrustOnly(SSL_CTX* ctx, const spiffe::X509Bundle& authorities) {
-  X509_STORE* store = X509_STORE_new();
-  if (store == nullptr) return Internal("X509_STORE_new failed");
-  for (const auto& authority : authorities.authorities()) {
-    if (X509_STORE_add_cert(store, authority.get()) != 1) {
-      X509_STORE_free(store);
-      return InvalidArgument("a bundle authority cannot be added to the trust store");
-    }
-  }
-  SSL_CTX_set_cert_store(ctx, store);  // takes `store`
-  return OkStatus();
-}
-
 }  // namespace
 
 Result<spiffe::SpiffeBundle> FetchBundle(const FederationRelationship& relationship,
@@ -121,7 +109,9 @@ Result<spiffe::SpiffeBundle> FetchBundle(const FederationRelationship& relations
     }
     // The SPIFFE checks replace the library's host name check, which an SVID cannot pass.
     client.enable_server_certificate_verification(false);
-    EDGEID_RETURN_IF_ERROR(TrustOnly(ctx, *endpoint_authorities));
+    auto store = crypto::NewTrustStore(endpoint_authorities->authorities());
+    if (!store.ok()) return store.error();
+    SSL_CTX_set_cert_store(ctx, store->release());  // takes it
     check.expected_id = relationship.endpoint_spiffe_id;
     SSL_CTX_set_app_data(ctx, &check);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, VerifyEndpointSvid);

@@ -107,13 +107,17 @@ Result<spiffe::SpiffeBundle> BundleRefresher::RefreshNow(const std::string& trus
   auto relationship = EDGEID_TRY(datastore_.FetchFederationRelationship(trust_domain));
   auto bundle = Refresh(relationship);
   std::lock_guard lock(mu_);
-  auto& schedule = schedules_[trust_domain];
-  if (bundle.ok()) {
-    schedule.refresh_hint = Clamp(bundle->refresh_hint().value_or(kDefaultRefreshHint));
-    schedule.next = SteadyClock::now() + schedule.refresh_hint;
-    schedule.failing = false;
-  }
+  if (bundle.ok()) ScheduleAfterSuccess(trust_domain, *bundle);
   return bundle;
+}
+
+void BundleRefresher::ScheduleAfterSuccess(const std::string& trust_domain,
+                                           const spiffe::SpiffeBundle& bundle) {
+  auto& s = schedules_[trust_domain];
+  s.refresh_hint = Clamp(bundle.refresh_hint().value_or(kDefaultRefreshHint));
+  s.next = SteadyClock::now() + s.refresh_hint;
+  if (s.failing) log_->info("bundle endpoint of {} answers again", trust_domain);
+  s.failing = false;
 }
 
 void BundleRefresher::Run() {
@@ -150,10 +154,7 @@ void BundleRefresher::Run() {
       lock.lock();
       auto& s = schedules_[relationship.trust_domain];
       if (bundle.ok()) {
-        s.refresh_hint = Clamp(bundle->refresh_hint().value_or(kDefaultRefreshHint));
-        s.next = SteadyClock::now() + s.refresh_hint;
-        if (s.failing) log_->info("bundle endpoint of {} answers again", relationship.trust_domain);
-        s.failing = false;
+        ScheduleAfterSuccess(relationship.trust_domain, *bundle);
       } else {
         if (!s.failing) {
           // Retries start fast and slow down to the refresh hint.

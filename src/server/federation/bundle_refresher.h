@@ -64,6 +64,8 @@ class BundleRefresher {
   Result<spiffe::SpiffeBundle> Refresh(const FederationRelationship& relationship);
   Result<spiffe::X509Bundle> EndpointAuthorities(const FederationRelationship& relationship);
   std::chrono::seconds Clamp(std::chrono::seconds hint) const;
+  // The next poll at the bundle's refresh hint; mu_ must be held.
+  void ScheduleAfterSuccess(const std::string& trust_domain, const spiffe::SpiffeBundle& bundle);
 
   spiffe::TrustDomain own_trust_domain_;
   RefresherOptions options_;

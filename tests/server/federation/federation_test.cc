@@ -136,26 +136,62 @@ class BundleEndpointTest : public ::testing::Test {
  protected:
   void SetUp() override { ca_ = MakeTestCa("b.test"); }
 
+  // An HTTPS listener presenting `<stem>.pem`, a certificate made from `tmpl` by the test CA.
+  struct Endpoint {
+    std::unique_ptr<ServingIdentity> identity;
+    // After `identity`, which it uses. Stop it with `server.reset()` first: assigning a whole
+    // Endpoint would replace the identity under a running server.
+    std::unique_ptr<HttpsServer> server;
+    int port() const { return server->port(); }
+  };
+  Endpoint StartEndpoint(const std::string& stem, const crypto::CertificateTemplate& tmpl,
+                         const std::function<void(httplib::Server&)>& routes) {
+    WriteIssuedKeyAndCert(dir_.File(stem), tmpl, ca_);
+    Endpoint endpoint;
+    endpoint.identity =
+        Unwrap(ServingIdentity::Load({dir_.File(stem + ".pem"), dir_.File(stem + ".key")}));
+    endpoint.server =
+        Unwrap(HttpsServer::Start("127.0.0.1", 0, *endpoint.identity, routes, stem, TestLog()));
+    return endpoint;
+  }
+  // Routes serving a bundle of the test CA that never changes.
+  std::function<void(httplib::Server&)> FixedBundle() const {
+    spiffe::SpiffeBundle bundle(Td("b.test"));
+    bundle.x509().AddAuthority(ca_.cert);
+    return [bundle](httplib::Server& http) {
+      AddBundleEndpointRoutes(
+          http, [bundle] { return bundle; }, std::chrono::seconds(60));
+    };
+  }
+  // A Web-PKI style certificate for the DNS name `host`, with `common_name` as subject.
+  static crypto::CertificateTemplate WebTemplate(const std::string& host,
+                                                 const std::string& common_name) {
+    auto tmpl = LeafTemplate("spiffe://b.test/edgeid/server");
+    tmpl.uri_sans.clear();
+    tmpl.dns_sans = {host};
+    tmpl.subject = {{"CN", common_name}};
+    return tmpl;
+  }
+
+  // The changeable endpoint: its bundle is `bundle_`, under `mu_`.
   void Serve(const std::string& endpoint_id,
              std::chrono::seconds refresh_hint = std::chrono::seconds(7)) {
-    WriteIssuedKeyAndCert(dir_.File("endpoint"), LeafTemplate(endpoint_id), ca_);
-    identity_ =
-        Unwrap(ServingIdentity::Load({dir_.File("endpoint.pem"), dir_.File("endpoint.key")}));
+    endpoint_.server.reset();
     bundle_ = std::make_shared<spiffe::SpiffeBundle>(Td("b.test"));
     ASSERT_TRUE(bundle_->x509().AddAuthority(ca_.cert));
     bundle_->set_sequence(1);
-    server_ = Unwrap(HttpsServer::Start(
-        "127.0.0.1", 0, *identity_,
-        [this, refresh_hint](httplib::Server& http) {
-          AddBundleEndpointRoutes(
-              http,
-              [this] {
-                std::lock_guard lock(mu_);
-                return *bundle_;
-              },
-              refresh_hint);
-        },
-        "test bundle endpoint", TestLog()));
+    endpoint_ = StartEndpoint("endpoint", LeafTemplate(endpoint_id),
+                              [this, refresh_hint](httplib::Server& http) {
+                                AddBundleEndpointRoutes(
+                                    http,
+                                    [this] {
+                                      std::lock_guard lock(mu_);
+                                      return *bundle_;
+                                    },
+                                    refresh_hint);
+                              });
+    identity_ = endpoint_.identity.get();
+    server_ = endpoint_.server.get();
   }
   spiffe::X509Bundle Authorities() const {
     spiffe::X509Bundle x509(Td("b.test"));
@@ -167,8 +203,9 @@ class BundleEndpointTest : public ::testing::Test {
   TestCa ca_ = MakeTestCa("b.test");
   std::mutex mu_;
   std::shared_ptr<spiffe::SpiffeBundle> bundle_;
-  std::unique_ptr<ServingIdentity> identity_;
-  std::unique_ptr<HttpsServer> server_;
+  Endpoint endpoint_;
+  ServingIdentity* identity_ = nullptr;  // endpoint_'s
+  HttpsServer* server_ = nullptr;        // endpoint_'s
 };
 
 TEST_F(BundleEndpointTest, HttpsSpiffeFetchesTheBundleWithSequenceAndRefreshHint) {
@@ -214,23 +251,9 @@ TEST_F(BundleEndpointTest, HttpsSpiffeRefusesAnEndpointOfAnotherCa) {
 
 TEST_F(BundleEndpointTest, HttpsWebChecksTheCaAndTheHostName) {
   // A Web-PKI style certificate for "localhost" from the test's own CA.
-  auto tmpl = LeafTemplate("spiffe://b.test/edgeid/server");
-  tmpl.uri_sans.clear();
-  tmpl.dns_sans = {"localhost"};
-  tmpl.subject = {{"CN", "localhost"}};
-  WriteIssuedKeyAndCert(dir_.File("web"), tmpl, ca_);
-  auto identity = Unwrap(ServingIdentity::Load({dir_.File("web.pem"), dir_.File("web.key")}));
-  auto bundle = std::make_shared<spiffe::SpiffeBundle>(Td("b.test"));
-  bundle->x509().AddAuthority(ca_.cert);
-  auto server = Unwrap(HttpsServer::Start(
-      "127.0.0.1", 0, *identity,
-      [bundle](httplib::Server& http) {
-        AddBundleEndpointRoutes(
-            http, [bundle] { return *bundle; }, std::chrono::seconds(60));
-      },
-      "web endpoint", TestLog()));
+  auto server = StartEndpoint("web", WebTemplate("localhost", "localhost"), FixedBundle());
   WriteTestFile(dir_.File("ca.pem"), ca_.cert.ToPem());
-  std::string port = std::to_string(server->port());
+  std::string port = std::to_string(server.port());
   FederationRelationship web{"b.test", "https://localhost:" + port, kProfileHttpsWeb, "",
                              dir_.File("ca.pem")};
   EXPECT_EQ(Unwrap(FetchBundle(web, nullptr)).x509().authorities().size(), 1u);
@@ -256,23 +279,9 @@ TEST_F(BundleEndpointTest, HttpsWebChecksTheCaAndTheHostName) {
 }
 
 TEST_F(BundleEndpointTest, HttpsWebNeverTakesTheCommonNameForTheHost) {
-  auto tmpl = LeafTemplate("spiffe://b.test/edgeid/server");
-  tmpl.uri_sans.clear();
-  tmpl.dns_sans = {"other.example"};
-  tmpl.subject = {{"CN", "localhost"}};
-  WriteIssuedKeyAndCert(dir_.File("cn"), tmpl, ca_);
-  auto identity = Unwrap(ServingIdentity::Load({dir_.File("cn.pem"), dir_.File("cn.key")}));
-  auto server = Unwrap(HttpsServer::Start(
-      "127.0.0.1", 0, *identity,
-      [this](httplib::Server& http) {
-        spiffe::SpiffeBundle bundle(Td("b.test"));
-        bundle.x509().AddAuthority(ca_.cert);
-        AddBundleEndpointRoutes(
-            http, [bundle] { return bundle; }, std::chrono::seconds(60));
-      },
-      "CN endpoint", TestLog()));
+  auto server = StartEndpoint("cn", WebTemplate("other.example", "localhost"), FixedBundle());
   WriteTestFile(dir_.File("ca.pem"), ca_.cert.ToPem());
-  FederationRelationship web{"b.test", "https://localhost:" + std::to_string(server->port()),
+  FederationRelationship web{"b.test", "https://localhost:" + std::to_string(server.port()),
                              kProfileHttpsWeb, "", dir_.File("ca.pem")};
   auto refused = FetchBundle(web, nullptr);
   ASSERT_FALSE(refused.ok()) << "accepted by the subject's CN";
@@ -282,28 +291,16 @@ TEST_F(BundleEndpointTest, HttpsWebNeverTakesTheCommonNameForTheHost) {
 
 TEST_F(BundleEndpointTest, HttpsSpiffeRefusesALeafThatIsNotAnSvid) {
   // Chains to the bundle, but is no X509-SVID: no URI SAN, or a CA certificate.
-  auto no_uri = LeafTemplate("spiffe://b.test/edgeid/server");
-  no_uri.uri_sans.clear();
-  no_uri.dns_sans = {"localhost"};
+  auto no_uri = WebTemplate("localhost", "localhost");
   auto as_ca = LeafTemplate("spiffe://b.test/edgeid/server");
   as_ca.is_ca = true;
   as_ca.key_usage = crypto::kKeyCertSign | crypto::kDigitalSignature;
   as_ca.server_and_client_auth = false;
   for (const auto& tmpl : {no_uri, as_ca}) {
-    WriteIssuedKeyAndCert(dir_.File("odd"), tmpl, ca_);
-    auto identity = Unwrap(ServingIdentity::Load({dir_.File("odd.pem"), dir_.File("odd.key")}));
-    auto server = Unwrap(HttpsServer::Start(
-        "127.0.0.1", 0, *identity,
-        [this](httplib::Server& http) {
-          spiffe::SpiffeBundle bundle(Td("b.test"));
-          bundle.x509().AddAuthority(ca_.cert);
-          AddBundleEndpointRoutes(
-              http, [bundle] { return bundle; }, std::chrono::seconds(60));
-        },
-        "odd endpoint", TestLog()));
+    auto server = StartEndpoint("odd", tmpl, FixedBundle());
     auto authorities = Authorities();
-    auto fetched = FetchBundle(Spiffe("b.test", server->port(), "spiffe://b.test/edgeid/server"),
-                               &authorities);
+    auto fetched =
+        FetchBundle(Spiffe("b.test", server.port(), "spiffe://b.test/edgeid/server"), &authorities);
     ASSERT_FALSE(fetched.ok());
     EXPECT_EQ(fetched.error().code, ErrorCode::kUnauthenticated) << fetched.error().message;
     EXPECT_NE(fetched.error().message.find("not an X509-SVID"), std::string::npos)
@@ -312,13 +309,9 @@ TEST_F(BundleEndpointTest, HttpsSpiffeRefusesALeafThatIsNotAnSvid) {
 }
 
 TEST_F(BundleEndpointTest, CutsOffAnEndpointThatTrickles) {
-  WriteIssuedKeyAndCert(dir_.File("endpoint"), LeafTemplate("spiffe://b.test/edgeid/server"), ca_);
-  auto identity =
-      Unwrap(ServingIdentity::Load({dir_.File("endpoint.pem"), dir_.File("endpoint.key")}));
   std::atomic<bool> stop{false};
-  auto server = Unwrap(HttpsServer::Start(
-      "127.0.0.1", 0, *identity,
-      [&stop](httplib::Server& http) {
+  auto server = StartEndpoint(
+      "trickling", LeafTemplate("spiffe://b.test/edgeid/server"), [&stop](httplib::Server& http) {
         http.Get("/", [&stop](const httplib::Request&, httplib::Response& res) {
           // One byte every 200 ms: every read finishes well within the read timeout.
           res.set_chunked_content_provider(
@@ -328,13 +321,12 @@ TEST_F(BundleEndpointTest, CutsOffAnEndpointThatTrickles) {
                 return !stop.load();
               });
         });
-      },
-      "trickling endpoint", TestLog()));
+      });
   auto authorities = Authorities();
   FetchOptions options;
   options.total_timeout = std::chrono::seconds(2);
   auto started = std::chrono::steady_clock::now();
-  auto fetched = FetchBundle(Spiffe("b.test", server->port(), "spiffe://b.test/edgeid/server"),
+  auto fetched = FetchBundle(Spiffe("b.test", server.port(), "spiffe://b.test/edgeid/server"),
                              &authorities, options);
   auto took = std::chrono::steady_clock::now() - started;
   stop = true;
@@ -346,12 +338,8 @@ TEST_F(BundleEndpointTest, CutsOffAnEndpointThatTrickles) {
 }
 
 TEST_F(BundleEndpointTest, RefusesWhatIsNotABundle) {
-  WriteIssuedKeyAndCert(dir_.File("endpoint"), LeafTemplate("spiffe://b.test/edgeid/server"), ca_);
-  auto identity =
-      Unwrap(ServingIdentity::Load({dir_.File("endpoint.pem"), dir_.File("endpoint.key")}));
-  auto server = Unwrap(HttpsServer::Start(
-      "127.0.0.1", 0, *identity,
-      [](httplib::Server& http) {
+  auto server = StartEndpoint(
+      "broken", LeafTemplate("spiffe://b.test/edgeid/server"), [](httplib::Server& http) {
         http.Get("/bad", [](const httplib::Request&, httplib::Response& res) {
           res.set_content(R"({"keys":[{"kty":"EC","use":"x509-svid"}]})", "application/json");
         });
@@ -361,19 +349,18 @@ TEST_F(BundleEndpointTest, RefusesWhatIsNotABundle) {
         http.Get("/big", [](const httplib::Request&, httplib::Response& res) {
           res.set_content(std::string(kMaxBundleBytes + 1, ' '), "application/json");
         });
-      },
-      "broken endpoint", TestLog()));
+      });
   auto authorities = Authorities();
-  auto r = Spiffe("b.test", server->port(), "spiffe://b.test/edgeid/server");
+  auto r = Spiffe("b.test", server.port(), "spiffe://b.test/edgeid/server");
   for (auto [path, words] :
        {std::pair{"/bad", "no valid bundle"}, std::pair{"/big", "sent more than"},
         std::pair{"/no-x509", "without X.509 authorities"}, std::pair{"/missing", "HTTP 404"}}) {
-    r.bundle_endpoint_url = "https://127.0.0.1:" + std::to_string(server->port()) + path;
+    r.bundle_endpoint_url = "https://127.0.0.1:" + std::to_string(server.port()) + path;
     auto fetched = FetchBundle(r, &authorities);
     ASSERT_FALSE(fetched.ok()) << path;
     EXPECT_NE(fetched.error().message.find(words), std::string::npos) << fetched.error().message;
   }
-  server.reset();
+  server.server.reset();
   r.bundle_endpoint_url = "https://127.0.0.1:1";
   auto down = FetchBundle(r, &authorities);
   ASSERT_FALSE(down.ok());
@@ -465,7 +452,7 @@ TEST_F(RefresherTest, FollowsTheEndpointAtItsRefreshHintAndKeepsTheLastBundleWhe
 
   // The endpoint goes away: the last bundle stays.
   int port = server_->port();
-  server_.reset();
+  endpoint_.server.reset();
   auto failed = refresher->RefreshNow("b.test");
   ASSERT_FALSE(failed.ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // a few failed polls
