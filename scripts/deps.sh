@@ -11,6 +11,8 @@ packages=(
   libssl-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libpq-dev libtomlplusplus-dev libcpp-httplib-dev libspdlog-dev
   libyaml-cpp-dev libmosquitto-dev mosquitto-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  # HTTP/2 in the benchmark floor of an agent without gRPC C++ (bench/agent_floor_without_grpc)
+  libnghttp2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent verifiers used by tests, scripts and benchmarks
   openssl python3 postgresql mosquitto mosquitto-clients
