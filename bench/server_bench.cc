@@ -114,11 +114,12 @@ int Main(int argc, char** argv) {
     auto key = Must(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256), "key");
     csrs.push_back(Must(crypto::CertificateRequest::Create(key), "csr").ToDer());
   }
-  auto creds = Must(
-      grpctls::ChannelCredentials(
-          {attested.svid, bundles,
-           grpctls::AuthorizeId(Must(spiffe::SpiffeId::FromPath(td, "/edgeid/server"), "id"))}),
-      "creds");
+  auto creds =
+      Must(grpctls::ChannelCredentials(
+               {attested.svid, bundles,
+                grpctls::AuthorizeId(Must(spiffe::SpiffeId::FromPath(td, "/edgeid/server"), "id")),
+                false, td}),
+           "creds");
   std::atomic<long> issued{0};
   std::atomic<bool> failed{false};
   auto deadline = Clock::now() + std::chrono::duration<double>(seconds);

@@ -49,14 +49,23 @@ Result<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
   }
   if (!options.authorize) return InvalidArgument("TLS channel needs a server authorizer");
   gx::TlsChannelCredentialsOptions tls;
+  std::vector<gx::IdentityKeyCertPair> pairs;
   if (options.identity) {
     auto key_pem = options.identity->key.ToPkcs8Pem();
     if (!key_pem.ok()) return key_pem.error();
-    std::vector<gx::IdentityKeyCertPair> pairs{
-        {*key_pem, crypto::CertificatesToPem(options.identity->chain)}};
-    tls.set_certificate_provider(std::make_shared<gx::StaticDataCertificateProvider>(pairs));
-    tls.watch_identity_key_cert_pairs();
+    pairs.push_back({*key_pem, crypto::CertificatesToPem(options.identity->chain)});
   }
+  std::string roots_pem;
+  if (options.bundles && options.server_trust_domain) {
+    auto bundle = options.bundles->GetX509Bundle(*options.server_trust_domain);
+    if (bundle.ok()) roots_pem = bundle->ToPem();
+  }
+  if (!pairs.empty() || !roots_pem.empty()) {
+    tls.set_certificate_provider(
+        std::make_shared<gx::StaticDataCertificateProvider>(roots_pem, pairs));
+  }
+  if (!pairs.empty()) tls.watch_identity_key_cert_pairs();
+  if (!roots_pem.empty()) tls.watch_root_certs();
   // SPIFFE peers are named by URI SAN, not host name; the verifier does the whole check.
   tls.set_verify_server_certs(false);
   tls.set_check_call_host(false);

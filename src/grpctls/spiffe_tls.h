@@ -48,6 +48,11 @@ struct ChannelTlsOptions {
   // Accepts any server certificate: only for an agent's insecure bootstrap, which has no bundle
   // yet and takes the server's on trust (and says so in its log).
   bool insecure_skip_server_verification = false;
+  // The server's trust domain. Its bundle, as it is when the channel is made, is also gRPC's
+  // root list, which decides nothing (OpenSSL's check is off; the verifier decides from
+  // `bundles`). Without a root list gRPC 1.51 parses the system's whole CA store into memory
+  // for the life of the process (about 0.6 MB).
+  std::optional<spiffe::TrustDomain> server_trust_domain;
 };
 
 Result<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(

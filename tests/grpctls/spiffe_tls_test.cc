@@ -1,10 +1,16 @@
 // gRPC over TLS with SPIFFE authentication, both ends real, on loopback.
 #include "grpctls/spiffe_tls.h"
 
+#include <grpc/support/log.h>
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
 
 #include "common/atomic_file.h"
 #include "edgeid/server/v1/health.grpc.pb.h"
+#include "grpctls/grpc_log.h"
 #include "testing/temp_dir.h"
 #include "testing/test_pki.h"
 
@@ -58,9 +64,13 @@ class SpiffeTlsTest : public ::testing::Test {
 
   // The caller's ID as the server saw it, or the failed status.
   Result<std::string> Call(std::optional<spiffe::X509Svid> identity,
-                           const std::string& expected_server) {
-    ChannelTlsOptions options{std::move(identity), bundles_,
-                              AuthorizeId(Unwrap(spiffe::SpiffeId::Parse(expected_server)))};
+                           const std::string& expected_server,
+                           std::optional<spiffe::TrustDomain> server_td = std::nullopt) {
+    ChannelTlsOptions options;
+    options.identity = std::move(identity);
+    options.bundles = bundles_;
+    options.authorize = AuthorizeId(Unwrap(spiffe::SpiffeId::Parse(expected_server)));
+    options.server_trust_domain = std::move(server_td);
     auto creds = EDGEID_TRY(ChannelCredentials(options));
     auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), creds);
     auto stub = v1::HealthService::NewStub(channel);
@@ -87,6 +97,16 @@ class SpiffeTlsTest : public ::testing::Test {
 };
 
 constexpr char kServerId[] = "spiffe://example.org/edgeid/server";
+
+// gRPC logs this (at info) each time it makes a TLS channel's handshaker without a root list,
+// and then loads the system's whole CA store. gpr's log hook is a plain function, hence a
+// counter outside the test.
+std::atomic<int> system_store_fallbacks{0};
+void CountSystemStoreFallbacks(gpr_log_func_args* args) {
+  if (std::strstr(args->message, "No root certificates specified") != nullptr) {
+    ++system_store_fallbacks;
+  }
+}
 
 TEST_F(SpiffeTlsTest, MutualAuthenticationCarriesTheCallersId) {
   StartServer(false);
@@ -132,6 +152,75 @@ TEST_F(SpiffeTlsTest, ExpiredClientSvidIsRefused) {
   spiffe::X509Svid svid{
       Unwrap(spiffe::SpiffeId::Parse("spiffe://example.org/agent/old")), {leaf}, key, ""};
   EXPECT_FALSE(Call(svid, kServerId).ok());
+}
+
+// The server's bundle is gRPC's root list, so the system CA store is never loaded; the verifier
+// still decides. Without the trust domain gRPC falls back to the store: what the counter sees.
+TEST_F(SpiffeTlsTest, TheServersBundleSparesTheSystemCaStore) {
+  StartServer(true);
+  gpr_set_log_verbosity(GPR_LOG_SEVERITY_INFO);
+  gpr_set_log_function(CountSystemStoreFallbacks);
+  auto td = Unwrap(spiffe::TrustDomain::Parse("example.org"));
+  auto agent = Svid(ca_, "spiffe://example.org/agent/a");
+  system_store_fallbacks = 0;
+  EXPECT_EQ(Unwrap(Call(agent, kServerId)), "spiffe://example.org/agent/a");
+  EXPECT_EQ(Unwrap(Call(std::nullopt, kServerId)), "anonymous");
+  int without_td = system_store_fallbacks.exchange(0);
+
+  EXPECT_EQ(Unwrap(Call(agent, kServerId, td)), "spiffe://example.org/agent/a");
+  EXPECT_EQ(Unwrap(Call(std::nullopt, kServerId, td)), "anonymous");
+  EXPECT_FALSE(Call(agent, "spiffe://example.org/not-the-server", td).ok());
+  int with_td = system_store_fallbacks.load();
+  gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
+  FilterGrpcLogs();
+  EXPECT_GE(without_td, 2);
+  EXPECT_EQ(with_td, 0);
+}
+
+// A bundle source whose bundle the test replaces between making a channel and calling.
+class SwitchableBundleSource final : public spiffe::X509BundleSource {
+ public:
+  explicit SwitchableBundleSource(spiffe::X509Bundle bundle) : bundle_(std::move(bundle)) {}
+  Result<spiffe::X509Bundle> GetX509Bundle(const spiffe::TrustDomain& td) const override {
+    std::lock_guard lock(mu_);
+    if (td != bundle_.trust_domain()) return NotFound("no bundle for " + td.name());
+    return bundle_;
+  }
+  void Set(spiffe::X509Bundle bundle) {
+    std::lock_guard lock(mu_);
+    bundle_ = std::move(bundle);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  spiffe::X509Bundle bundle_;
+};
+
+// The root list is the bundle when the channel was made; the handshake is judged by the bundle
+// at that time: a server the root list would trust is refused, and one it would not is taken.
+TEST_F(SpiffeTlsTest, TheRootListDecidesNothing) {
+  StartServer(false);
+  auto td = Unwrap(spiffe::TrustDomain::Parse("example.org"));
+  TestCa other = MakeTestCa("example.org");
+  auto call = [&](const spiffe::X509Bundle& at_creation, const spiffe::X509Bundle& at_call) {
+    auto source = std::make_shared<SwitchableBundleSource>(at_creation);
+    ChannelTlsOptions options;
+    options.identity = Svid(ca_, "spiffe://example.org/agent/a");
+    options.bundles = source;
+    options.authorize = AuthorizeId(Unwrap(spiffe::SpiffeId::Parse(kServerId)));
+    options.server_trust_domain = td;
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
+                                       Unwrap(ChannelCredentials(options)));
+    source->Set(at_call);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::HealthCheckResponse response;
+    return v1::HealthService::NewStub(channel)->Check(&context, {}, &response).ok();
+  };
+  spiffe::X509Bundle right(td, {ca_.cert});
+  spiffe::X509Bundle wrong(td, {other.cert});
+  EXPECT_FALSE(call(right, wrong));
+  EXPECT_TRUE(call(wrong, right));
 }
 
 }  // namespace

@@ -116,6 +116,7 @@ class AgentApiTest : public ::testing::Test {
     return nlohmann::json::parse(r.output)["results"][0]["entry"]["id"];
   }
 
+  static spiffe::TrustDomain ServerTrustDomain() { return Unwrap(spiffe::TrustDomain::Parse(kTd)); }
   std::shared_ptr<const spiffe::X509BundleSource> Bundles() const {
     auto td = Unwrap(spiffe::TrustDomain::Parse(kTd));
     return std::make_shared<grpctls::StaticX509BundleSource>(
@@ -204,7 +205,8 @@ TEST_F(AgentApiTest, MalformedCsrIsRefusedWithoutUsingTheToken) {
       "127.0.0.1:" + std::to_string(port_),
       Unwrap(grpctls::ChannelCredentials({std::nullopt, Bundles(),
                                           grpctls::AuthorizeId(Unwrap(spiffe::SpiffeId::Parse(
-                                              "spiffe://example.org/edgeid/server")))}))));
+                                              "spiffe://example.org/edgeid/server"))),
+                                          false, ServerTrustDomain()}))));
   grpc::ClientContext context;
   auto stream = stub->AttestAgent(&context);
   v1::AttestAgentRequest request;
@@ -261,10 +263,10 @@ TEST_F(AgentApiTest, X509PopRefusesWrongKeyUntrustedCaAndReplayedResponse) {
   EXPECT_NE(untrusted.error().message.find("not trusted"), std::string::npos);
 
   // Replay: a response recorded in one attestation, sent back in another.
-  auto creds =
-      Unwrap(grpctls::ChannelCredentials({std::nullopt, Bundles(),
-                                          grpctls::AuthorizeId(Unwrap(spiffe::SpiffeId::Parse(
-                                              "spiffe://example.org/edgeid/server")))}));
+  auto creds = Unwrap(grpctls::ChannelCredentials(
+      {std::nullopt, Bundles(),
+       grpctls::AuthorizeId(Unwrap(spiffe::SpiffeId::Parse("spiffe://example.org/edgeid/server"))),
+       false, ServerTrustDomain()}));
   auto stub =
       v1::NodeService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), creds));
   auto params = [&] {

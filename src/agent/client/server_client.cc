@@ -62,6 +62,7 @@ Result<std::unique_ptr<v1::NodeService::Stub>> ServerClient::Stub(bool with_iden
   options.bundles = bundles_;
   options.authorize = grpctls::AuthorizeId(server_id);
   options.insecure_skip_server_verification = insecure_;
+  options.server_trust_domain = td_;
   auto creds = EDGEID_TRY(grpctls::ChannelCredentials(options));
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
