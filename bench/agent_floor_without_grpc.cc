@@ -1,10 +1,10 @@
 // The memory floor of an agent that left gRPC C++: the libraries it would still need, doing what
-// the agent does with them, and nothing of the agent itself. OpenSSL (a mutual TLS 1.3 handshake
-// with P-256 certificates as between agent and server, and 100 SVIDs held as key + certificate),
-// HTTP/2 by nghttp2 (a server session that took a client preface), the Workload API messages as
-// protobuf-lite (one X509SVIDResponse with the 100 SVIDs, serialised), spdlog, toml++ and the
-// cpp-httplib health endpoint. agent_bench reports it beside the agent and the idle gRPC server.
-// Usage: agent_floor_without_grpc SOCKET_PATH
+// the agent does with them, and nothing of the agent itself. OpenSSL (a mutual TLS connection
+// with P-256 certificates as between agent and server, kept open, and 100 SVIDs held as key +
+// certificate), HTTP/2 by nghttp2 (a server session that took a client preface, kept open), the
+// Workload API messages as protobuf-lite (one X509SVIDResponse with the 100 SVIDs, serialised),
+// spdlog, toml++ and the cpp-httplib health endpoint. agent_bench reports it beside the agent
+// and the idle gRPC server. Usage: agent_floor_without_grpc SOCKET_PATH
 #include <httplib.h>
 #include <nghttp2/nghttp2.h>
 #include <openssl/evp.h>
@@ -92,46 +92,66 @@ std::unique_ptr<SSL_CTX, CtxFree> TlsContext(const SSL_METHOD* method, const Svi
   return ctx;
 }
 
-// Agent and server shake hands once over a socket pair, each verifying the other.
-void MutualTlsHandshake(const Svid& ca, const Svid& server, const Svid& agent) {
-  auto server_ctx = TlsContext(TLS_server_method(), server);
-  auto agent_ctx = TlsContext(TLS_client_method(), agent);
-  X509_STORE_add_cert(SSL_CTX_get_cert_store(server_ctx.get()), ca.cert.get());
-  X509_STORE_add_cert(SSL_CTX_get_cert_store(agent_ctx.get()), ca.cert.get());
-  int fds[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) Die("socketpair");
+// A mutual TLS connection between agent and server, open for as long as it lives, as the
+// agent's connection to its server is.
+struct TlsConnection {
+  std::unique_ptr<SSL_CTX, CtxFree> server_ctx, agent_ctx;
+  std::unique_ptr<SSL, SslFree> server_end, agent_end;
+  int fds[2] = {-1, -1};
+  ~TlsConnection() {
+    server_end.reset();
+    agent_end.reset();
+    for (int fd : fds) {
+      if (fd >= 0) close(fd);
+    }
+  }
+};
+
+// Agent and server shake hands over a socket pair, each verifying the other.
+void ConnectMutualTls(const Svid& ca, const Svid& server, const Svid& agent, TlsConnection& c) {
+  c.server_ctx = TlsContext(TLS_server_method(), server);
+  c.agent_ctx = TlsContext(TLS_client_method(), agent);
+  X509_STORE_add_cert(SSL_CTX_get_cert_store(c.server_ctx.get()), ca.cert.get());
+  X509_STORE_add_cert(SSL_CTX_get_cert_store(c.agent_ctx.get()), ca.cert.get());
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, c.fds) != 0) Die("socketpair");
+  c.server_end.reset(SSL_new(c.server_ctx.get()));
+  c.agent_end.reset(SSL_new(c.agent_ctx.get()));
+  SSL_set_fd(c.server_end.get(), c.fds[0]);
+  SSL_set_fd(c.agent_end.get(), c.fds[1]);
   bool accepted = false;
   std::thread server_side([&] {
-    std::unique_ptr<SSL, SslFree> ssl(SSL_new(server_ctx.get()));
-    SSL_set_fd(ssl.get(), fds[0]);
     char byte = 0;
-    accepted = SSL_accept(ssl.get()) == 1 && SSL_read(ssl.get(), &byte, 1) == 1;
+    accepted = SSL_accept(c.server_end.get()) == 1 && SSL_read(c.server_end.get(), &byte, 1) == 1;
   });
-  std::unique_ptr<SSL, SslFree> ssl(SSL_new(agent_ctx.get()));
-  SSL_set_fd(ssl.get(), fds[1]);
-  bool connected = SSL_connect(ssl.get()) == 1 && SSL_write(ssl.get(), "x", 1) == 1;
+  bool connected = SSL_connect(c.agent_end.get()) == 1 && SSL_write(c.agent_end.get(), "x", 1) == 1;
+  // A failed client leaves the server waiting for bytes that never come.
+  if (!connected) shutdown(c.fds[1], SHUT_RDWR);
   server_side.join();
-  close(fds[0]);
-  close(fds[1]);
   if (!connected || !accepted) Die("mutual TLS handshake failed");
 }
 
-void Http2ServerSession() {
+// An HTTP/2 server session that took a client's preface and sent its settings, kept open.
+struct Http2Session {
   nghttp2_session_callbacks* callbacks = nullptr;
   nghttp2_session* session = nullptr;
-  if (nghttp2_session_callbacks_new(&callbacks) != 0 ||
-      nghttp2_session_server_new(&session, callbacks, nullptr) != 0) {
-    Die("nghttp2 session");
+  Http2Session() {
+    if (nghttp2_session_callbacks_new(&callbacks) != 0 ||
+        nghttp2_session_server_new(&session, callbacks, nullptr) != 0) {
+      Die("nghttp2 session");
+    }
+    nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, nullptr, 0);
+    if (nghttp2_session_mem_recv(session, reinterpret_cast<const uint8_t*>(NGHTTP2_CLIENT_MAGIC),
+                                 NGHTTP2_CLIENT_MAGIC_LEN) < 0) {
+      Die("nghttp2 preface");
+    }
   }
-  nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, nullptr, 0);
-  const char* preface = NGHTTP2_CLIENT_MAGIC;
-  if (nghttp2_session_mem_recv(session, reinterpret_cast<const uint8_t*>(preface),
-                               NGHTTP2_CLIENT_MAGIC_LEN) < 0) {
-    Die("nghttp2 preface");
+  ~Http2Session() {
+    nghttp2_session_del(session);
+    nghttp2_session_callbacks_del(callbacks);
   }
-  nghttp2_session_del(session);
-  nghttp2_session_callbacks_del(callbacks);
-}
+  Http2Session(const Http2Session&) = delete;
+  Http2Session& operator=(const Http2Session&) = delete;
+};
 
 int ListenUnix(const char* path) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -169,8 +189,9 @@ int main(int argc, char** argv) {
   Svid ca = MakeSvid(1, nullptr);
   Svid server = MakeSvid(2, &ca);
   Svid agent = MakeSvid(3, &ca);
-  MutualTlsHandshake(ca, server, agent);
-  Http2ServerSession();
+  TlsConnection connection;
+  ConnectMutualTls(ca, server, agent, connection);
+  Http2Session http2;
   int listener = ListenUnix(argv[1]);
 
   std::vector<Svid> held;

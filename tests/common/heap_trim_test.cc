@@ -1,6 +1,7 @@
 #include "common/heap_trim.h"
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -10,9 +11,10 @@ namespace edgeid {
 namespace {
 
 constexpr size_t kMiB = 1 << 20;
+constexpr uint64_t kNever = UINT64_MAX;
 
 TEST(HeapTrimPolicyTest, TrimsOnceAStepMoreIsFree) {
-  HeapTrimPolicy policy(kMiB);
+  HeapTrimPolicy policy(kMiB, kNever);
   EXPECT_FALSE(policy.TrimDue(100));
   EXPECT_FALSE(policy.TrimDue(kMiB - 1));
   EXPECT_TRUE(policy.TrimDue(kMiB + 100));
@@ -23,7 +25,7 @@ TEST(HeapTrimPolicyTest, TrimsOnceAStepMoreIsFree) {
 }
 
 TEST(HeapTrimPolicyTest, BaselineFollowsReusedMemoryDown) {
-  HeapTrimPolicy policy(kMiB);
+  HeapTrimPolicy policy(kMiB, kNever);
   EXPECT_TRUE(policy.TrimDue(5 * kMiB));
   // Freed memory used again, then freed again: that is new garbage worth a trim.
   EXPECT_FALSE(policy.TrimDue(kMiB));
@@ -31,13 +33,34 @@ TEST(HeapTrimPolicyTest, BaselineFollowsReusedMemoryDown) {
   EXPECT_TRUE(policy.TrimDue(3 * kMiB));
 }
 
-// With glibc: memory freed in the middle of the heap is trimmed once, then not again.
+TEST(HeapTrimPolicyTest, WhatLiesFreeAtTheStartIsTheBaseline) {
+  HeapTrimPolicy policy(kMiB, kNever, 10 * kMiB);
+  EXPECT_FALSE(policy.TrimDue(10 * kMiB + kMiB / 2));
+  EXPECT_TRUE(policy.TrimDue(11 * kMiB));
+}
+
+// Memory used and freed again between two checks leaves the free count as it was; it is handed
+// back at the next periodic trim, and only while a step lies free.
+TEST(HeapTrimPolicyTest, TrimsAgainPeriodicallyWhileAStepLiesFree) {
+  HeapTrimPolicy policy(kMiB, 3);
+  EXPECT_TRUE(policy.TrimDue(2 * kMiB));
+  EXPECT_FALSE(policy.TrimDue(2 * kMiB));
+  EXPECT_FALSE(policy.TrimDue(2 * kMiB));
+  EXPECT_TRUE(policy.TrimDue(2 * kMiB));
+  EXPECT_FALSE(policy.TrimDue(kMiB / 2));
+  EXPECT_FALSE(policy.TrimDue(kMiB / 2));
+  EXPECT_FALSE(policy.TrimDue(kMiB / 2));
+  EXPECT_FALSE(policy.TrimDue(kMiB / 2));
+}
+
+// With glibc's allocator: memory freed in the middle of the heap is trimmed once, then not again.
 TEST(HeapTrimPolicyTest, TrimsAFreedBatchOnce) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "the sanitizer's allocator replaces glibc's heap";
 #endif
-  HeapTrimPolicy policy(kMiB);
-  TrimHeapIfDue(policy);                        // whatever the test binary freed so far
+  malloc_trim(0);
+  if (mallinfo2().arena == 0) GTEST_SKIP() << "another allocator replaces glibc's heap";
+  HeapTrimPolicy policy(kMiB, kNever, mallinfo2().fordblks);
   constexpr size_t kBlock = size_t{64} * 1024;  // below glibc's mmap threshold: from the heap
   std::vector<char*> blocks;
   for (int i = 0; i < 64; ++i) {
