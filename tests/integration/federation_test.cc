@@ -442,18 +442,18 @@ TEST_F(FederationTest, RotationOutagesAndImpostorsAcrossTheFederation) {
   EXPECT_TRUE(oidc["tokens"][0]["valid"]) << oidc.dump();
   EXPECT_EQ(oidc["kids"].size(), 1u) << "the first key left once its tokens expired";
 
-  // B goes down: A keeps its last bundle of b.test and its workload keeps it too. (B pruned its
-  // first CA when it expired, and A followed.)
-  auto last_bundle = a_->ServerCli("bundle list --id b.test --format spiffe");
-  ASSERT_EQ(last_bundle.exit_code, 0) << last_bundle.output;
-  int last_count = FederatedAuthoritiesOnA();
-  ASSERT_GE(last_count, 1);
-  ASSERT_TRUE(WaitFor([&] { return federated_on_agent() == last_count; }));
+  // B goes down: A keeps the last bundle of b.test it fetched and its workload keeps it too.
+  // Read once B is gone, so that no poll can still bring a newer one (B keeps rotating).
   b_->StopServer();
   auto refresh = a_->ServerCli("federation refresh --id b.test");
   EXPECT_NE(refresh.exit_code, 0);
   EXPECT_NE(refresh.output.find("https://127.0.0.1:" + b_endpoint_port_), std::string::npos)
       << refresh.output;
+  auto last_bundle = a_->ServerCli("bundle list --id b.test --format spiffe");
+  ASSERT_EQ(last_bundle.exit_code, 0) << last_bundle.output;
+  int last_count = FederatedAuthoritiesOnA();
+  ASSERT_GE(last_count, 1);
+  ASSERT_TRUE(WaitFor([&] { return federated_on_agent() == last_count; }));
   std::this_thread::sleep_for(std::chrono::seconds(4));  // two refresh hints of failed polls
   EXPECT_EQ(a_->ServerCli("bundle list --id b.test --format spiffe").output, last_bundle.output);
   EXPECT_EQ(federated_on_agent(), last_count);
