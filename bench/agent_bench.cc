@@ -147,6 +147,19 @@ double CachedSvids(int health_port) {
   return std::stod(m[1]);
 }
 
+// A floor program (usage: NAME SOCKET_PATH, prints "NAME ready") once it has idled as long as
+// the agent did.
+struct IdleMemoryBytes {
+  double rss = 0, anon = 0;
+};
+IdleMemoryBytes IdleMemory(const std::string& binary, const std::string& dir,
+                           const std::string& name) {
+  SpawnedProcess floor({binary, dir + "/" + name + ".sock"}, dir + "/" + name + ".log");
+  floor.WaitFor(name + " ready");
+  std::this_thread::sleep_for(std::chrono::seconds(8));
+  return {floor.ResidentBytes(), floor.AnonymousResidentBytes()};
+}
+
 void WaitForCached(int health_port, double expected) {
   auto deadline = Clock::now() + std::chrono::seconds(120);
   while (CachedSvids(health_port) < expected) {
@@ -217,24 +230,10 @@ int Main(int argc, char** argv) {
   double idle_anon = agent.AnonymousResidentBytes();
   // The same libraries serving nothing on a UNIX socket, idle as long: what no agent built on
   // them can go below.
-  double floor_rss = 0, floor_anon = 0;
-  {
-    SpawnedProcess floor({EDGEID_GRPC_FLOOR_BINARY, dir + "/floor.sock"}, dir + "/floor.log");
-    floor.WaitFor("grpc_floor ready");
-    std::this_thread::sleep_for(std::chrono::seconds(8));
-    floor_rss = floor.ResidentBytes();
-    floor_anon = floor.AnonymousResidentBytes();
-  }
+  auto grpc_floor = IdleMemory(EDGEID_GRPC_FLOOR_BINARY, dir, "grpc_floor");
   // And the libraries an agent without gRPC C++ would still need, holding 100 SVIDs: what the
   // goal would have to fit on if the Workload API and the server client left gRPC C++.
-  double no_grpc_rss = 0;
-  {
-    SpawnedProcess floor({EDGEID_NO_GRPC_FLOOR_BINARY, dir + "/no-grpc.sock"},
-                         dir + "/no-grpc.log");
-    floor.WaitFor("agent_floor_without_grpc ready");
-    std::this_thread::sleep_for(std::chrono::seconds(8));
-    no_grpc_rss = floor.ResidentBytes();
-  }
+  auto no_grpc_floor = IdleMemory(EDGEID_NO_GRPC_FLOOR_BINARY, dir, "agent_floor_without_grpc");
 
   // Latency of FetchX509SVID (attest the caller, build its response, first message) and of a
   // bare gRPC call on the same socket.
@@ -321,12 +320,12 @@ int Main(int argc, char** argv) {
   }
   std::printf(
       "%-52s %9.1f MB  idle gRPC server, same libraries: %.1f MB (%.2fx) (goal < 15 MB: %s)\n",
-      "agent RSS at idle, 100 entries", idle_rss / 1e6, floor_rss / 1e6, idle_rss / floor_rss,
-      idle_rss < 15e6 ? "met" : "NOT met");
+      "agent RSS at idle, 100 entries", idle_rss / 1e6, grpc_floor.rss / 1e6,
+      idle_rss / grpc_floor.rss, idle_rss < 15e6 ? "met" : "NOT met");
   std::printf("%-52s %9.1f MB  idle gRPC server: %.1f MB (the rest is shared library text)\n",
-              "  of which the agent's own (RssAnon)", idle_anon / 1e6, floor_anon / 1e6);
+              "  of which the agent's own (RssAnon)", idle_anon / 1e6, grpc_floor.anon / 1e6);
   std::printf("%-52s %9.1f MB  (OpenSSL, protobuf-lite, nghttp2, spdlog, toml++, httplib)\n",
-              "  floor without gRPC C++, 100 SVIDs held", no_grpc_rss / 1e6);
+              "  floor without gRPC C++, 100 SVIDs held", no_grpc_floor.rss / 1e6);
   std::printf("%-52s %9.2f %% of one core\n", "agent CPU at idle, 100 entries", 100 * idle_cpu);
   std::printf("%-52s %9.2f s  raw crypto for 1,000: %.2f s on one core (%.0f%%)\n",
               "1,000 new SVIDs: entry created to SVID cached", rotate_1000, 1000 * raw_svid_seconds,

@@ -5,6 +5,8 @@
 // Workload API messages as protobuf-lite (one X509SVIDResponse with the 100 SVIDs, serialised),
 // spdlog, toml++ and the cpp-httplib health endpoint. agent_bench reports it beside the agent
 // and the idle gRPC server. Usage: agent_floor_without_grpc SOCKET_PATH
+// Self-contained on purpose: bench_support links edgeid_proto (gRPC and full protobuf), which is
+// what this floor leaves out; OpenSSL is called directly, as edgeid's crypto library does.
 #include <httplib.h>
 #include <nghttp2/nghttp2.h>
 #include <openssl/evp.h>
