@@ -5,6 +5,8 @@
 
 #include <ctime>
 
+#include "crypto/der.h"
+
 namespace edgeid::crypto {
 namespace {
 
@@ -96,6 +98,17 @@ Result<Certificate> Certificate::FromPem(std::string_view pem) {
 
 std::string Certificate::ToDer() const {
   return EncodeDer(i2d_X509, x509_.get());
+}
+
+Result<std::string> Certificate::SignedContentsDer() const {
+  // OpenSSL keeps the TBSCertificate's received encoding and writes it back unchanged, so it is
+  // read here out of the certificate's DER rather than re-encoded.
+  std::string der = ToDer();
+  DerReader outer(der);
+  auto certificate = EDGEID_TRY(outer.Expect(der_tag::kSequence, "Certificate"));
+  DerReader fields(certificate.contents);
+  auto tbs = EDGEID_TRY(fields.Expect(der_tag::kSequence, "TBSCertificate"));
+  return std::string(tbs.encoding);
 }
 
 std::string Certificate::ToPem() const {

@@ -42,6 +42,11 @@ class Certificate {
 
   std::string ToDer() const;
   std::string ToPem() const;
+  // The TBSCertificate exactly as the issuer signed it (RFC 5280 §4.1.1.1). Unlike the whole
+  // certificate's encoding, it cannot be changed without the issuer's key: an ECDSA signature
+  // has a second valid encoding (s -> n - s), so a hash of the whole certificate does not name
+  // one certificate.
+  Result<std::string> SignedContentsDer() const;
 
   PublicKey public_key() const;
   bool is_ca() const;

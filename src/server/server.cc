@@ -223,6 +223,13 @@ void Server::AddGauges() {
                     });
   metrics_.AddGauge("edgeid_server_agent_change_watches", "Agents' open change watches.",
                     [this] { return static_cast<double>(node_service_->open_change_watches()); });
+  metrics_.AddGauge("edgeid_server_agent_attestations_running",
+                    "Node attestations in progress (capped per address and in all).", [this] {
+                      return static_cast<double>(node_service_->attestation_slots().in_use());
+                    });
+  metrics_.AddGauge("edgeid_server_agent_entry_syncs_running",
+                    "Agents' entry syncs in progress (capped per agent).",
+                    [this] { return static_cast<double>(node_service_->sync_slots().in_use()); });
   metrics_.AddGauge("process_resident_memory_bytes", "Resident memory of the server.",
                     [] { return ResidentMemoryBytes(); });
 }

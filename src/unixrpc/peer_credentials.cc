@@ -22,9 +22,16 @@ Result<ucred> SocketPeer(int fd) {
 Result<PeerCredentials> ReadPeerCredentials(int fd, const std::string& proc_root) {
   ucred cred = EDGEID_TRY(SocketPeer(fd));
   if (cred.pid <= 0) return PermissionDenied("the kernel gave no PID for the caller");
-  PeerCredentials peer{cred.pid, cred.uid, cred.gid, 0};
+  PeerCredentials peer{cred.pid, cred.uid, cred.gid, 0, {}};
   peer.start_time = EDGEID_TRY(ProcessStartTime(cred.pid, proc_root));
+  peer.executable = ReadExecutableId(cred.pid, proc_root);
   return peer;
+}
+
+ExecutableId ReadExecutableId(pid_t pid, const std::string& proc_root) {
+  struct stat st {};
+  if (::stat((proc_root + "/" + std::to_string(pid) + "/exe").c_str(), &st) != 0) return {};
+  return {true, st.st_dev, st.st_ino};
 }
 
 Result<uint64_t> ProcessStartTime(pid_t pid, const std::string& proc_root) {
@@ -67,6 +74,10 @@ Status CheckSameProcess(const PeerCredentials& peer, const std::string& proc_roo
   if (*now != peer.start_time) {
     return PermissionDenied("caller PID " + std::to_string(peer.pid) +
                             " now belongs to another process");
+  }
+  if (ReadExecutableId(peer.pid, proc_root) != peer.executable) {
+    return PermissionDenied("caller process " + std::to_string(peer.pid) +
+                            " has run another program since it connected");
   }
   return OkStatus();
 }

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -141,6 +142,18 @@ class AgentApiTest : public ::testing::Test {
   crypto::PrivateKey NodeKey() const {
     return Unwrap(crypto::PrivateKey::FromPem(ReadTestFile(pki_->File("node.key"))));
   }
+  // Polls the server's /metrics until a line starts with `line` (a gauge reaching a value).
+  bool WaitForMetric(const std::string& line) {
+    httplib::Client http("127.0.0.1", health_port_);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      auto res = http.Get("/metrics");
+      if (res && res->status == 200 && res->body.find("\n" + line + "\n") != std::string::npos) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
   // `openssl verify` of a chain against the server's bundle, as an independent check.
   void ExpectOpensslVerifies(const crypto::CertificateChain& chain) {
     WriteTestFile(dir_.File("leaf.pem"), chain.front().ToPem());
@@ -226,7 +239,9 @@ TEST_F(AgentApiTest, MalformedCsrIsRefusedWithoutUsingTheToken) {
 TEST_F(AgentApiTest, X509PopDerivesIdAndSelectorsFromTheCertificate) {
   auto chain = NodeChain();
   auto result = Unwrap(Client()->AttestX509Pop(chain, NodeKey(), NewP256Key()));
-  std::string fingerprint = crypto::HexEncode(crypto::Sha1(chain.front().ToDer()));
+  // The SHA-256 of the TBSCertificate (X509PopTest checks it against OpenSSL's encoding).
+  std::string fingerprint =
+      crypto::HexEncode(crypto::Sha256(Unwrap(chain.front().SignedContentsDer())));
   EXPECT_EQ(result.svid.id.str(), "spiffe://example.org/edgeid/agent/x509pop/" + fingerprint);
   EXPECT_TRUE(result.reattestable);
 
@@ -463,6 +478,14 @@ TEST_F(AgentApiTest, BannedAgentsAreRefusedAndEvictedOnesMustAttestAgain) {
   auto reattest = Client()->AttestX509Pop(NodeChain(), NodeKey(), NewP256Key());
   ASSERT_FALSE(reattest.ok());
   EXPECT_NE(reattest.error().message.find("banned"), std::string::npos);
+  // The same certificate with its ECDSA signature re-encoded (s -> n - s, still valid) is the
+  // same banned agent, not a new one.
+  auto chain = NodeChain();
+  chain.front() = testing::WithMirroredEcdsaSignature(chain.front());
+  auto disguised = Client()->AttestX509Pop(chain, NodeKey(), NewP256Key());
+  ASSERT_FALSE(disguised.ok()) << "re-encoded certificate attested as " << disguised->svid.id.str();
+  EXPECT_NE(disguised.error().message.find("banned"), std::string::npos)
+      << disguised.error().message;
   EXPECT_NE(Cli("agent list --banned").output.find(id), std::string::npos);
 
   auto evicted = Cli("agent evict --spiffe-id " + id);
@@ -587,6 +610,128 @@ TEST_F(AgentApiTest, StalledAttestationStreamsAreCutOff) {
   // The server still serves attestations after cutting those off.
   auto client = Client();
   EXPECT_TRUE(client->AttestX509Pop(NodeChain(), NodeKey(), NewP256Key()).ok());
+}
+
+// Node attestation is the one call a peer without an SVID may make: 300 calls that send only
+// their headers (issue 19) held every server thread for a minute, so attested agents got
+// RESOURCE_EXHAUSTED. Now a few per address hold a slot, for seconds; the rest are refused at
+// once, and attested agents are served throughout.
+TEST_F(AgentApiTest, StalledAttestationsHoldNoThreadAttestedAgentsNeed) {
+  auto agent = JoinedAgent();
+  grpctls::ChannelTlsOptions options;
+  options.bundles = Bundles();
+  options.authorize =
+      grpctls::AuthorizeId(Unwrap(spiffe::SpiffeId::Parse("spiffe://example.org/edgeid/server")));
+  auto credentials = Unwrap(grpctls::ChannelCredentials(options));
+  constexpr int kChannels = 6;
+  constexpr int kCallsPerChannel = 50;
+  struct StalledCall {
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReaderWriter<v1::AttestAgentRequest, v1::AttestAgentResponse>>
+        stream;
+  };
+  std::vector<std::unique_ptr<v1::NodeService::Stub>> stubs;
+  std::vector<std::unique_ptr<StalledCall>> calls;
+  for (int c = 0; c < kChannels; ++c) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection each
+    args.SetInt("edgeid.test.channel", c);
+    stubs.push_back(v1::NodeService::NewStub(
+        grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port_), credentials, args)));
+    for (int i = 0; i < kCallsPerChannel; ++i) {
+      auto call = std::make_unique<StalledCall>();
+      call->stream = stubs.back()->AttestAgent(&call->context);
+      calls.push_back(std::move(call));
+    }
+  }
+  // While all of them are open, an attested agent is served and a new attestation from the same
+  // address waits for a slot.
+  EXPECT_TRUE(agent->SyncEntries({}).ok());
+  auto crowded = Client()->AttestJoinToken(Token(), NewP256Key());
+  ASSERT_FALSE(crowded.ok());
+  EXPECT_EQ(crowded.error().code, ErrorCode::kResourceExhausted) << crowded.error().message;
+
+  std::map<grpc::StatusCode, int> ended;
+  for (auto& call : calls) {
+    v1::AttestAgentResponse nothing;
+    EXPECT_FALSE(call->stream->Read(&nothing));
+    ++ended[call->stream->Finish().error_code()];
+  }
+  constexpr int kAttestationsPerAddress = 4;  // the server's kMaxAttestationsPerAddress
+  EXPECT_EQ(ended[grpc::StatusCode::CANCELLED], kAttestationsPerAddress)
+      << "the slot holders are cut off after the first-message deadline";
+  EXPECT_EQ(ended[grpc::StatusCode::RESOURCE_EXHAUSTED],
+            kChannels * kCallsPerChannel - kAttestationsPerAddress);
+  std::string log = server_->Output();
+  EXPECT_NE(log.find("AttestAgent refused for 127.0.0.1: too many attestations at once from "
+                     "this address"),
+            std::string::npos)
+      << "the refusal names the peer's address";
+  EXPECT_NE(log.find("AttestAgent refused for 127.0.0.1: no attestation message within 5000 ms"),
+            std::string::npos);
+  EXPECT_TRUE(Client()->AttestJoinToken(Token(), NewP256Key()).ok()) << "slots come back";
+}
+
+// One attested agent could pin about 33 MiB per entry sync, with no limit on syncs (issue 19).
+TEST_F(AgentApiTest, EntrySyncsOfOneAgentAreBoundedInNumberAndBytes) {
+  std::optional<spiffe::X509Svid> svid;
+  auto agent = JoinedAgent(&svid);
+  grpctls::ChannelTlsOptions options;
+  options.identity = svid;
+  options.bundles = Bundles();
+  options.authorize =
+      grpctls::AuthorizeId(Unwrap(spiffe::SpiffeId::Parse("spiffe://example.org/edgeid/server")));
+  auto stub = v1::NodeService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port_), Unwrap(grpctls::ChannelCredentials(options))));
+  using SyncStream =
+      grpc::ClientReaderWriter<v1::SyncAuthorizedEntriesRequest, v1::SyncAuthorizedEntriesResponse>;
+  // Reads a sync to its end and returns its status.
+  auto finish = [](SyncStream& stream) {
+    stream.WritesDone();
+    v1::SyncAuthorizedEntriesResponse response;
+    while (stream.Read(&response)) {
+    }
+    return stream.Finish();
+  };
+  // Two syncs left open (the agent has not said it is done): the server holds both.
+  grpc::ClientContext first_context, second_context;
+  auto first = stub->SyncAuthorizedEntries(&first_context);
+  auto second = stub->SyncAuthorizedEntries(&second_context);
+  v1::SyncAuthorizedEntriesRequest one_known;
+  auto* known = one_known.add_known();
+  known->set_id("an-entry-the-agent-once-had");
+  known->set_revision_number(1);
+  ASSERT_TRUE(first->Write(one_known));
+  ASSERT_TRUE(second->Write(one_known));
+  ASSERT_TRUE(WaitForMetric("edgeid_server_agent_entry_syncs_running 2"));
+  grpc::ClientContext third_context;
+  auto third = stub->SyncAuthorizedEntries(&third_context);
+  auto refused = finish(*third);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("2 entry syncs running"), std::string::npos)
+      << refused.error_message();
+  auto first_done = finish(*first);
+  EXPECT_TRUE(first_done.ok()) << first_done.error_message();
+  EXPECT_TRUE(finish(*second).ok());
+  EXPECT_TRUE(agent->SyncEntries({}).ok()) << "finished syncs give their places back";
+
+  // IDs the agent is not authorised for are answered with removals; their bytes are bounded.
+  grpc::ClientContext big_context;
+  auto big = stub->SyncAuthorizedEntries(&big_context);
+  const std::string padding(200, 'x');
+  for (int page = 0; page < 5; ++page) {
+    v1::SyncAuthorizedEntriesRequest request;
+    for (int i = 0; i < 10'000; ++i) {
+      auto* rev = request.add_known();
+      rev->set_id(padding + std::to_string(page) + "-" + std::to_string(i));
+      rev->set_revision_number(1);
+    }
+    if (!big->Write(request)) break;  // refused while writing
+  }
+  auto too_big = finish(*big);
+  EXPECT_EQ(too_big.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << too_big.error_message();
+  EXPECT_NE(too_big.error_message().find("MiB of entry IDs"), std::string::npos)
+      << too_big.error_message();
 }
 
 TEST_F(AgentApiTest, AgentsSurviveAServerRestart) {

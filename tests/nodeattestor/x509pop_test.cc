@@ -1,6 +1,7 @@
 #include "nodeattestor/x509pop/x509pop.h"
 
 #include <gtest/gtest.h>
+#include <openssl/x509.h>
 
 #include "crypto/certificate_builder.h"
 #include "crypto/digest.h"
@@ -42,8 +43,14 @@ TEST(X509PopTest, AcceptedChainGivesIdAndSelectors) {
   TestCa mid = MakeIntermediateCa(root, "root");
   Node node = MakeNode(NodeTemplate(), mid);
   auto attested = Unwrap(VerifyChain({node.cert, mid.cert}, {root.cert}, Clock::now()));
+  // OpenSSL writes the TBSCertificate itself here, apart from the DER reader the ID uses.
+  unsigned char* tbs = nullptr;
+  int tbs_length = i2d_re_X509_tbs(node.cert.get(), &tbs);
+  ASSERT_GT(tbs_length, 0);
+  std::string tbs_der(reinterpret_cast<char*>(tbs), static_cast<size_t>(tbs_length));
+  OPENSSL_free(tbs);
   EXPECT_EQ(attested.agent_path,
-            "/edgeid/agent/x509pop/" + crypto::HexEncode(crypto::Sha1(node.cert.ToDer())));
+            "/edgeid/agent/x509pop/" + crypto::HexEncode(crypto::Sha256(tbs_der)));
   auto& s = attested.selector_values;
   auto has = [&](const std::string& v) { return std::find(s.begin(), s.end(), v) != s.end(); };
   EXPECT_TRUE(has("subject:cn:node-7"));
@@ -51,6 +58,20 @@ TEST(X509PopTest, AcceptedChainGivesIdAndSelectors) {
   EXPECT_TRUE(has("san:dns:node-7.local"));
   EXPECT_TRUE(has("ca:fingerprint:" + crypto::HexEncode(crypto::Sha1(mid.cert.ToDer()))));
   EXPECT_TRUE(has("ca:fingerprint:" + crypto::HexEncode(crypto::Sha1(root.cert.ToDer()))));
+}
+
+// A banned node must not come back under another ID by re-encoding its certificate: s -> n - s
+// gives a second valid ECDSA signature of the same TBSCertificate, which OpenSSL accepts.
+TEST(X509PopTest, AReEncodedCertificateKeepsItsId) {
+  TestCa root = MakeTestCa("root");
+  Node node = MakeNode(NodeTemplate(), root);
+  crypto::Certificate mirrored = edgeid::testing::WithMirroredEcdsaSignature(node.cert);
+  ASSERT_NE(mirrored.ToDer(), node.cert.ToDer());
+  auto original = Unwrap(VerifyChain({node.cert}, {root.cert}, Clock::now()));
+  auto reencoded = VerifyChain({mirrored}, {root.cert}, Clock::now());
+  ASSERT_TRUE(reencoded.ok()) << "the mirrored signature is valid: " << reencoded.error().message;
+  EXPECT_EQ(reencoded->agent_path, original.agent_path);
+  EXPECT_EQ(reencoded->selector_values, original.selector_values);
 }
 
 TEST(X509PopTest, RefusedChains) {

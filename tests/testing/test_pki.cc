@@ -1,11 +1,52 @@
 #include "testing/test_pki.h"
 
+#include <openssl/ec.h>
+#include <openssl/x509.h>
+
+#include <memory>
 #include <stdexcept>
 
 #include "common/atomic_file.h"
 #include "testing/temp_dir.h"
 
 namespace edgeid::testing {
+
+crypto::Certificate WithMirroredEcdsaSignature(const crypto::Certificate& cert) {
+  const ASN1_BIT_STRING* signature = nullptr;
+  X509_get0_signature(&signature, nullptr, cert.get());
+  const unsigned char* p = signature->data;
+  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(
+      d2i_ECDSA_SIG(nullptr, &p, signature->length), ECDSA_SIG_free);
+  if (!sig) throw std::runtime_error("not an ECDSA signature");
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> order(BN_new(), BN_free);
+  std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> group(
+      EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1), EC_GROUP_free);
+  EC_GROUP_get_order(group.get(), order.get(), nullptr);
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(sig.get(), &r, &s);
+  BIGNUM* mirrored = BN_new();
+  BN_sub(mirrored, order.get(), s);
+  ECDSA_SIG_set0(sig.get(), BN_dup(r), mirrored);
+  unsigned char* encoded = nullptr;
+  int length = i2d_ECDSA_SIG(sig.get(), &encoded);
+  // A copy of the parsed certificate keeps the TBSCertificate's cached encoding, so only the
+  // signature changes when it is written out again.
+  crypto::X509Ptr copy(X509_dup(cert.get()));
+  const ASN1_BIT_STRING* copy_signature = nullptr;
+  X509_get0_signature(&copy_signature, nullptr, copy.get());
+  auto* writable = const_cast<ASN1_BIT_STRING*>(copy_signature);
+  ASN1_BIT_STRING_set(writable, encoded, length);
+  // Whole octets: without the flag, OpenSSL would count the last octet's trailing zero bits as
+  // unused.
+  writable->flags = (writable->flags & ~0x07L) | ASN1_STRING_FLAG_BITS_LEFT;
+  OPENSSL_free(encoded);
+  unsigned char* der = nullptr;
+  int der_length = i2d_X509(copy.get(), &der);
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(der_length));
+  OPENSSL_free(der);
+  return Unwrap(crypto::Certificate::FromDer(out));
+}
 
 crypto::PrivateKey NewP256Key() {
   return Unwrap(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));

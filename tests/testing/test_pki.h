@@ -31,6 +31,11 @@ crypto::CertificateTemplate LeafTemplate(const std::string& id);
 crypto::Certificate SignLeaf(const crypto::CertificateTemplate& tmpl, const TestCa& issuer,
                              crypto::PrivateKey* key = nullptr);
 
+// The same signed certificate with its ECDSA signature's s replaced by n - s: another valid
+// signature of the same TBSCertificate, so another encoding of the same certificate that OpenSSL
+// accepts (it does not refuse high-S signatures in certificates).
+crypto::Certificate WithMirroredEcdsaSignature(const crypto::Certificate& cert);
+
 // A fresh EC P-256 key (an agent's, a workload's).
 crypto::PrivateKey NewP256Key();
 

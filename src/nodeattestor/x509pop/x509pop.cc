@@ -69,10 +69,19 @@ Result<AttestedChain> VerifyChain(const crypto::CertificateChain& chain,
                             " (certificate " + std::to_string(why.depth) + ")");
   }
 
+  // The ID, and so a ban, names the certificate the CA signed, not one of its encodings: a
+  // banned node re-encoding its certificate's ECDSA signature (s -> n - s) stays banned.
+  auto signed_contents = leaf.SignedContentsDer();
+  if (!signed_contents.ok()) {
+    return InvalidArgument("x509pop: leaf certificate: " + signed_contents.error().message);
+  }
   AttestedChain result;
-  result.agent_path = "/edgeid/agent/x509pop/" + crypto::HexEncode(crypto::Sha1(leaf.ToDer()));
+  result.agent_path =
+      "/edgeid/agent/x509pop/" + crypto::HexEncode(crypto::Sha256(*signed_contents));
   auto& sel = result.selector_values;
   if (auto cn = leaf.subject_common_name(); !cn.empty()) sel.push_back("subject:cn:" + cn);
+  // SPIRE's selector: the SHA-1 of the CA certificate as sent. A re-encoded CA certificate
+  // only yields a fingerprint no entry names, so it can take selectors away, never add them.
   for (size_t i = 1; i < path->size(); ++i) {
     sel.push_back("ca:fingerprint:" + crypto::HexEncode(crypto::Sha1((*path)[i].ToDer())));
   }

@@ -20,7 +20,9 @@ inline constexpr int kMaxRsaBits = 8192;
 
 // What the server learnt from a chain it accepted.
 struct AttestedChain {
-  std::string agent_path;  // "/edgeid/agent/x509pop/<hex SHA-1 of the leaf>"
+  // "/edgeid/agent/x509pop/<hex SHA-256 of the leaf's TBSCertificate>": the signed contents,
+  // which no re-encoding of the certificate changes.
+  std::string agent_path;
   // (type "x509pop") values: subject:cn:<CN>, ca:fingerprint:<hex SHA-1> per CA certificate,
   // serialnumber:<hex>, san:dns:<name>, san:uri:<uri>, san:email:<address>, san:ip:<address>.
   std::vector<std::string> selector_values;

@@ -13,10 +13,10 @@ constexpr const char* kRpc = "WatchChanges";
 
 class ChangeStream final : public grpctls::LatestStateStream<v1::WatchChangesResponse> {
  public:
-  ChangeStream(NodeService& service, std::string agent_id)
+  ChangeStream(NodeService& service, ConcurrencyLimiter::Permit permit)
       : LatestStateStream(service.change_watches()),
         service_(service),
-        agent_id_(std::move(agent_id)) {}
+        permit_(std::move(permit)) {}
 
   void Open() { Start(); }
 
@@ -29,10 +29,10 @@ class ChangeStream final : public grpctls::LatestStateStream<v1::WatchChangesRes
     return true;
   }
 
-  void Ended() override { service_.ReleaseWatch(agent_id_); }
+  void Ended() override { permit_.reset(); }
 
   NodeService& service_;
-  std::string agent_id_;
+  std::optional<ConcurrencyLimiter::Permit> permit_;  // one of the agent's watch places
   uint64_t sent_generation_ = 0;
 };
 
@@ -45,13 +45,14 @@ grpc::ServerWriteReactor<v1::WatchChangesResponse>* NodeService::WatchChanges(
     return new grpctls::RefusedStream<v1::WatchChangesResponse>(
         Refuse(*context, kRpc, node.error()));
   }
-  if (!AcquireWatch(node->spiffe_id)) {
+  auto permit = watch_slots_.TryAcquire(node->spiffe_id);
+  if (!permit) {
     return new grpctls::RefusedStream<v1::WatchChangesResponse>(
         Refuse(*context, kRpc,
                ResourceExhausted("agent " + node->spiffe_id + " already has " +
                                  std::to_string(kMaxWatchesPerAgent) + " change watches open")));
   }
-  auto* stream = new ChangeStream(*this, node->spiffe_id);
+  auto* stream = new ChangeStream(*this, std::move(*permit));
   stream->Open();
   return stream;
 }
@@ -63,20 +64,6 @@ void NodeService::NotifyChange() {
 
 void NodeService::EndChangeWatches() {
   change_watches_.EndAll();
-}
-
-bool NodeService::AcquireWatch(const std::string& agent_id) {
-  std::lock_guard lock(watches_mu_);
-  int& open = watches_per_agent_[agent_id];
-  if (open >= kMaxWatchesPerAgent) return false;
-  ++open;
-  return true;
-}
-
-void NodeService::ReleaseWatch(const std::string& agent_id) {
-  std::lock_guard lock(watches_mu_);
-  auto it = watches_per_agent_.find(agent_id);
-  if (it != watches_per_agent_.end() && --it->second <= 0) watches_per_agent_.erase(it);
 }
 
 }  // namespace edgeid::server

@@ -1,5 +1,8 @@
 // NodeService: node attestation and agent SVID renewal.
+#include <arpa/inet.h>
+
 #include <chrono>
+#include <cstring>
 
 #include "common/timestamp.h"
 #include "crypto/csr.h"
@@ -25,15 +28,38 @@ std::string PeerAddress(const std::string& grpc_peer) {
       auto colon = p.rfind(':');
       if (colon != std::string_view::npos) p = p.substr(0, colon);
       if (p.size() >= 2 && p.front() == '[' && p.back() == ']') p = p.substr(1, p.size() - 2);
+      // An IPv4 peer of a listener on "::" is the IPv4 address it is: logged and limited as
+      // such, not as a second form of it.
+      constexpr std::string_view kMapped = "::ffff:";
+      if (p.starts_with(kMapped) && p.find('.') != std::string_view::npos) {
+        p.remove_prefix(kMapped.size());
+      }
       return std::string(p);
     }
   }
   return grpc_peer;
 }
 
+std::string PeerLimitKey(const std::string& address) {
+  in6_addr v6{};
+  if (address.find(':') == std::string::npos || ::inet_pton(AF_INET6, address.c_str(), &v6) != 1) {
+    return address;
+  }
+  // One IPv6 host commonly holds a whole /64: counted per address, it would have 2^64 budgets.
+  std::memset(v6.s6_addr + 8, 0, 8);
+  char text[INET6_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET6, &v6, text, sizeof text);
+  return std::string(text) + "/64";
+}
+
 grpc::Status NodeService::Refuse(const grpc::ServerContextBase& context, const char* rpc,
                                  const Error& error) {
-  log_->warn("{} refused for {}: {}", rpc, PeerAddress(context.peer()), error.message);
+  return Refuse(PeerAddress(context.peer()), rpc, error);
+}
+
+grpc::Status NodeService::Refuse(const std::string& peer_address, const char* rpc,
+                                 const Error& error) {
+  log_->warn("{} refused for {}: {}", rpc, peer_address, error.message);
   metrics_.Increment(kMetricRefused, {{"rpc", rpc}});
   return ToGrpc(error);
 }
@@ -145,18 +171,41 @@ grpc::Status NodeService::AttestAgent(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::AttestAgentResponse, v1::AttestAgentRequest>* stream) {
   constexpr const char* kRpc = "AttestAgent";
-  if (!attestation_limiter_.Allow(PeerAddress(context->peer()))) {
-    return Refuse(*context, kRpc, ResourceExhausted("attestation rate limit exceeded"));
+  // Taken now: once a call is cancelled (its deadline passed), gRPC names its peer "unknown".
+  const std::string address = PeerAddress(context->peer());
+  const std::string peer_key = PeerLimitKey(address);
+  ConcurrencyLimiter::Refusal full = ConcurrencyLimiter::Refusal::kNone;
+  auto slot = attestation_slots_.TryAcquire(peer_key, &full);
+  if (!slot) {
+    return Refuse(address, kRpc,
+                  ResourceExhausted(full == ConcurrencyLimiter::Refusal::kKeyFull
+                                        ? "too many attestations at once from this address"
+                                        : "too many attestations at once"));
   }
-  auto watched = watchdog_.Watch(context, options_.stream_timeout);
+  if (!attestation_limiter_.Allow(peer_key)) {
+    return Refuse(address, kRpc, ResourceExhausted("attestation rate limit exceeded"));
+  }
+  auto whole = watchdog_.Watch(
+      context, std::min<std::chrono::milliseconds>(options_.stream_timeout, kAttestationTimeout));
   v1::AttestAgentRequest first;
-  if (!stream->Read(&first) || first.step_case() != v1::AttestAgentRequest::kParams) {
-    return Refuse(*context, kRpc, InvalidArgument("the first message must carry the params"));
+  bool received = false;
+  {
+    auto first_message = watchdog_.Watch(context, kAttestationFirstMessageTimeout);
+    received = stream->Read(&first);
+  }
+  if (!received && context->IsCancelled()) {
+    return Refuse(address, kRpc,
+                  Error{ErrorCode::kDeadlineExceeded,
+                        "no attestation message within " +
+                            std::to_string(kAttestationFirstMessageTimeout.count()) + " ms"});
+  }
+  if (!received || first.step_case() != v1::AttestAgentRequest::kParams) {
+    return Refuse(address, kRpc, InvalidArgument("the first message must carry the params"));
   }
   const auto& params = first.params();
   // The CSR is checked before the attestor runs, so that a bad one does not use up a token.
   if (auto csr_ok = CheckCsr(params.csr()); !csr_ok.ok()) {
-    return Refuse(*context, kRpc, csr_ok.error());
+    return Refuse(address, kRpc, csr_ok.error());
   }
   Result<AttestationOutcome> outcome = InvalidArgument("");
   if (params.data().type() == "join_token") {
@@ -168,25 +217,25 @@ grpc::Status NodeService::AttestAgent(
     outcome = InvalidArgument(type.size() <= 32 ? "unknown attestation type \"" + type + "\""
                                                 : "unknown attestation type");
   }
-  if (!outcome.ok()) return Refuse(*context, kRpc, outcome.error());
+  if (!outcome.ok()) return Refuse(address, kRpc, outcome.error());
 
   auto existing = datastore_.FetchAttestedNode(outcome->agent_id.str());
   if (existing.ok()) {
     if (existing->banned) {
-      return Refuse(*context, kRpc,
+      return Refuse(address, kRpc,
                     PermissionDenied("agent " + outcome->agent_id.str() + " is banned"));
     }
     if (!existing->can_reattest) {
-      return Refuse(*context, kRpc,
+      return Refuse(address, kRpc,
                     PermissionDenied("agent " + outcome->agent_id.str() +
                                      " is already attested and cannot attest again"));
     }
   } else if (existing.error().code != ErrorCode::kNotFound) {
-    return Refuse(*context, kRpc, existing.error());
+    return Refuse(address, kRpc, existing.error());
   }
 
   auto issued = SignAgentSvid(outcome->agent_id, params.csr());
-  if (!issued.ok()) return Refuse(*context, kRpc, issued.error());
+  if (!issued.ok()) return Refuse(address, kRpc, issued.error());
   v1::X509SVID* svid = &issued->svid;
 
   AttestedNode node = existing.ok() ? *existing : AttestedNode{};
@@ -204,12 +253,11 @@ grpc::Status NodeService::AttestAgent(
     // Banned (or attested by a concurrent call) while this attestation ran.
     if (stored.error().code == ErrorCode::kFailedPrecondition ||
         stored.error().code == ErrorCode::kAlreadyExists) {
-      return Refuse(*context, kRpc, PermissionDenied(stored.error().message));
+      return Refuse(address, kRpc, PermissionDenied(stored.error().message));
     }
-    return Refuse(*context, kRpc, stored.error());
+    return Refuse(address, kRpc, stored.error());
   }
-  log_->info("agent {} attested ({}) from {}", node.spiffe_id, node.attestation_type,
-             PeerAddress(context->peer()));
+  log_->info("agent {} attested ({}) from {}", node.spiffe_id, node.attestation_type, address);
   metrics_.Increment(kMetricAttestations, {{"type", node.attestation_type}});
 
   v1::AttestAgentResponse result;

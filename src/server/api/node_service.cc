@@ -78,30 +78,56 @@ grpc::Status NodeService::SyncAuthorizedEntries(
     grpc::ServerReaderWriter<v1::SyncAuthorizedEntriesResponse, v1::SyncAuthorizedEntriesRequest>*
         stream) {
   constexpr const char* kRpc = "SyncAuthorizedEntries";
+  const std::string address = PeerAddress(context->peer());  // "unknown" once cancelled
   auto watched = watchdog_.Watch(context, options_.stream_timeout);
   auto agent = AuthenticateWithEntries(*context);
-  if (!agent.ok()) return Refuse(*context, kRpc, agent.error());
+  if (!agent.ok()) return Refuse(address, kRpc, agent.error());
 
-  // An agent cannot know many more entries than it is authorised for (the rest are ones it
-  // should drop), so that bounds what a caller can make the server hold.
-  const size_t max_known =
-      std::min(kMaxKnownRevisions, agent->entries->entries.size() + kMaxStaleRevisions);
-  std::unordered_map<std::string, int64_t> known;
-  v1::SyncAuthorizedEntriesRequest page;
-  while (stream->Read(&page)) {
-    if (known.size() + static_cast<size_t>(page.known_size()) > max_known) {
-      return Refuse(*context, kRpc,
-                    InvalidArgument("more known revisions than entries the agent could hold"));
-    }
-    for (const auto& rev : page.known()) {
-      if (rev.id().empty() || rev.id().size() > kMaxEntryIdBytes) {
-        return Refuse(*context, kRpc, InvalidArgument("malformed entry ID in known revisions"));
-      }
-      known[rev.id()] = rev.revision_number();
-    }
+  auto slot = sync_slots_.TryAcquire(agent->node.spiffe_id);
+  if (!slot) {
+    return Refuse(address, kRpc,
+                  ResourceExhausted("agent " + agent->node.spiffe_id + " already has " +
+                                    std::to_string(kMaxSyncsPerAgent) + " entry syncs running"));
   }
 
+  // The known revisions are compared as they arrive rather than kept: what stays is a mark per
+  // authorised entry (which the server holds anyway) and the IDs the agent must drop, bounded
+  // in bytes. An agent cannot know many more entries than it is authorised for (the rest are
+  // ones it should drop), so that bounds the count too.
   const auto& authorized = agent->entries->entries;
+  const size_t max_known = std::min(kMaxKnownRevisions, authorized.size() + kMaxStaleRevisions);
+  std::unordered_map<const RegistrationEntry*, bool> up_to_date;  // last revision sent wins
+  std::vector<std::string> removed;
+  size_t known_count = 0;
+  size_t removed_bytes = 0;
+  v1::SyncAuthorizedEntriesRequest page;
+  while (stream->Read(&page)) {
+    known_count += static_cast<size_t>(page.known_size());
+    if (known_count > max_known) {
+      return Refuse(address, kRpc,
+                    InvalidArgument("more known revisions than entries the agent could hold"));
+    }
+    for (auto& rev : *page.mutable_known()) {
+      if (rev.id().empty() || rev.id().size() > kMaxEntryIdBytes) {
+        return Refuse(address, kRpc, InvalidArgument("malformed entry ID in known revisions"));
+      }
+      if (auto it = authorized.find(rev.id()); it != authorized.end()) {
+        up_to_date[it->second.get()] = it->second->revision_number == rev.revision_number();
+        continue;
+      }
+      removed_bytes += rev.id().size();
+      if (removed_bytes > kMaxStaleIdBytes) {
+        return Refuse(address, kRpc,
+                      InvalidArgument("known revisions name more than " +
+                                      std::to_string(kMaxStaleIdBytes >> 20) +
+                                      " MiB of entry IDs the agent is not authorised for"));
+      }
+      removed.push_back(std::move(*rev.mutable_id()));
+    }
+  }
+  std::sort(removed.begin(), removed.end());
+  removed.erase(std::unique(removed.begin(), removed.end()), removed.end());
+
   v1::SyncAuthorizedEntriesResponse out;
   auto flush = [&]() {
     bool ok = stream->Write(out);
@@ -109,16 +135,14 @@ grpc::Status NodeService::SyncAuthorizedEntries(
     return ok;
   };
   for (const auto& [id, entry] : authorized) {
-    auto it = known.find(entry->entry_id);
-    if (it != known.end() && it->second == entry->revision_number) continue;
+    if (auto it = up_to_date.find(entry.get()); it != up_to_date.end() && it->second) continue;
     *out.add_entries() = ToProto(*entry);
     if (out.entries_size() >= kEntriesPerSyncPage && !flush()) {
       return grpc::Status(grpc::StatusCode::CANCELLED, "agent went away");
     }
   }
-  for (const auto& [id, revision] : known) {
-    if (authorized.contains(id)) continue;
-    out.add_removed_ids(id);
+  for (auto& id : removed) {
+    out.add_removed_ids(std::move(id));
     if (out.removed_ids_size() >= kEntriesPerSyncPage * 10 && !flush()) {
       return grpc::Status(grpc::StatusCode::CANCELLED, "agent went away");
     }

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "ca/ca_manager.h"
+#include "common/concurrency_limiter.h"
 #include "common/metrics.h"
 #include "common/rate_limiter.h"
 #include "common/watched_streams.h"
@@ -34,6 +35,20 @@ inline constexpr size_t kMaxEntryIdBytes = 255;
 inline constexpr int kEntriesPerSyncPage = 1000;
 inline constexpr int kMaxAudiences = 32;
 inline constexpr int kMaxWatchesPerAgent = 4;
+// Entry syncs one agent may run at once: its agent runs one at a time, so two leave room for a
+// retry while the server has not yet seen the last one end.
+inline constexpr int kMaxSyncsPerAgent = 2;
+// The agent IDs of the entries a sync's agent says it holds but is no longer authorised for are
+// kept until the answer is written: their bytes are bounded, whatever their count.
+inline constexpr size_t kMaxStaleIdBytes = size_t{8} * 1024 * 1024;
+// Node attestation is the one call a peer without an SVID may make. Each runs on a thread of
+// its own (sync API), so what unauthenticated peers can hold is capped apart from the threads
+// attested agents need: attestations at once per peer address (an IPv6 peer by its /64) and in
+// all, a few seconds for the first message and for the whole attestation.
+inline constexpr int kMaxAttestationsPerAddress = 4;
+inline constexpr int kMaxConcurrentAttestations = 32;
+inline constexpr std::chrono::milliseconds kAttestationFirstMessageTimeout{5'000};
+inline constexpr std::chrono::milliseconds kAttestationTimeout{20'000};
 
 struct NodeServiceOptions {
   spiffe::TrustDomain trust_domain;
@@ -81,9 +96,8 @@ class NodeService final
   uint64_t change_generation() const { return change_generation_.load(); }
   size_t open_change_watches() const { return change_watches_.size(); }
   WatchedStreams& change_watches() { return change_watches_; }
-  // Counts an agent's open watches; false when it has kMaxWatchesPerAgent already.
-  bool AcquireWatch(const std::string& agent_id);
-  void ReleaseWatch(const std::string& agent_id);
+  const ConcurrencyLimiter& attestation_slots() const { return attestation_slots_; }
+  const ConcurrencyLimiter& sync_slots() const { return sync_slots_; }
 
  private:
   struct AttestedAgent {
@@ -110,6 +124,7 @@ class NodeService final
   };
   Result<AgentSvid> SignAgentSvid(const spiffe::SpiffeId& id, const std::string& csr_der);
   grpc::Status Refuse(const grpc::ServerContextBase& context, const char* rpc, const Error& error);
+  grpc::Status Refuse(const std::string& peer_address, const char* rpc, const Error& error);
 
   NodeServiceOptions options_;
   DataStore& datastore_;
@@ -122,8 +137,9 @@ class NodeService final
   grpctls::CallWatchdog watchdog_;
   std::atomic<uint64_t> change_generation_{1};
   WatchedStreams change_watches_;
-  std::mutex watches_mu_;
-  std::unordered_map<std::string, int> watches_per_agent_;
+  ConcurrencyLimiter watch_slots_{kMaxWatchesPerAgent, 0};
+  ConcurrencyLimiter sync_slots_{kMaxSyncsPerAgent, 0};
+  ConcurrencyLimiter attestation_slots_{kMaxAttestationsPerAddress, kMaxConcurrentAttestations};
 };
 
 inline constexpr char kMetricRefused[] = "edgeid_server_requests_refused_total";
@@ -138,5 +154,7 @@ Status CheckCsr(const std::string& csr_der);
 
 // "ipv4:127.0.0.1:5000" -> "127.0.0.1", "ipv6:[::1]:5000" -> "::1".
 std::string PeerAddress(const std::string& grpc_peer);
+// What per-address limits count a peer address by: the address, or an IPv6 address's /64.
+std::string PeerLimitKey(const std::string& address);
 
 }  // namespace edgeid::server

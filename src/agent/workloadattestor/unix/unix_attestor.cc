@@ -57,6 +57,15 @@ std::string GroupName(gid_t gid) {
   return found->gr_name;
 }
 
+bool IsExecutable(const struct stat& st, const ExecutableId& recorded) {
+  return recorded.readable && st.st_dev == recorded.device && st.st_ino == recorded.inode;
+}
+
+Error ExecutableChanged(const PeerCredentials& peer) {
+  return PermissionDenied("caller process " + std::to_string(peer.pid) +
+                          " has run another program since it connected");
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> UnixAttestor::Attest(const PeerCredentials& peer) {
@@ -84,21 +93,20 @@ Result<std::vector<std::string>> UnixAttestor::Attest(const PeerCredentials& pee
   }
 
   if (options_.discover_workload_path) {
-    std::string exe = proc + "/exe";
-    std::vector<char> target(4096);
-    ssize_t n = ::readlink(exe.c_str(), target.data(), target.size() - 1);
-    if (n < 0) {
-      return PermissionDenied("reading the caller's binary path: " +
-                              std::string(std::strerror(errno)));
-    }
-    std::string path(target.data(), static_cast<size_t>(n));
+    std::string path = EDGEID_TRY(BinaryPath(peer));
     selectors.push_back("unix:path:" + path);
-    // The open link is the running binary even if the path was replaced since.
+    // The open link is the running binary even if the path was replaced since; it must be the
+    // file the process ran when it connected.
+    std::string exe = proc + "/exe";
     UniqueFd fd(::open(exe.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) {
       return PermissionDenied("opening the caller's binary: " + std::string(std::strerror(errno)));
     }
-    auto digest = EDGEID_TRY(BinarySha256(fd.get(), path));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !IsExecutable(st, peer.executable)) {
+      return ExecutableChanged(peer);
+    }
+    auto digest = EDGEID_TRY(BinarySha256(fd.get(), st, path));
     selectors.push_back("unix:sha256:" + digest);
   }
   // Checked last: the answers above describe the caller only if it is still the same process.
@@ -108,9 +116,31 @@ Result<std::vector<std::string>> UnixAttestor::Attest(const PeerCredentials& pee
   return selectors;
 }
 
-Result<std::string> UnixAttestor::BinarySha256(int fd, const std::string& path) {
+Result<std::string> UnixAttestor::BinaryPath(const PeerCredentials& peer) const {
+  const std::string proc = options_.proc_root + "/" + std::to_string(peer.pid);
+  std::vector<char> target(4096);
+  ssize_t n = ::readlink((proc + "/exe").c_str(), target.data(), target.size() - 1);
+  if (n < 0) {
+    return PermissionDenied("reading the caller's binary path: " +
+                            std::string(std::strerror(errno)));
+  }
+  std::string path(target.data(), static_cast<size_t>(n));
+  // The kernel's own word for a binary unlinked or replaced since it was started: kept as the
+  // selector says it, it names no file to check.
+  if (path.ends_with(" (deleted)")) return path;
+  // The link is read apart from the file it names: a process that execs between the two would
+  // pair another binary's path with this one's digest. The path, looked up in the process's own
+  // root, must name the file the process ran when it connected.
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return Internal("stat of the caller's binary failed");
+  if (::stat((proc + "/root" + path).c_str(), &st) != 0 || !IsExecutable(st, peer.executable)) {
+    return PermissionDenied("the caller's binary path " + path +
+                            " does not name the program it ran when it connected");
+  }
+  return path;
+}
+
+Result<std::string> UnixAttestor::BinarySha256(int fd, const struct stat& st,
+                                               const std::string& path) {
   if (options_.workload_size_limit > 0 && st.st_size > options_.workload_size_limit) {
     return PermissionDenied("workload binary " + path + " is " + std::to_string(st.st_size) +
                             " bytes, over workload_size_limit " +

@@ -3,6 +3,7 @@
 // the binary's path (/proc/<pid>/exe) and its sha256.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -28,7 +29,9 @@ class UnixAttestor final : public WorkloadAttestor {
   Result<std::vector<std::string>> Attest(const PeerCredentials& peer) override;
 
  private:
-  Result<std::string> BinarySha256(int fd, const std::string& path);
+  // The binary's path, checked to name the file the caller ran when it connected.
+  Result<std::string> BinaryPath(const PeerCredentials& peer) const;
+  Result<std::string> BinarySha256(int fd, const struct stat& st, const std::string& path);
 
   UnixAttestorOptions options_;
   // Digests by (device, inode, size, mtime, ctime): a binary is hashed once, not at every call;
