@@ -339,6 +339,9 @@ try_forged_publish "node-1's certificate: another CA, no SPIFFE ID" \
   --cert "$work/nodes/node-1.pem" --key "$work/nodes/node-1.key"
 try_forged_publish "a valid SVID that no ACL rule names" \
   --cert "$work/workload/svid.0.pem" --key "$work/workload/svid.0.key"
+try_forged_publish "the cloud's SVID with the mapper's client ID (a session takeover)" \
+  --cert "$work/mqtt/cloud/svid.pem" --key "$work/mqtt/cloud/svid_key.pem" \
+  -i spiffe://example.org/mapper/ble
 if grep -q "99.9" "$work/cloud-sub.log"; then
   echo "FAILED: a forged reading arrived" >&2
   exit 1

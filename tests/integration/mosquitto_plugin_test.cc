@@ -18,6 +18,7 @@ namespace edgeid::testing {
 namespace {
 
 constexpr char kDataTopic[] = "$ke/events/device/default/thermo-1/data/update";
+constexpr char kDeltaTopic[] = "$hw/events/device/default/thermo-1/twin/update/delta";
 constexpr char kMapperId[] = "spiffe://example.org/mapper/ble";
 constexpr char kCloudId[] = "spiffe://example.org/cloud/telemetry";
 constexpr char kAcl[] = R"(
@@ -346,6 +347,58 @@ TEST_F(MosquittoPluginTest, WithoutAUsableTrustBundleTheBrokerDoesNotStart) {
   EXPECT_NE(broker_->error().find("is a CA of trust domain federated.org, not example.org"),
             std::string::npos)
       << broker_->error();
+}
+
+// Issue 19, finding 7: another identity named in the ACL connects with the mapper's client ID.
+// Mosquitto would close the mapper's connection in favour of the newcomer; the plugin refuses
+// the newcomer first, and the mapper keeps its session.
+TEST_F(MosquittoPluginTest, AnotherIdentityCannotTakeAClientIdOver) {
+  ASSERT_TRUE(broker_->Start()) << broker_->error();
+  IssueSvid("mapper", kMapperId);
+  IssueSvid("cloud", kCloudId);
+  // The mapper's session, with its SPIFFE ID as client ID, as edgeid-mapper connects.
+  auto mapper =
+      SubscribeAs("mapper", kMapperId, "$hw/events/device/default/+/twin/update/delta", 1);
+
+  auto takeover = PublishAs("cloud", kMapperId, kDeltaTopic, "takeover");
+  EXPECT_NE(takeover.exit_code, 0) << takeover.output;
+  EXPECT_TRUE(broker_->WaitForLog(
+      "refused client spiffe://example.org/mapper/ble from 127.0.0.1: client ID "
+      "spiffe://example.org/mapper/ble is not bound to spiffe://example.org/cloud/telemetry"))
+      << broker_->Log();
+  // Prefixes of another ID and plain names are not bound either.
+  for (const std::string id : {"spiffe://example.org/mapper/ble#x", "mapper-ble"}) {
+    EXPECT_NE(PublishAs("cloud", id, kDeltaTopic, "takeover").exit_code, 0) << id;
+  }
+
+  // The cloud with a client ID of its own reaches the mapper, still connected.
+  auto delta = PublishAs("cloud", ClientId("cloud", "desired"), kDeltaTopic, "desired");
+  EXPECT_EQ(delta.exit_code, 0) << delta.output << broker_->Log();
+  ASSERT_EQ(mapper->Wait(std::chrono::seconds(12)), 0) << mapper->Output() << broker_->Log();
+  EXPECT_NE(mapper->Output().find("desired"), std::string::npos) << mapper->Output();
+  EXPECT_EQ(mapper->Output().find("takeover"), std::string::npos) << mapper->Output();
+  EXPECT_EQ(broker_->Log().find("already connected, closing old connection"), std::string::npos)
+      << broker_->Log();
+}
+
+TEST_F(MosquittoPluginTest, ClientIdsMustBeBoundToTheSpiffeId) {
+  WriteTestFile(dir_.File("acl.toml"), std::string(kAcl) +
+                                           "[[rule]]\nspiffe_id = \"spiffe://example.org/legacy/"
+                                           "sensor\"\nclient_ids = [\"legacy-1\"]\n"
+                                           "publish = [\"legacy/+\"]\n");
+  ASSERT_TRUE(broker_->Start()) << broker_->error();
+  IssueSvid("mapper", kMapperId);
+  IssueSvid("legacy", "spiffe://example.org/legacy/sensor");
+  // The SPIFFE ID itself, or the ID, '#' and a suffix.
+  EXPECT_EQ(PublishAs("mapper", kMapperId, kDataTopic, "a").exit_code, 0) << broker_->Log();
+  EXPECT_EQ(PublishAs("mapper", std::string(kMapperId) + "#2", kDataTopic, "b").exit_code, 0);
+  // A name the ACL lists for that ID only.
+  EXPECT_EQ(PublishAs("legacy", "legacy-1", "legacy/a", "c").exit_code, 0) << broker_->Log();
+  EXPECT_NE(PublishAs("mapper", "legacy-1", kDataTopic, "d").exit_code, 0);
+  // An empty client ID: the broker assigns one ("auto-..."), which is bound to nobody.
+  auto assigned = PublishAs("mapper", "", kDataTopic, "e");
+  EXPECT_NE(assigned.exit_code, 0) << assigned.output;
+  EXPECT_TRUE(broker_->WaitForLog("refused client auto-")) << broker_->Log();
 }
 
 }  // namespace

@@ -14,11 +14,13 @@
 //
 // At connect the client's certificate must be an X509-SVID of the trust domain issued by an
 // authority of plugin_opt_trust_bundle (the cafile's federated roots never vouch for an ID of
-// the own domain) and its SPIFFE ID named by a rule. The ID then becomes the client's username,
-// which is what every later ACL check looks at (the broker runs plugins on one thread). SIGHUP
-// reloads the ACL and bundle files and keeps what was loaded when a new file is bad; the bundle
-// file is also read again at a connect when it changed. Mosquitto then runs the connect check again
-// for every connected client, so an ID the new rules no longer name loses its sessions.
+// the own domain), its SPIFFE ID named by a rule, and its MQTT client ID bound to that SPIFFE ID
+// (SpiffeAcl::ClientIdAllowed), so that no identity can take another's session over. The ID
+// then becomes the client's username, which is what every later ACL check looks at (the broker
+// runs plugins on one thread). SIGHUP reloads the ACL and bundle files and keeps what was loaded
+// when a new file is bad; the bundle file is also read again at a connect when it changed.
+// Mosquitto then runs the connect check again for every connected client, so an ID the new
+// rules no longer name loses its sessions.
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
 #include <mosquitto_plugin.h>
@@ -78,6 +80,15 @@ int OnBasicAuth(int /*event*/, void* event_data, void* userdata) {
       mosquitto_log_printf(MOSQ_LOG_NOTICE, "%s: refused client %s: no ACL rule names %s",
                            kLogPrefix, client_id, id->str().c_str());
       return MOSQ_ERR_AUTH;
+    }
+    // Mosquitto closes an older connection with the same client ID only after this check
+    // passes: refusing here keeps the holder of a client ID connected.
+    const char* raw_client_id = mosquitto_client_id(event->client);
+    if (raw_client_id == nullptr || !state->acl.ClientIdAllowed(id->str(), raw_client_id)) {
+      return Refuse(event->client, client_id,
+                    "client ID " + std::string(client_id) + " is not bound to " + id->str() +
+                        " (use the SPIFFE ID, the SPIFFE ID followed by '#' and a suffix, or "
+                        "a client ID its ACL rule lists in client_ids)");
     }
     if (mosquitto_set_username(event->client, id->str().c_str()) != MOSQ_ERR_SUCCESS) {
       return MOSQ_ERR_AUTH;
