@@ -142,12 +142,18 @@ class Chain {
         << "cafile " << dir_ << "/broker/svid_bundle.pem\ncertfile " << dir_
         << "/broker/svid.pem\nkeyfile " << dir_ << "/broker/svid_key.pem\n"
         << "require_certificate true\ntls_version tlsv1.2\nplugin " << tools_.plugin
-        << "\nplugin_opt_trust_domain " << kTd << "\nplugin_opt_acl_file " << dir_
+        << "\nplugin_opt_trust_domain " << kTd << "\nplugin_opt_trust_bundle " << dir_
+        << "/broker/svid_bundle.pem\nplugin_opt_acl_file " << dir_
         << "/acl.toml\nmax_queued_messages 1000000\n";
     broker_ = std::make_unique<SpawnedProcess>(
         std::vector<std::string>{"/usr/sbin/mosquitto", "-c", dir_ + "/mosquitto.conf"},
         dir_ + "/mosquitto.log");
     broker_->WaitFor("edgeid-spiffe: trust domain");
+  }
+
+  // The broker binds client IDs to SPIFFE IDs: the cloud's ID, '#' and a suffix per session.
+  static std::string CloudClientId(const std::string& session) {
+    return std::string("'spiffe://") + kTd + "/cloud/telemetry#" + session + "'";
   }
 
   std::string CloudArgs() const {
@@ -165,13 +171,15 @@ class Chain {
       std::string payload(size, 'x');
       for (int i = 0; i < count; ++i) out << payload << "\n";
     }
-    SpawnedProcess sub({"/bin/sh", "-c",
-                        "exec stdbuf -oL mosquitto_sub " + CloudArgs() +
-                            " -d -i plain-sub -t bench/plain -C " + std::to_string(count)},
-                       dir_ + "/plain-sub.log");
+    SpawnedProcess sub(
+        {"/bin/sh", "-c",
+         "exec stdbuf -oL mosquitto_sub " + CloudArgs() + " -d -i " + CloudClientId("plain-sub") +
+             " -t bench/plain -C " + std::to_string(count)},
+        dir_ + "/plain-sub.log");
     sub.WaitFor("received SUBACK");
     auto start = Clock::now();
-    Run("mosquitto_pub " + CloudArgs() + " -i plain-pub -t bench/plain -l < " + lines);
+    Run("mosquitto_pub " + CloudArgs() + " -i " + CloudClientId("plain-pub") +
+        " -t bench/plain -l < " + lines);
     for (;;) {
       std::string log = sub.Log();
       if (Count(log, "received PUBLISH") >= count) break;
@@ -239,8 +247,8 @@ class Chain {
   std::unique_ptr<SpawnedProcess> Subscribe() {
     auto sub = std::make_unique<SpawnedProcess>(
         std::vector<std::string>{"/bin/sh", "-c",
-                                 "exec stdbuf -oL mosquitto_sub " + CloudArgs() +
-                                     " -i cloud -t '$ke/events/device/#' -F '%U %p'"},
+                                 "exec stdbuf -oL mosquitto_sub " + CloudArgs() + " -i " +
+                                     CloudClientId("sub") + " -t '$ke/events/device/#' -F '%U %p'"},
         dir_ + "/cloud-sub.log");
     return sub;
   }

@@ -152,7 +152,7 @@ register_helper_identity() {  # ID HINT [more entry flags]
   show entry create --parent-id spiffe://example.org/edge/node-1 --spiffe-id "$id" \
     --hint "$hint" --selector "unix:uid:$(id -u)" --selector "unix:path:$helper_path" "$@"
 }
-install_svid() {  # HINT DIR
+install_svid() {  # HINT DIR [MORE-CONFIG-LINE]
   mkdir -p "$2"
   {
     echo "agent_address = \"$socket\""
@@ -162,6 +162,7 @@ install_svid() {  # HINT DIR
     echo 'svid_bundle_file_name = "svid_bundle.pem"'
     echo "hint = \"$1\""
     echo 'daemon_mode = false'
+    if [[ -n "${3:-}" ]]; then echo "$3"; fi
   } >"$work/helper-$1.conf"
   echo "\$ edgeid-helper run --config helper-$1.conf"
   "$helper" run --config "$work/helper-$1.conf" --timeout 20s 2>&1 | tail -n 1 | sed 's/^/   helper| /'
@@ -171,7 +172,10 @@ install_svid() {  # HINT DIR
 step "Mosquitto with edgeid's SPIFFE plugin; its certificate is an SVID from the agent"
 register_helper_identity spiffe://example.org/mqtt/broker broker --dns-name localhost
 register_helper_identity spiffe://example.org/cloud/telemetry cloud
-install_svid broker "$work/mqtt/broker"
+# The plugin sees a client's leaf only (Mosquitto's plugin API), so its trust bundle must hold
+# the leaf's issuer: edgeid's signing CA, which sits below the upstream root. The helper puts it
+# in the bundle file, which serves as Mosquitto's cafile and as the plugin's trust bundle.
+install_svid broker "$work/mqtt/broker" 'add_intermediates_to_bundle = true'
 install_svid cloud "$work/mqtt/cloud"
 cat >"$work/mqtt/acl.toml" <<'ACL'
 # The BLE mapper publishes data and twins of namespace "default" and takes their desired values.
@@ -201,6 +205,7 @@ require_certificate true
 tls_version tlsv1.2
 plugin $plugin
 plugin_opt_trust_domain example.org
+plugin_opt_trust_bundle $PWD/$work/mqtt/broker/svid_bundle.pem
 plugin_opt_acl_file $PWD/$work/mqtt/acl.toml
 CONF
 echo "\$ mosquitto -c $work/mqtt/mosquitto.conf   (TLS on 127.0.0.1:$mqtt_port, client SVIDs required)"
@@ -211,7 +216,8 @@ wait_for_log "$work/mosquitto.log" "$mosquitto_pid" "edgeid-spiffe: trust domain
 grep "edgeid-spiffe" "$work/mosquitto.log" | sed 's/^/   mosquitto| /'
 cloud_args=(-h localhost -p "$mqtt_port" -V mqttv5 -q 1 --cafile "$work/mqtt/cloud/svid_bundle.pem"
   --cert "$work/mqtt/cloud/svid.pem" --key "$work/mqtt/cloud/svid_key.pem")
-stdbuf -oL mosquitto_sub "${cloud_args[@]}" -i cloud -v -t '$ke/events/device/#' \
+# A client ID is bound to its SPIFFE ID: the ID itself, or the ID, '#' and a suffix.
+stdbuf -oL mosquitto_sub "${cloud_args[@]}" -i 'spiffe://example.org/cloud/telemetry#sub' -v -t '$ke/events/device/#' \
   -t '$hw/events/device/#' >"$work/cloud-sub.log" 2>&1 &
 pids+=("$!")
 
@@ -333,6 +339,9 @@ try_forged_publish "node-1's certificate: another CA, no SPIFFE ID" \
   --cert "$work/nodes/node-1.pem" --key "$work/nodes/node-1.key"
 try_forged_publish "a valid SVID that no ACL rule names" \
   --cert "$work/workload/svid.0.pem" --key "$work/workload/svid.0.key"
+try_forged_publish "the cloud's SVID with the mapper's client ID (a session takeover)" \
+  --cert "$work/mqtt/cloud/svid.pem" --key "$work/mqtt/cloud/svid_key.pem" \
+  -i spiffe://example.org/mapper/ble
 if grep -q "99.9" "$work/cloud-sub.log"; then
   echo "FAILED: a forged reading arrived" >&2
   exit 1
@@ -343,7 +352,8 @@ step "A desired LED state from the cloud flows back to the device"
 wait_for_log "$work/devsim-thermo-1.log" "$thermo_pid" "LED switched on"
 delta='{"event_id":"demo-1","timestamp":'"$(date +%s%3N)"',"delta":{"led":"false"}}'
 echo "\$ mosquitto_pub --cert cloud/svid.pem -t '\$hw/events/device/default/thermo-1/twin/update/delta' -m '$delta'"
-mosquitto_pub "${cloud_args[@]}" -t '$hw/events/device/default/thermo-1/twin/update/delta' -m "$delta"
+mosquitto_pub "${cloud_args[@]}" -i 'spiffe://example.org/cloud/telemetry#desired' \
+  -t '$hw/events/device/default/thermo-1/twin/update/delta' -m "$delta"
 wait_for_log "$work/devsim-thermo-1.log" "$thermo_pid" "LED switched off"
 grep -m 1 "twin delta" "$work/mapper.log" | sed 's/^/   mapper| /'
 grep -E "LED" "$work/devsim-thermo-1.log" | sed 's/^/   thermo-1| /'

@@ -151,7 +151,10 @@ class MapperTest : public ::testing::Test {
         dir_.File("broker"),
         testing::MosquittoTls{dir_.File("broker/svid_bundle.pem"), dir_.File("broker/svid.pem"),
                               dir_.File("broker/svid_key.pem")},
-        testing::MosquittoPlugin{EDGEID_MOSQUITTO_PLUGIN, kTd, dir_.File("acl.toml")});
+        // The helper wrote the broker's own trust domain only (no federated domains): the
+        // plugin's bundle too.
+        testing::MosquittoPlugin{EDGEID_MOSQUITTO_PLUGIN, kTd, dir_.File("broker/svid_bundle.pem"),
+                                 dir_.File("acl.toml")});
     ASSERT_TRUE(broker_->Start()) << broker_->error();
   }
 
@@ -165,8 +168,9 @@ class MapperTest : public ::testing::Test {
   std::unique_ptr<ChildProcess> SubscribeAsCloud() {
     auto sub = std::make_unique<ChildProcess>(
         std::vector<std::string>{"/bin/sh", "-c",
-                                 "exec stdbuf -oL mosquitto_sub " + CloudClientArgs() +
-                                     " -i cloud -c -v -d -t '$ke/events/device/#' -t "
+                                 "exec stdbuf -oL mosquitto_sub " + CloudClientArgs() + " -i '" +
+                                     std::string(kCloudId) +
+                                     "' -c -v -d -t '$ke/events/device/#' -t "
                                      "'$hw/events/device/#'"},
         dir_.File("cloud-sub.log"));
     EXPECT_TRUE(sub->WaitForOutput("received SUBACK")) << sub->Output();
@@ -702,7 +706,7 @@ TEST_F(MapperTest, PublishesToTheBrokerOverMtlsAndTakesDesiredValuesFromIt) {
   // A desired value from the cloud reaches the device; bad ones are refused and named.
   ASSERT_TRUE(device->WaitForOutput("LED switched on")) << device->Output();
   auto delta = [&](const std::string& body) {
-    auto r = RunCommand("mosquitto_pub " + CloudClientArgs() +
+    auto r = RunCommand("mosquitto_pub " + CloudClientArgs() + " -i '" + kCloudId + "#delta'" +
                         " -t '$hw/events/device/default/thermo-1/twin/update/delta' -m '" + body +
                         "' 2>&1");
     EXPECT_EQ(r.exit_code, 0) << r.output;

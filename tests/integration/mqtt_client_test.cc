@@ -67,7 +67,6 @@ class MqttClientTest : public ::testing::Test {
     MqttClientOptions options;
     options.host = "127.0.0.1";
     options.port = broker_->port();
-    options.client_id = "mapper-ble";
     options.broker_id = broker_id;
     options.max_pending = max_pending;
     options.reconnect_max = std::chrono::seconds(2);
@@ -85,8 +84,8 @@ class MqttClientTest : public ::testing::Test {
             "exec stdbuf -oL mosquitto_sub " +
                 MosquittoClientArgs(*broker_, dir_.File("bundle.pem"), dir_.File("cloud.pem"),
                                     dir_.File("cloud.key")) +
-                " -i cloud-durable -c -d -W 20 -C " + std::to_string(count) +
-                " -t '$ke/events/device/#'"},
+                " -i 'spiffe://example.org/cloud/telemetry#durable' -c -d -W 20 -C " +
+                std::to_string(count) + " -t '$ke/events/device/#'"},
         dir_.File("sub.log"));
     EXPECT_TRUE(sub->WaitForOutput("received SUBACK")) << sub->Output();
     return sub;
@@ -114,7 +113,10 @@ TEST_F(MqttClientTest, PublishesOverMutualTlsWithTheSvidInMemory) {
   auto stats = publisher->Stats();
   EXPECT_EQ(stats.acknowledged, 5u);
   EXPECT_TRUE(stats.connected);
-  EXPECT_NE(broker_->Log().find(std::string("is ") + kMapperId), std::string::npos);
+  // Without a client_id the client connects with its SPIFFE ID, the one the plugin binds to it.
+  EXPECT_NE(broker_->Log().find(std::string("client ") + kMapperId + " is " + kMapperId),
+            std::string::npos)
+      << broker_->Log();
 }
 
 TEST_F(MqttClientTest, NothingIsLostAcrossABrokerRestart) {
@@ -187,6 +189,18 @@ TEST_F(MqttClientTest, ARotatedSvidIsUsedForTheNextConnection) {
   // A bundle of another trust domain is refused and the connection keeps its identity.
   spiffe::X509Bundle foreign(Unwrap(spiffe::TrustDomain::Parse("other.org")), {ca_.cert});
   EXPECT_FALSE(publisher->UpdateIdentity(rotated, foreign).ok());
+  // So is an SVID of another SPIFFE ID: the client ID is the first one's, which the broker
+  // binds to that ID alone.
+  crypto::PrivateKey key = NewP256Key();
+  auto other =
+      spiffe::X509Svid{Unwrap(spiffe::SpiffeId::Parse("spiffe://example.org/mapper/other")),
+                       {SignLeaf(LeafTemplate("spiffe://example.org/mapper/other"), ca_, &key)},
+                       key,
+                       ""};
+  auto refused = publisher->UpdateIdentity(other, bundle_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("another SPIFFE ID needs a new client"), std::string::npos)
+      << refused.error().message;
 }
 
 TEST_F(MqttClientTest, TheQueueIsBounded) {
@@ -270,11 +284,12 @@ TEST_F(MqttClientTest, SubscriptionsDeliverAndAreMadeAgainAfterAReconnect) {
     std::unique_lock lock(mu);
     for (int i = 0; i < 50 && seen.size() < want; ++i) {
       lock.unlock();
-      auto pub =
-          RunCommand("mosquitto_pub " +
-                     MosquittoClientArgs(*broker_, dir_.File("bundle.pem"), dir_.File("cloud.pem"),
-                                         dir_.File("cloud.key")) +
-                     " -t '$hw/events/device/default/thermo-1/twin/update/delta' -m " + body);
+      auto pub = RunCommand("mosquitto_pub " +
+                            MosquittoClientArgs(*broker_, dir_.File("bundle.pem"),
+                                                dir_.File("cloud.pem"), dir_.File("cloud.key")) +
+                            " -i 'spiffe://example.org/cloud/telemetry#delta'"
+                            " -t '$hw/events/device/default/thermo-1/twin/update/delta' -m " +
+                            body);
       EXPECT_EQ(pub.exit_code, 0) << pub.output;
       lock.lock();
       cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return seen.size() >= want; });

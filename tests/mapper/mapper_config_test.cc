@@ -52,7 +52,7 @@ TEST_F(MapperConfigTest, MqttIsOffUntilABrokerIsNamed) {
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_TRUE(config->mqtt.host.empty());
   EXPECT_EQ(config->mqtt.port, 8883);
-  EXPECT_EQ(config->mqtt.client_id, "edgeid-ble-mapper");
+  EXPECT_TRUE(config->mqtt.client_id.empty());  // the SVID's SPIFFE ID
   EXPECT_TRUE(config->mqtt.queue_dir.empty());
   EXPECT_TRUE(config->mqtt.twin_updates);
 }

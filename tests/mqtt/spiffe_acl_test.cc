@@ -92,6 +92,49 @@ TEST(SpiffeAclTest, MistakesAreNamedWithTheirRule) {
   EXPECT_TRUE(has(ErrorOf("rule = 3\n"), "ACL file acl.toml"));
 }
 
+TEST(SpiffeAclTest, ClientIdsAreBoundToOneSpiffeId) {
+  auto acl = Unwrap(SpiffeAcl::Parse(std::string(kAcl) +
+                                         "[[rule]]\nspiffe_id = \"spiffe://example.org/legacy\"\n"
+                                         "client_ids = [\"legacy-1\", \"legacy-2\"]\n",
+                                     ExampleOrg(), "acl"));
+  const std::string mapper = "spiffe://example.org/mapper/ble";
+  EXPECT_TRUE(acl.ClientIdAllowed(mapper, mapper));
+  EXPECT_TRUE(acl.ClientIdAllowed(mapper, mapper + "#sub-2"));
+  EXPECT_FALSE(acl.ClientIdAllowed(mapper, mapper + "#"));
+  EXPECT_FALSE(acl.ClientIdAllowed(mapper, mapper + "/x"));  // another ID's
+  EXPECT_FALSE(acl.ClientIdAllowed(mapper, "spiffe://example.org/mapper/bl"));
+  EXPECT_FALSE(acl.ClientIdAllowed(mapper, "spiffe://example.org/cloud/telemetry"));
+  EXPECT_FALSE(acl.ClientIdAllowed("spiffe://example.org/mapper", mapper));
+  EXPECT_FALSE(acl.ClientIdAllowed(mapper, "edgeid-ble-mapper"));
+  EXPECT_FALSE(acl.ClientIdAllowed(mapper, "auto-6d1c0a6e-1111-4c4e-9b43-0c8d7b0c7a11"));
+  EXPECT_FALSE(acl.ClientIdAllowed(mapper, ""));
+  EXPECT_TRUE(acl.ClientIdAllowed("spiffe://example.org/legacy", "legacy-2"));
+  EXPECT_FALSE(acl.ClientIdAllowed(mapper, "legacy-1"));
+}
+
+TEST(SpiffeAclTest, ClientIdsThatCouldBeSharedAreRefused) {
+  auto has = [](const Result<std::string>& message, const std::string& part) {
+    return message.ok() && message->find(part) != std::string::npos;
+  };
+  EXPECT_TRUE(has(ErrorOf("[[rule]]\nspiffe_id = \"spiffe://example.org/mapper/*\"\n"
+                          "client_ids = [\"m\"]\n"),
+                  "rule[0].client_ids: needs a spiffe_id without '*'"));
+  EXPECT_TRUE(has(ErrorOf("[[rule]]\nspiffe_id = \"spiffe://example.org/a\"\n"
+                          "client_ids = [\"spiffe://example.org/b\"]\n"),
+                  "bound to that SPIFFE ID already"));
+  EXPECT_TRUE(
+      has(ErrorOf("[[rule]]\nspiffe_id = \"spiffe://example.org/a\"\nclient_ids = [\"\"]\n"),
+          "rule[0].client_ids"));
+  EXPECT_TRUE(
+      has(ErrorOf("[[rule]]\nspiffe_id = \"spiffe://example.org/a\"\nclient_ids = [\"x\"]\n"
+                  "[[rule]]\nspiffe_id = \"spiffe://example.org/b\"\nclient_ids = [\"x\"]\n"),
+          "rule[1].client_ids: \"x\" is already bound to spiffe://example.org/a by rule[0]"));
+  // Two rules of one identity may both list it.
+  EXPECT_EQ(*ErrorOf("[[rule]]\nspiffe_id = \"spiffe://example.org/a\"\nclient_ids = [\"x\"]\n"
+                     "[[rule]]\nspiffe_id = \"spiffe://example.org/a\"\nclient_ids = [\"x\"]\n"),
+            "accepted");
+}
+
 TEST(SpiffeAclTest, LoadNamesTheFile) {
   edgeid::testing::TempDir dir;
   auto missing = SpiffeAcl::Load(dir.File("none.toml"), ExampleOrg());

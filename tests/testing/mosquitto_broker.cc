@@ -78,6 +78,9 @@ std::string MosquittoBroker::WriteConfig() const {
        << "plugin " << plugin_.path << "\n"
        << "plugin_opt_trust_domain " << plugin_.trust_domain << "\n"
        << "plugin_opt_acl_file " << plugin_.acl_file << "\n";
+  // Left out when empty, for the test of a broker configured without it.
+  if (!plugin_.trust_bundle.empty())
+    conf << "plugin_opt_trust_bundle " << plugin_.trust_bundle << "\n";
   std::string path = dir_ + "/mosquitto.conf";
   WriteTestFile(path, conf.str());
   return path;
@@ -127,13 +130,14 @@ std::unique_ptr<MosquittoBroker> MakeBrokerWithTestCa(const std::string& dir, co
                                                       const std::string& acl,
                                                       const std::string& plugin) {
   WriteTestFile(dir + "/bundle.pem", ca.cert.ToPem());
+  WriteTestFile(dir + "/trust_bundle.pem", ca.cert.ToPem());
   auto broker_tmpl = LeafTemplate(broker_id);
   broker_tmpl.dns_sans = {"localhost"};
   WriteIssuedKeyAndCert(dir + "/broker", broker_tmpl, ca);
   WriteTestFile(dir + "/acl.toml", acl);
   return std::make_unique<MosquittoBroker>(
       dir, MosquittoTls{dir + "/bundle.pem", dir + "/broker.pem", dir + "/broker.key"},
-      MosquittoPlugin{plugin, trust_domain, dir + "/acl.toml"});
+      MosquittoPlugin{plugin, trust_domain, dir + "/trust_bundle.pem", dir + "/acl.toml"});
 }
 
 std::string MosquittoClientArgs(const MosquittoBroker& broker, const std::string& cafile,

@@ -19,6 +19,7 @@ struct MosquittoTls {
 struct MosquittoPlugin {
   std::string path;  // the .so
   std::string trust_domain;
+  std::string trust_bundle;  // the own trust domain's authorities (PEM); empty: no option
   std::string acl_file;
 };
 
@@ -55,9 +56,9 @@ class MosquittoBroker {
 };
 
 // A broker (not started) in `dir` with edgeid's plugin at `plugin` for `ca`'s trust domain:
-// `dir`/bundle.pem holds `ca`, `dir`/broker.pem and broker.key are an SVID `ca` issued for
-// `broker_id` (DNS SAN localhost, which mosquitto_pub and mosquitto_sub check), and
-// `dir`/acl.toml is `acl`.
+// `dir`/bundle.pem (the cafile) and `dir`/trust_bundle.pem (the plugin's) hold `ca`,
+// `dir`/broker.pem and broker.key are an SVID `ca` issued for `broker_id` (DNS SAN localhost,
+// which mosquitto_pub and mosquitto_sub check), and `dir`/acl.toml is `acl`.
 std::unique_ptr<MosquittoBroker> MakeBrokerWithTestCa(const std::string& dir, const TestCa& ca,
                                                       const std::string& trust_domain,
                                                       const std::string& broker_id,

@@ -5,6 +5,7 @@
 #include "crypto/digest.h"
 #include "crypto/random.h"
 #include "device/link/smp_messages.h"
+#include "spiffe/own_trust_domain_source.h"
 
 namespace edgeid::device::link {
 namespace {
@@ -12,25 +13,12 @@ namespace {
 constexpr std::string_view kPeripheralLabel = "edgeid link v1 peripheral";
 constexpr std::string_view kCentralLabel = "edgeid link v1 central";
 
-// Only the bundle of this side's own trust domain: a peer of another domain finds none.
-class OwnTrustDomain final : public spiffe::X509BundleSource {
- public:
-  explicit OwnTrustDomain(const spiffe::X509Bundle& bundle) : bundle_(bundle) {}
-  Result<spiffe::X509Bundle> GetX509Bundle(const spiffe::TrustDomain& td) const override {
-    if (td == bundle_.trust_domain()) return bundle_;
-    return NotFound("peer is of trust domain " + td.name() + ", this link trusts only " +
-                    bundle_.trust_domain().name());
-  }
-
- private:
-  const spiffe::X509Bundle& bundle_;
-};
-
 Result<spiffe::VerifiedX509Svid> VerifyPeer(const std::string& certificates,
                                             const PeerRequirement& peer, spiffe::TimePoint now) {
   auto chain = crypto::ParseCertificatesDer(certificates);
   if (!chain.ok()) return InvalidArgument("peer certificates: " + chain.error().message);
-  OwnTrustDomain bundles(peer.bundle);
+  // Only this side's own trust domain: a peer of another domain finds no bundle.
+  spiffe::OwnTrustDomainSource bundles(peer.bundle);
   auto verified = spiffe::VerifyX509Svid(*chain, bundles, now);
   if (!verified.ok()) {
     return PermissionDenied("peer certificate refused: " + verified.error().message);

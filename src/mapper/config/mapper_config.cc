@@ -167,7 +167,6 @@ Result<MapperConfig> ParseMapperConfig(std::string_view toml_text, const MapperF
     config.mqtt.port = EDGEID_TRY(config::Port(*mqtt_port, "mqtt.port"));
     if (config.mqtt.port == 0) return Bad("mqtt.port", "must be the broker's port, not 0");
   }
-  if (config.mqtt.client_id.empty()) config.mqtt.client_id = config.name;
   if (config.mqtt.max_pending < 1 || config.mqtt.max_pending > 65535) {
     return Bad("mqtt.max_pending", "must be between 1 and 65535 (MQTT's packet identifiers)");
   }

@@ -22,7 +22,7 @@ struct MapperMqttConfig {
   std::string host;
   uint16_t port = 8883;
   std::string broker_id;  // the broker's SPIFFE ID; empty: any of the trust domain
-  std::string client_id;  // default: the mapper's name
+  std::string client_id;  // empty: the mapper's SPIFFE ID, which the broker binds it to
   int64_t max_pending = 10000;
   std::string queue_dir;   // empty: the queue is in memory
   bool queue_sync = true;  // fdatasync each journaled message

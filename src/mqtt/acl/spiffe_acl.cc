@@ -1,5 +1,7 @@
 #include "mqtt/acl/spiffe_acl.h"
 
+#include <algorithm>
+
 #include "common/atomic_file.h"
 #include "config/toml_reader.h"
 #include "mqtt/acl/topic_filter.h"
@@ -41,9 +43,34 @@ Result<std::vector<std::string>> Filters(const toml::table& rule, const std::str
   return filters;
 }
 
+// MQTT strings are at most 65535 bytes.
+constexpr std::size_t kMaxClientIdBytes = 65535;
+
+Result<std::vector<std::string>> ClientIds(const toml::table& rule, const std::string& spiffe_id,
+                                           const std::string& prefix) {
+  const std::string key = prefix + "client_ids";
+  auto ids = EDGEID_TRY(config::GetStrings(rule, prefix, "client_ids"));
+  if (!ids.empty() && spiffe_id.find('*') != std::string::npos) {
+    // Every ID the pattern names could connect with it and disconnect the others.
+    return config::Bad(key, "needs a spiffe_id without '*': a client ID belongs to one identity");
+  }
+  for (const auto& id : ids) {
+    if (id.empty()) return config::Bad(key, "an empty client ID is assigned by the broker");
+    if (id.size() > kMaxClientIdBytes) return config::Bad(key, "a client ID is too long");
+    // The bound forms are the SPIFFE IDs' own; listing one would hand it to another identity.
+    if (id.rfind("spiffe://", 0) == 0) {
+      return config::Bad(key, "\"" + id +
+                                  "\": client IDs starting with spiffe:// are bound to that "
+                                  "SPIFFE ID already");
+    }
+  }
+  return ids;
+}
+
 Result<AclRule> ReadRule(const toml::table& table, const spiffe::TrustDomain& td,
                          const std::string& prefix) {
-  EDGEID_RETURN_IF_ERROR(config::CheckKeys(table, prefix, {"spiffe_id", "publish", "subscribe"}));
+  EDGEID_RETURN_IF_ERROR(
+      config::CheckKeys(table, prefix, {"spiffe_id", "publish", "subscribe", "client_ids"}));
   AclRule rule;
   auto id = EDGEID_TRY(config::Get<std::string>(table, prefix, "spiffe_id"));
   if (!id) return config::Bad(prefix + "spiffe_id", "is required");
@@ -51,6 +78,7 @@ Result<AclRule> ReadRule(const toml::table& table, const spiffe::TrustDomain& td
   rule.spiffe_id = *id;
   rule.publish = EDGEID_TRY(Filters(table, prefix, "publish"));
   rule.subscribe = EDGEID_TRY(Filters(table, prefix, "subscribe"));
+  rule.client_ids = EDGEID_TRY(ClientIds(table, rule.spiffe_id, prefix));
   return rule;
 }
 
@@ -91,6 +119,18 @@ Result<SpiffeAcl> SpiffeAcl::Parse(std::string_view toml_text, const spiffe::Tru
       return InvalidArgument(source + ": rule[" + std::to_string(i) + "] is not a table");
     auto rule = ReadRule(*table, td, prefix);
     if (!rule.ok()) return in_file(rule.error());
+    // A client ID listed for two identities would let each take the other's session over.
+    for (const auto& client_id : rule->client_ids) {
+      for (std::size_t j = 0; j < out.size(); ++j) {
+        if (out[j].spiffe_id == rule->spiffe_id) continue;
+        const auto& other = out[j].client_ids;
+        if (std::find(other.begin(), other.end(), client_id) != other.end()) {
+          return InvalidArgument(source + ": " + prefix + "client_ids: \"" + client_id +
+                                 "\" is already bound to " + out[j].spiffe_id + " by rule[" +
+                                 std::to_string(j) + "]");
+        }
+      }
+    }
     out.push_back(std::move(*rule));
   }
   return SpiffeAcl(std::move(out));
@@ -118,6 +158,22 @@ bool SpiffeAcl::Allows(std::string_view id, MqttAccess access, std::string_view 
                                            : TopicMatches(filter, topic)) {
         return true;
       }
+    }
+  }
+  return false;
+}
+
+bool SpiffeAcl::ClientIdAllowed(std::string_view id, std::string_view client_id) const {
+  if (client_id == id) return true;
+  if (client_id.size() > id.size() + 1 && client_id.substr(0, id.size()) == id &&
+      client_id[id.size()] == '#') {
+    return true;
+  }
+  for (const auto& rule : rules_) {
+    if (rule.spiffe_id != id) continue;
+    if (std::find(rule.client_ids.begin(), rule.client_ids.end(), client_id) !=
+        rule.client_ids.end()) {
+      return true;
     }
   }
   return false;

@@ -9,7 +9,8 @@
 //   ["$hw/events/device/default/+/twin/update/delta"]
 //
 // Every ID must be of the broker's trust domain; a client whose ID no rule names is refused at
-// connect. What no rule grants is denied.
+// connect, and so is one whose MQTT client ID is not bound to its SPIFFE ID (ClientIdAllowed).
+// What no rule grants is denied.
 #pragma once
 
 #include <string>
@@ -31,6 +32,9 @@ struct AclRule {
   std::string spiffe_id;  // exact, or with '*' path segments
   std::vector<std::string> publish;
   std::vector<std::string> subscribe;
+  // More MQTT client IDs this (exact) SPIFFE ID may connect with, for clients whose ID cannot be
+  // changed to the bound form (see ClientIdAllowed).
+  std::vector<std::string> client_ids;
 };
 
 class SpiffeAcl {
@@ -44,6 +48,13 @@ class SpiffeAcl {
   // `id` is a SPIFFE ID already checked to be of the trust domain. Whether some rule names it:
   bool Knows(std::string_view id) const;
   bool Allows(std::string_view id, MqttAccess access, std::string_view topic) const;
+  // Whether a client proving `id` may use the MQTT client ID `client_id`. A client ID belongs to
+  // one SPIFFE ID, so that no other identity can connect with it and take the session over
+  // (Mosquitto disconnects the older connection of a client ID): it must be the SPIFFE ID
+  // itself, or the SPIFFE ID, '#' and a suffix (one identity, several sessions; SPIFFE IDs
+  // cannot hold '#', so no other ID has this prefix), or one of the `client_ids` of a rule whose
+  // spiffe_id is exactly `id`.
+  bool ClientIdAllowed(std::string_view id, std::string_view client_id) const;
 
   const std::vector<AclRule>& rules() const { return rules_; }
 

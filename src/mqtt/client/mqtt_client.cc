@@ -34,11 +34,13 @@ Result<std::unique_ptr<MqttClient>> MqttClient::Start(MqttClientOptions options,
                                                       const spiffe::X509Bundle& bundle,
                                                       std::shared_ptr<spdlog::logger> log) {
   InitLibraryOnce();
-  if (options.client_id.empty()) return InvalidArgument("MQTT client id is empty");
+  const bool client_id_is_spiffe_id = options.client_id.empty();
+  if (client_id_is_spiffe_id) options.client_id = svid.id.str();
   if (options.max_pending == 0 || options.max_pending > 65535) {
     return InvalidArgument("MQTT max_pending must be between 1 and 65535");
   }
   std::unique_ptr<MqttClient> self(new MqttClient(std::move(options), std::move(log)));
+  self->client_id_is_spiffe_id_ = client_id_is_spiffe_id;
   self->subscriptions_ = std::move(self->options_.subscriptions);
   std::vector<JournalMessage> replay;
   if (!self->options_.queue_dir.empty()) {
@@ -175,6 +177,11 @@ Status MqttClient::UpdateIdentity(const spiffe::X509Svid& svid, const spiffe::X5
                            ", not " + server_.trust_domain);
   }
   if (bundle.empty()) return InvalidArgument("the trust bundle has no authorities");
+  // libmosquitto keeps the client ID of mosquitto_new; the broker would refuse it for another ID.
+  if (client_id_is_spiffe_id_ && svid.id.str() != options_.client_id) {
+    return InvalidArgument("the new SVID is of " + svid.id.str() + ", the client connects as " +
+                           options_.client_id + "; another SPIFFE ID needs a new client");
+  }
   {
     std::lock_guard lock(mu_);
     rotating_ = true;

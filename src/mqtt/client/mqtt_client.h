@@ -43,6 +43,9 @@ struct MqttSubscription {
 struct MqttClientOptions {
   std::string host = "127.0.0.1";
   int port = 8883;
+  // Empty: the SVID's SPIFFE ID, which edgeid's broker plugin binds to the identity (another
+  // identity cannot connect with it and take the session over). A rotation keeps it, so a new
+  // SVID of another SPIFFE ID is then refused by UpdateIdentity.
   std::string client_id;
   // The broker's SPIFFE ID; empty accepts any broker of the trust domain.
   std::string broker_id;
@@ -85,7 +88,8 @@ class MqttClient {
   Status Publish(const std::string& topic, const std::string& payload);
   // Adds a subscription (QoS 1), made now if connected and again on every connection.
   void Subscribe(MqttSubscription subscription);
-  // Reconnects with a new SVID and bundle; queued messages stay queued.
+  // Reconnects with a new SVID and bundle; queued messages stay queued. When the client ID is
+  // the SVID's SPIFFE ID, an SVID of another ID is refused and the old identity stays.
   Status UpdateIdentity(const spiffe::X509Svid& svid, const spiffe::X509Bundle& bundle);
   // Waits until nothing is pending; false after `timeout`.
   bool WaitUntilAcknowledged(std::chrono::milliseconds timeout);
@@ -108,6 +112,7 @@ class MqttClient {
   Status Send(const std::string& topic, const std::string& payload, uint64_t sequence);
 
   MqttClientOptions options_;
+  bool client_id_is_spiffe_id_ = false;  // options_.client_id was empty
   std::shared_ptr<spdlog::logger> log_;
   ServerIdentity server_;  // read by the TLS verify callback of every context made
   SslCtxPtr ctx_;
