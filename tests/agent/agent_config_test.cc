@@ -24,7 +24,7 @@ TEST(AgentConfigTest, DefaultsAreSpireAgentOnes) {
   EXPECT_EQ(config->trust_domain.name(), "example.org");
   EXPECT_EQ(config->server_address, "127.0.0.1");
   EXPECT_EQ(config->server_port, 8081);
-  EXPECT_EQ(config->socket_path, "/tmp/edgeid-agent/public/api.sock");
+  EXPECT_EQ(config->socket_path, "/run/edgeid/agent/public/api.sock");
   EXPECT_EQ(config->sync_interval, std::chrono::seconds(5));
   EXPECT_FALSE(config->availability_target.has_value());
   EXPECT_FALSE(config->health_port.has_value());

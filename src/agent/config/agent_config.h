@@ -32,7 +32,7 @@ struct AgentConfig {
   crypto::CertificateChain trust_bundle{};  // read from that file when loaded
   bool insecure_bootstrap = false;          // first connection without checking the server
   std::string data_dir{};
-  std::string socket_path = "/tmp/edgeid-agent/public/api.sock";
+  std::string socket_path = "/run/edgeid/agent/public/api.sock";
   std::string log_level = "info";
   bool log_json = false;
   NodeAttestorKind node_attestor = NodeAttestorKind::kJoinToken;
