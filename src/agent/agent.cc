@@ -58,6 +58,11 @@ Result<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
   endpoint_options.socket_mode = 0777;
   endpoint_options.max_message_bytes = 64 * 1024;
   endpoint_options.directory_mode = 0755;
+  endpoint_options.limits.max_per_uid =
+      static_cast<size_t>(a.config_.workload_api_max_connections_per_uid);
+  endpoint_options.limits.max_total = static_cast<size_t>(a.config_.workload_api_max_connections);
+  endpoint_options.limits.idle_timeout = a.config_.workload_api_idle_timeout;
+  endpoint_options.metrics = &a.metrics_;
   auto endpoint = UnixGrpcEndpoint::Start(
       endpoint_options, {a.workload_api_.get(), a.health_service_.get()}, a.peers_, a.log_);
   if (!endpoint.ok()) return endpoint.error();

@@ -1,12 +1,16 @@
-// UnixGrpcEndpoint and its socket file: a live socket or a non-socket never taken over or
-// removed; a socket's directories checked from "/".
+// UnixGrpcEndpoint and its socket file: connections capped per uid and overall, released when
+// they close, closed when idle; a live socket or a non-socket never taken over or removed; a
+// socket's directories checked from "/".
 #include "unixrpc/unix_grpc_endpoint.h"
 
+#include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -23,6 +27,8 @@ using testing::ReadTestFile;
 using testing::TempDir;
 using testing::WriteTestFile;
 
+constexpr uid_t kOtherUser = 65534;
+
 UniqueFd ConnectTo(const std::string& path) {
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_un addr{};
@@ -35,7 +41,8 @@ UniqueFd ConnectTo(const std::string& path) {
 enum class Outcome { kServed, kClosed, kNoAnswer, kNoConnection };
 
 // What the server does first on a new connection: gRPC sends its HTTP/2 SETTINGS at once on a
-// connection it was handed (served); a refused connection is closed (EOF).
+// connection it was handed (served); a refused connection is closed (EOF). Async-signal-safe,
+// for the forked child below.
 Outcome FirstAnswer(int fd, int timeout_ms = 10000) {
   if (fd < 0) return Outcome::kNoConnection;
   pollfd p{fd, POLLIN, 0};
@@ -45,25 +52,134 @@ Outcome FirstAnswer(int fd, int timeout_ms = 10000) {
   return n > 0 ? Outcome::kServed : Outcome::kClosed;
 }
 
+// Reads until the server closes the connection; false if it is still open after `timeout`.
+bool WaitForEof(int fd, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    char buf[256];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) return true;
+  }
+}
+
 class UnixGrpcEndpointTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // Reachable by the other user of the root-only tests.
     ::chmod(dir_.path().c_str(), 0755);
   }
-  Result<std::unique_ptr<UnixGrpcEndpoint>> Start(const std::string& path) {
+  Result<std::unique_ptr<UnixGrpcEndpoint>> Start(const std::string& path,
+                                                  UnixConnectionLimits limits = {}) {
     UnixGrpcEndpointOptions options;
     options.socket_path = path;
     options.name = "test API";
+    options.limits = limits;
+    options.metrics = &metrics_;
     return UnixGrpcEndpoint::Start(options, {&service_}, peers_, log_);
   }
   std::string Socket() const { return dir_.File("run/api.sock"); }
 
   TempDir dir_;
   grpc::health::v1::Health::Service service_;  // any service: gRPC needs one to start
+  Metrics metrics_;
   PeerTracker peers_;
   std::shared_ptr<spdlog::logger> log_ = std::make_shared<spdlog::logger>("test");
 };
+
+// ---- finding 8: connection caps and idle connections ----
+
+TEST_F(UnixGrpcEndpointTest, RefusesConnectionsOverTheUidCapAndTakesThemBackWhenClosed) {
+  auto endpoint = Start(Socket(), {2, 16, std::chrono::milliseconds(0)});
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error().message;
+  UniqueFd first = ConnectTo(Socket());
+  UniqueFd second = ConnectTo(Socket());
+  EXPECT_EQ(FirstAnswer(first.get()), Outcome::kServed);
+  EXPECT_EQ(FirstAnswer(second.get()), Outcome::kServed);
+  UniqueFd third = ConnectTo(Socket());
+  EXPECT_EQ(FirstAnswer(third.get()), Outcome::kClosed);
+  EXPECT_EQ(metrics_.CounterValue("edgeid_unix_socket_refused_connections_total",
+                                  {{"socket", "test API"}, {"reason", "uid_limit"}}),
+            1u);
+  // The tracker holds only the open connections.
+  EXPECT_LE(peers_.size(), 2u);
+
+  // A connection closed by its client gives its place back.
+  first.reset();
+  UniqueFd fourth = ConnectTo(Socket());
+  EXPECT_EQ(FirstAnswer(fourth.get()), Outcome::kServed);
+  EXPECT_EQ((*endpoint)->open_connections(), 2u);
+  EXPECT_EQ(peers_.size(), 2u);
+}
+
+TEST_F(UnixGrpcEndpointTest, RefusesConnectionsOverTheOverallCap) {
+  auto endpoint = Start(Socket(), {8, 2, std::chrono::milliseconds(0)});
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error().message;
+  UniqueFd first = ConnectTo(Socket());
+  UniqueFd second = ConnectTo(Socket());
+  EXPECT_EQ(FirstAnswer(first.get()), Outcome::kServed);
+  EXPECT_EQ(FirstAnswer(second.get()), Outcome::kServed);
+  UniqueFd third = ConnectTo(Socket());
+  EXPECT_EQ(FirstAnswer(third.get()), Outcome::kClosed);
+  EXPECT_EQ(metrics_.CounterValue("edgeid_unix_socket_refused_connections_total",
+                                  {{"socket", "test API"}, {"reason", "total_limit"}}),
+            1u);
+}
+
+TEST_F(UnixGrpcEndpointTest, AnotherUidIsServedWhileOneIsAtItsCap) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to connect as a second user";
+  auto endpoint = Start(Socket(), {2, 16, std::chrono::milliseconds(0)});
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error().message;
+  UniqueFd first = ConnectTo(Socket());
+  UniqueFd second = ConnectTo(Socket());
+  ASSERT_EQ(FirstAnswer(first.get()), Outcome::kServed);
+  ASSERT_EQ(FirstAnswer(second.get()), Outcome::kServed);
+  ASSERT_EQ(FirstAnswer(ConnectTo(Socket()).get()), Outcome::kClosed);
+
+  int result[2];
+  ASSERT_EQ(::pipe2(result, O_CLOEXEC), 0);
+  std::string path = Socket();
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Only async-signal-safe calls: the parent has threads.
+    char outcome = 'x';
+    if (::setgroups(0, nullptr) == 0 && ::setresgid(kOtherUser, kOtherUser, kOtherUser) == 0 &&
+        ::setresuid(kOtherUser, kOtherUser, kOtherUser) == 0) {
+      int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_un addr{};
+      addr.sun_family = AF_UNIX;
+      std::memcpy(addr.sun_path, path.c_str(), path.size());
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        outcome = static_cast<char>('0' + static_cast<int>(FirstAnswer(fd)));
+      }
+    }
+    (void)!::write(result[1], &outcome, 1);
+    ::_exit(0);
+  }
+  ::close(result[1]);
+  char outcome = 0;
+  ASSERT_EQ(::read(result[0], &outcome, 1), 1);
+  ::close(result[0]);
+  ::waitpid(child, nullptr, 0);
+  EXPECT_EQ(outcome, '0' + static_cast<int>(Outcome::kServed));
+}
+
+TEST_F(UnixGrpcEndpointTest, ClosesAConnectionWithoutCalls) {
+  auto endpoint = Start(Socket(), {4, 16, std::chrono::milliseconds(300)});
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error().message;
+  UniqueFd idle = ConnectTo(Socket());
+  ASSERT_EQ(FirstAnswer(idle.get()), Outcome::kServed);
+  EXPECT_TRUE(WaitForEof(idle.get(), std::chrono::seconds(10)));
+  // Its place is given back.
+  UniqueFd next = ConnectTo(Socket());
+  EXPECT_EQ(FirstAnswer(next.get()), Outcome::kServed);
+  EXPECT_EQ((*endpoint)->open_connections(), 1u);
+}
 
 // ---- finding 11: the socket file ----
 

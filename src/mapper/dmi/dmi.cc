@@ -150,6 +150,7 @@ Result<std::unique_ptr<Dmi>> Dmi::Start(DmiOptions options, DeviceRegistry& regi
     // Only the allowed uids are served, but the socket must be reachable to be refused
     // explicitly: 0666, and every call is checked.
     UnixGrpcEndpointOptions endpoint{o.socket_path, "DMI DeviceMapperService", 0666, 4 << 20};
+    endpoint.metrics = &metrics;
     state->endpoint = EDGEID_TRY(
         UnixGrpcEndpoint::Start(endpoint, {state->service.get()}, state->peers, state->log));
   }
