@@ -4,16 +4,24 @@
 // else, and a socket under a directory another user owns is refused.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <future>
 #include <regex>
+#include <thread>
 
+#include "common/unique_fd.h"
 #include "testing/edgeid_processes.h"
 #include "testing/temp_dir.h"
+#include "workloadapi/workload_client.h"
 
 namespace edgeid {
 namespace {
@@ -33,6 +41,25 @@ std::string Trim(std::string s) {
   return s;
 }
 
+// Connects, reads what the server sends first, then reads until the server closes the
+// connection: true if it does within `timeout`.
+bool ServerClosesIdleConnection(const std::string& path, std::chrono::seconds timeout) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return false;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{fd.get(), POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    char buf[256];
+    if (::read(fd.get(), buf, sizeof buf) <= 0) return true;
+  }
+}
+
 class DaemonSocketsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -42,11 +69,12 @@ class DaemonSocketsTest : public ::testing::Test {
     ASSERT_TRUE(processes_->StartServer()) << processes_->error();
   }
 
-  void StartAgent() {
+  void StartAgent(const std::vector<std::string>& more = {}) {
     auto token = processes_->JoinToken();
     ASSERT_FALSE(token.empty());
-    ASSERT_TRUE(processes_->StartAgent({"--join-token", token, "--health-port", "0"}))
-        << processes_->error();
+    std::vector<std::string> args = {"--join-token", token, "--health-port", "0"};
+    args.insert(args.end(), more.begin(), more.end());
+    ASSERT_TRUE(processes_->StartAgent(args)) << processes_->error();
     std::smatch m;
     std::string log = processes_->agent()->Output();
     ASSERT_TRUE(
@@ -105,6 +133,33 @@ TEST_F(DaemonSocketsTest, ASecondAgentOnTheSameSocketIsRefusedAndTheFirstKeepsSe
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200) << ready->body;
   EXPECT_EQ(processes_->AgentCli("healthcheck").exit_code, 0);
+}
+
+TEST_F(DaemonSocketsTest, IdleConnectionsAreClosedButAStreamInProgressIsNot) {
+  WriteTestFile(dir_.File("idle.toml"), "[agent]\nworkload_api_idle_timeout = \"1s\"\n");
+  StartAgent({"--config", dir_.File("idle.toml")});
+  std::string td = std::string("spiffe://") + kTd;
+  ASSERT_FALSE(processes_->CreateEntry(td + "/a", processes_->AgentId(), {UidSelector()}).empty());
+  ASSERT_TRUE(FetchSucceeds());
+
+  std::promise<void> first_update;
+  auto stream = std::async(std::launch::async, [&] {
+    workloadapi::WorkloadClient client(processes_->agent_socket());
+    bool announced = false;
+    return client.WatchX509Context([&](const workloadapi::X509Context& context) {
+      if (!announced) first_update.set_value(), announced = true;
+      return context.svids.size() < 2;  // until the second entry's SVID arrives
+    });
+  });
+  ASSERT_EQ(first_update.get_future().wait_for(std::chrono::seconds(20)),
+            std::future_status::ready);
+  // A connection opened after the stream, without calls, is closed after the idle time...
+  EXPECT_TRUE(ServerClosesIdleConnection(processes_->agent_socket(), std::chrono::seconds(15)));
+  // ...while the stream, open longer than that, still receives the next change.
+  ASSERT_FALSE(processes_->CreateEntry(td + "/b", processes_->AgentId(), {UidSelector()}).empty());
+  ASSERT_EQ(stream.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  auto ended = stream.get();
+  EXPECT_TRUE(ended.ok()) << ended.error().message;
 }
 
 TEST_F(DaemonSocketsTest, ASecondAgentOnTheSameDataDirectoryIsRefused) {
