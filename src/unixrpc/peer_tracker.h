@@ -1,5 +1,7 @@
 // The credentials of every connection a UnixGrpcEndpoint accepted, by the "fd:<n>" peer
-// name gRPC gives calls on connections handed to it with AddInsecureChannelFromFd.
+// name gRPC gives calls on connections handed to it with AddInsecureChannelFromFd. The endpoint
+// records only the connections it admits and forgets each when it closes, so the table is never
+// larger than the endpoint's connection cap.
 #pragma once
 
 #include <cstdint>
