@@ -105,10 +105,12 @@ void UnixGrpcEndpoint::AcceptPending() {
   for (;;) {
     UniqueFd fd(::accept4(socket_->listener(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!fd.valid()) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      int error = errno;
+      if (error == EINTR) continue;
+      if (error != EAGAIN && error != EWOULDBLOCK) {
         log_->warn("{}", EndpointErrno("accept on the " + name_ + " socket"));
-        if (errno == EMFILE || errno == ENFILE) ::poll(nullptr, 0, 100);
+        // Out of descriptors: the pending connection stays queued, so wait before the next try.
+        if (error == EMFILE || error == ENFILE) ::poll(nullptr, 0, 100);
       }
       return;
     }
