@@ -23,6 +23,9 @@ cmake --build --preset release --target edgeid-libdemo edgeid-server edgeid-agen
 started_at=$(date +%s)
 work=build/demo
 rm -rf "$work"
+# The daemons refuse a socket whose directory, or any directory above it, other users could
+# write (docs/agent.md); a group-writable umask would make the demo's directories so.
+umask 022
 mkdir -p "$work/upstream" "$work/nodes" "$work/server" "$work/minted" "$work/mqtt"
 steps=13
 step_number=0

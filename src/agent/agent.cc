@@ -24,6 +24,7 @@ Result<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
   std::unique_ptr<Agent> agent(new Agent(config, std::move(log)));
   Agent& a = *agent;
   EDGEID_RETURN_IF_ERROR(EnsurePrivateDirectory(a.config_.data_dir, "data_dir"));
+  a.data_dir_lock_ = EDGEID_TRY(LockDataDirectory(a.config_.data_dir, "data_dir"));
   auto bundle = AgentIdentity::InitialBundle(a.config_);
   if (!bundle.ok()) return bundle.error();
   a.bundle_ = std::make_unique<TrustBundleSource>(std::move(*bundle));
@@ -51,11 +52,22 @@ Result<std::unique_ptr<Agent>> Agent::Start(const AgentConfig& config,
   a.health_service_ = std::make_unique<AgentHealthService>([&a] { return a.Ready(); });
   a.AddGauges();
   // Requests are tiny; a JWT is at most 16 KiB.
+  UnixGrpcEndpointOptions endpoint_options;
+  endpoint_options.socket_path = a.config_.socket_path;
+  endpoint_options.name = "Workload API";
+  endpoint_options.socket_mode = 0777;
+  endpoint_options.max_message_bytes = 64 * 1024;
+  endpoint_options.directory_mode = 0755;
+  endpoint_options.limits.max_per_uid =
+      static_cast<size_t>(a.config_.workload_api_max_connections_per_uid);
+  endpoint_options.limits.max_total = static_cast<size_t>(a.config_.workload_api_max_connections);
+  endpoint_options.limits.idle_timeout = a.config_.workload_api_idle_timeout;
+  endpoint_options.metrics = &a.metrics_;
   auto endpoint = UnixGrpcEndpoint::Start(
-      UnixGrpcEndpointOptions{a.config_.socket_path, "Workload API", 0777, 64 * 1024},
-      {a.workload_api_.get(), a.health_service_.get()}, a.peers_, a.log_);
+      endpoint_options, {a.workload_api_.get(), a.health_service_.get()}, a.peers_, a.log_);
   if (!endpoint.ok()) return endpoint.error();
   a.endpoint_ = std::move(*endpoint);
+  a.serving_ = a.endpoint_.get();
   if (a.config_.health_port) {
     auto health = HealthEndpoint::Start(
         a.config_.health_bind_address, *a.config_.health_port, [&a] { return a.Ready(); },
@@ -71,12 +83,16 @@ Agent::~Agent() {
   if (workload_api_) workload_api_->streams().EndAll();
   // Endpoints first: no call may reach the services while they go away.
   health_endpoint_.reset();
+  serving_ = nullptr;
   endpoint_.reset();
   change_watcher_.reset();
 }
 
 Status Agent::Ready() const {
-  return manager_->Ready(Clock::now());
+  EDGEID_RETURN_IF_ERROR(manager_->Ready(Clock::now()));
+  // A Workload API nobody can reach (its socket removed or taken over) is not ready.
+  const UnixGrpcEndpoint* endpoint = serving_.load();
+  return endpoint != nullptr ? endpoint->CheckServing() : OkStatus();
 }
 
 void Agent::AddGauges() {

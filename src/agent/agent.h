@@ -4,6 +4,7 @@
 
 #include <spdlog/logger.h>
 
+#include <atomic>
 #include <memory>
 
 #include "agent/cache/workload_cache.h"
@@ -14,6 +15,7 @@
 #include "agent/node/trust_bundle_source.h"
 #include "agent/workloadapi/workload_api_service.h"
 #include "common/metrics.h"
+#include "common/unique_fd.h"
 #include "health/health_endpoint.h"
 #include "unixrpc/unix_grpc_endpoint.h"
 
@@ -21,7 +23,9 @@ namespace edgeid::agent {
 
 class Agent {
  public:
-  // Opens the Workload API socket at once; calls get Unavailable until the agent is ready.
+  // Locks data_dir (another agent on it is refused) and opens the Workload API socket at once
+  // (a socket another process serves is refused); calls get Unavailable until the agent is
+  // ready.
   static Result<std::unique_ptr<Agent>> Start(const AgentConfig& config,
                                               std::shared_ptr<spdlog::logger> log);
   ~Agent();
@@ -37,6 +41,8 @@ class Agent {
 
   AgentConfig config_;
   std::shared_ptr<spdlog::logger> log_;
+  // <data_dir>/lock, held for the agent's life (and released last): one agent per data_dir.
+  UniqueFd data_dir_lock_;
   Metrics metrics_;
   std::unique_ptr<TrustBundleSource> bundle_;
   std::unique_ptr<ServerClient> client_;
@@ -46,6 +52,9 @@ class Agent {
   PeerTracker peers_;
   std::unique_ptr<WorkloadApiService> workload_api_;
   std::unique_ptr<AgentHealthService> health_service_;
+  // The endpoint Ready checks, set once endpoint_ is: the health service on the socket itself
+  // may ask before Start has stored it.
+  std::atomic<const UnixGrpcEndpoint*> serving_{nullptr};
   // Declared last so they stop first, before the services they call go away.
   std::unique_ptr<UnixGrpcEndpoint> endpoint_;
   std::unique_ptr<HealthEndpoint> health_endpoint_;

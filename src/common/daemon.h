@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 
 namespace edgeid {
 
@@ -21,5 +22,10 @@ void RaiseOpenFileLimit();
 // Creates `dir` with mode 0700 if it does not exist; an error if it exists and is not a
 // directory. `what` names it in errors ("data_dir").
 Status EnsurePrivateDirectory(const std::string& dir, const std::string& what);
+// Takes an exclusive flock on `<dir>/lock` for as long as the returned descriptor stays open
+// (O_CLOEXEC: no child inherits it), and writes this process's PID into it. FailedPrecondition,
+// naming the holder's PID, when another process holds it: two daemons on one data directory
+// would overwrite each other's keys and state. The file stays; the lock dies with the process.
+Result<UniqueFd> LockDataDirectory(const std::string& dir, const std::string& what);
 
 }  // namespace edgeid

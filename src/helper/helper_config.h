@@ -30,7 +30,7 @@ struct HealthChecks {
 };
 
 struct HelperConfig {
-  std::string agent_address = "/tmp/edgeid-agent/public/api.sock";
+  std::string agent_address = "/run/edgeid/agent/public/api.sock";
   std::string cmd;                    // empty: no process to start
   std::vector<std::string> cmd_args;  // split from the cmd_args string
   std::string cert_dir;

@@ -95,7 +95,7 @@ Result<std::unique_ptr<Mapper>> Mapper::Start(MapperConfig config,
         mapper->config_.health_bind_address, *mapper->config_.health_port,
         [m]() -> Status {
           if (!m->identity_->Current()) return Unavailable("not attested: no SVID");
-          return OkStatus();
+          return m->dmi_ ? m->dmi_->CheckServing() : OkStatus();
         },
         metrics, mapper->log_));
   }

@@ -27,6 +27,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
                                               std::shared_ptr<spdlog::logger> log) {
   std::unique_ptr<Server> server(new Server(config, std::move(log)));
   EDGEID_RETURN_IF_ERROR(EnsurePrivateDirectory(config.data_dir, "data_dir"));
+  server->data_dir_lock_ = EDGEID_TRY(LockDataDirectory(config.data_dir, "data_dir"));
   if (config.database_type == DatabaseType::kPostgres) {
     server->datastore_ = EDGEID_TRY(OpenPostgresDataStore(
         {config.datastore_connection_string, config.datastore_max_open_conns}));
@@ -199,6 +200,7 @@ Status Server::Ready() const {
   if (!ca || ca->certificate.not_after() <= Clock::now()) {
     return FailedPrecondition("no valid X.509 CA");
   }
+  if (admin_endpoint_) return admin_endpoint_->CheckServing();
   return OkStatus();
 }
 

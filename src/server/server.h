@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 
+#include "common/unique_fd.h"
 #include "health/health_endpoint.h"
 #include "httpsserver/https_server.h"
 #include "server/api/agent_service.h"
@@ -28,10 +29,12 @@ namespace edgeid::server {
 
 class Server {
  public:
-  // Creates the data directory (0700) if needed, opens the datastore and starts the CA.
+  // Creates the data directory (0700) if needed and locks it (another server on it is refused),
+  // opens the datastore and starts the CA.
   static Result<std::unique_ptr<Server>> Start(const ServerConfig& config,
                                                std::shared_ptr<spdlog::logger> log);
-  // /ready: the datastore answers and the active CA is valid.
+  // /ready: the datastore answers, the active CA is valid and the admin socket is still this
+  // server's.
   Status Ready() const;
   // Serves until SIGTERM or SIGINT arrives; the caller must have blocked both in every thread
   // (BlockTerminationSignals) so that they are received here and nowhere else.
@@ -60,6 +63,8 @@ class Server {
 
   ServerConfig config_;
   std::shared_ptr<spdlog::logger> log_;
+  // <data_dir>/lock, held for the server's life (and released last): one server per data_dir.
+  UniqueFd data_dir_lock_;
   Metrics metrics_;
   std::unique_ptr<DataStore> datastore_;
   std::mutex entry_write_mu_;  // orders entry writes with their notifications to the cache

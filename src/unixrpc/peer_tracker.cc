@@ -4,9 +4,22 @@
 
 namespace edgeid {
 
-void PeerTracker::Record(int fd, const PeerCredentials& peer) {
+uint64_t PeerTracker::Record(int fd, const PeerCredentials& peer) {
   std::lock_guard lock(mu_);
-  by_fd_[fd] = peer;
+  uint64_t generation = next_generation_++;
+  by_fd_[fd] = Recorded{peer, generation};
+  return generation;
+}
+
+void PeerTracker::Forget(int fd, uint64_t generation) {
+  std::lock_guard lock(mu_);
+  auto it = by_fd_.find(fd);
+  if (it != by_fd_.end() && it->second.generation == generation) by_fd_.erase(it);
+}
+
+size_t PeerTracker::size() const {
+  std::lock_guard lock(mu_);
+  return by_fd_.size();
 }
 
 Result<PeerCredentials> PeerTracker::Lookup(std::string_view peer) const {
@@ -23,7 +36,7 @@ Result<PeerCredentials> PeerTracker::Lookup(std::string_view peer) const {
   std::lock_guard lock(mu_);
   auto it = by_fd_.find(fd);
   if (it == by_fd_.end()) return Unauthenticated("no credentials recorded for this connection");
-  return it->second;
+  return it->second.peer;
 }
 
 }  // namespace edgeid

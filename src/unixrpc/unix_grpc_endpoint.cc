@@ -1,23 +1,38 @@
 #include "unixrpc/unix_grpc_endpoint.h"
 
 #include <fcntl.h>
+#include <grpc/grpc.h>
 #include <grpcpp/server_posix.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
-#include <filesystem>
 
 namespace edgeid {
 namespace {
 
-std::string Errno(const std::string& what) {
+constexpr char kRefusedMetric[] = "edgeid_unix_socket_refused_connections_total";
+// Descriptors kept for everything else the daemon opens (files, TLS connections, gRPC's own).
+constexpr rlim_t kReservedDescriptors = 128;
+
+std::string EndpointErrno(const std::string& what) {
   return what + ": " + std::strerror(errno);
+}
+
+// The overall cap, lowered so that two descriptors per connection stay within the open-file
+// limit.
+size_t TotalConnectionCap(size_t wanted) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return wanted;
+  rlim_t spare = limit.rlim_cur > 2 * kReservedDescriptors ? limit.rlim_cur - kReservedDescriptors
+                                                           : limit.rlim_cur / 2;
+  return std::max<size_t>(1, std::min<size_t>(wanted, static_cast<size_t>(spare / 2)));
 }
 
 }  // namespace
@@ -25,99 +40,138 @@ std::string Errno(const std::string& what) {
 Result<std::unique_ptr<UnixGrpcEndpoint>> UnixGrpcEndpoint::Start(
     const UnixGrpcEndpointOptions& options, const std::vector<grpc::Service*>& services,
     PeerTracker& peers, std::shared_ptr<spdlog::logger> log) {
-  const std::string& socket_path = options.socket_path;
   std::unique_ptr<UnixGrpcEndpoint> endpoint(new UnixGrpcEndpoint());
   endpoint->peers_ = &peers;
-  endpoint->socket_path_ = socket_path;
   endpoint->name_ = options.name;
   endpoint->log_ = std::move(log);
-  sockaddr_un addr{};
-  if (socket_path.empty() || socket_path.size() >= sizeof(addr.sun_path)) {
-    return InvalidArgument("socket path \"" + socket_path + "\" is empty or too long");
+  endpoint->metrics_ = options.metrics;
+  if (options.limits.max_per_uid == 0 || options.limits.max_total == 0) {
+    return InvalidArgument("the " + options.name + " connection limits must be at least 1");
   }
-  std::filesystem::path parent = std::filesystem::path(socket_path).parent_path();
-  std::error_code ec;
-  if (!parent.empty() && !std::filesystem::exists(parent, ec)) {
-    std::filesystem::create_directories(parent, ec);
-    if (ec) return Unavailable("creating " + parent.string() + ": " + ec.message());
-    ::chmod(parent.c_str(), 0755);
+  size_t total = TotalConnectionCap(options.limits.max_total);
+  if (total < options.limits.max_total) {
+    endpoint->log_->warn("{}: at most {} connections instead of {}: the open-file limit is low",
+                         options.name, total, options.limits.max_total);
   }
-  // Whoever can write the socket's directory can put their own socket there and pose as this
-  // server to every client: it must be this process's user's (or root's) and closed to others.
-  struct stat dir {};
-  std::string dir_path = parent.empty() ? "." : parent.string();
-  if (::stat(dir_path.c_str(), &dir) != 0) return Unavailable(Errno("stat " + dir_path));
-  if (dir.st_uid != ::geteuid() && dir.st_uid != 0) {
-    return FailedPrecondition("the socket directory " + dir_path + " belongs to uid " +
-                              std::to_string(dir.st_uid) + ", not to this user");
+  endpoint->connections_ =
+      std::make_unique<ConnectionTable>(std::min(options.limits.max_per_uid, total), total);
+  if (endpoint->metrics_ != nullptr) {
+    endpoint->metrics_->DescribeCounter(
+        kRefusedMetric, "UNIX socket connections closed at accept for being over a limit.");
   }
-  if ((dir.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (dir.st_mode & S_ISVTX) == 0) {
-    return FailedPrecondition("the socket directory " + dir_path +
-                              " is writable by other users; make it 0755");
-  }
-  struct stat st {};
-  if (::lstat(socket_path.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) {
-      return FailedPrecondition(socket_path + " exists and is not a socket; not replacing it");
-    }
-    ::unlink(socket_path.c_str());  // left by a server that did not stop cleanly
-  }
-
-  UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!listener.valid()) return Unavailable(Errno("socket"));
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, socket_path.data(), socket_path.size());
-  if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    return Unavailable(Errno("binding " + socket_path));
-  }
-  if (::chmod(socket_path.c_str(), options.socket_mode) != 0) {
-    return Unavailable(Errno("chmod " + socket_path));
-  }
-  if (::listen(listener.get(), SOMAXCONN) != 0) return Unavailable(Errno("listen"));
-  endpoint->listener_ = std::move(listener);
+  endpoint->socket_ = EDGEID_TRY(SocketFile::Create(
+      {options.socket_path, options.socket_mode, options.directory_mode, options.name}));
   endpoint->wake_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!endpoint->wake_.valid()) return Unavailable(Errno("eventfd"));
+  if (!endpoint->wake_.valid()) return Unavailable(EndpointErrno("eventfd"));
 
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  if (options.limits.idle_timeout.count() > 0) {
+    // gRPC's own idle timer: it runs while no call is in progress on the connection, and gRPC
+    // then sends GOAWAY and closes it, which the connection table sees.
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+        static_cast<int>(std::min<int64_t>(options.limits.idle_timeout.count(), INT_MAX)));
+  }
   for (auto* service : services) builder.RegisterService(service);
   endpoint->server_ = builder.BuildAndStart();
   if (!endpoint->server_) return Internal("gRPC could not start the " + options.name + " server");
+  endpoint->accepting_ = true;
   endpoint->accept_thread_ = std::thread([e = endpoint.get()] { e->AcceptLoop(); });
-  endpoint->log_->info("{} listening on {}", options.name, socket_path);
+  endpoint->log_->info("{} listening on {}", options.name, options.socket_path);
   return endpoint;
 }
 
 void UnixGrpcEndpoint::AcceptLoop() {
+  std::vector<pollfd> fds;
   for (;;) {
-    pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    fds.clear();
+    fds.push_back({socket_->listener(), POLLIN, 0});
+    fds.push_back({wake_.get(), POLLIN, 0});
+    connections_->AppendPollFds(fds);
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
-      log_->error("{}", Errno("poll on the " + name_ + " socket"));
+      log_->error("{}", EndpointErrno("poll on the " + name_ + " socket"));
+      accepting_ = false;
       return;
     }
     if (fds[1].revents != 0) return;
-    for (;;) {
-      int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-      if (fd < 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-          log_->warn("{}", Errno("accept on the " + name_ + " socket"));
-          if (errno == EMFILE || errno == ENFILE) ::poll(nullptr, 0, 100);
-        }
-        break;
-      }
-      auto peer = ReadPeerCredentials(fd);
-      if (!peer.ok()) {
-        log_->warn("refusing a {} connection: {}", name_, peer.error().message);
-        ::close(fd);
-        continue;
-      }
-      peers_->Record(fd, *peer);
-      // gRPC owns the descriptor from here and closes it.
-      grpc::AddInsecureChannelFromFd(server_.get(), fd);
-    }
+    ReleaseClosed(fds.data() + 2, fds.size() - 2);
+    if ((fds[0].revents & POLLIN) != 0) AcceptPending();
   }
+}
+
+void UnixGrpcEndpoint::AcceptPending() {
+  for (;;) {
+    UniqueFd fd(::accept4(socket_->listener(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!fd.valid()) {
+      int error = errno;
+      if (error == EINTR) continue;
+      if (error != EAGAIN && error != EWOULDBLOCK) {
+        log_->warn("{}", EndpointErrno("accept on the " + name_ + " socket"));
+        // Out of descriptors: the pending connection stays queued, so wait before the next try.
+        if (error == EMFILE || error == ENFILE) ::poll(nullptr, 0, 100);
+      }
+      return;
+    }
+    auto peer = ReadPeerCredentials(fd.get());
+    if (!peer.ok()) {
+      log_->warn("refusing a {} connection: {}", name_, peer.error().message);
+      continue;
+    }
+    auto admission = connections_->CanAdmit(peer->uid);
+    if (admission != ConnectionTable::Admission::kAdmitted) {
+      // Connections closed since the last poll (a client that closed one and opened the next)
+      // give their places back before this one is judged.
+      std::vector<pollfd> watches;
+      connections_->AppendPollFds(watches);
+      if (::poll(watches.data(), watches.size(), 0) > 0) {
+        ReleaseClosed(watches.data(), watches.size());
+      }
+      admission = connections_->CanAdmit(peer->uid);
+    }
+    if (admission != ConnectionTable::Admission::kAdmitted) {
+      Refuse(peer->uid, admission);
+      continue;
+    }
+    UniqueFd watch(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+    if (!watch.valid()) {
+      log_->warn("refusing a {} connection: {}", name_, EndpointErrno("dup"));
+      continue;
+    }
+    uint64_t generation = peers_->Record(fd.get(), *peer);
+    connections_->Add(std::move(watch), peer->uid, fd.get(), generation);
+    open_connections_ = connections_->size();
+    // gRPC owns the descriptor from here and closes it; the table keeps its duplicate.
+    grpc::AddInsecureChannelFromFd(server_.get(), fd.release());
+  }
+}
+
+void UnixGrpcEndpoint::ReleaseClosed(const pollfd* watches, size_t count) {
+  connections_->Release(watches, count,
+                        [this](int fd, uint64_t generation) { peers_->Forget(fd, generation); });
+  open_connections_ = connections_->size();
+}
+
+void UnixGrpcEndpoint::Refuse(uid_t uid, ConnectionTable::Admission why) {
+  bool per_uid = why == ConnectionTable::Admission::kUidFull;
+  if (metrics_ != nullptr) {
+    metrics_->Increment(kRefusedMetric,
+                        {{"socket", name_}, {"reason", per_uid ? "uid_limit" : "total_limit"}});
+  }
+  if (!refusal_log_.Allow("uid:" + std::to_string(uid))) return;
+  if (per_uid) {
+    log_->warn("{}: refusing connections from uid {}: it holds {} already (the per-uid limit)",
+               name_, uid, connections_->count(uid));
+  } else {
+    log_->warn("{}: refusing a connection from uid {}: {} connections are open (the limit)", name_,
+               uid, connections_->size());
+  }
+}
+
+Status UnixGrpcEndpoint::CheckServing() const {
+  if (!accepting_) return Unavailable("the " + name_ + " endpoint stopped accepting connections");
+  return socket_->CheckServing();
 }
 
 UnixGrpcEndpoint::~UnixGrpcEndpoint() {
@@ -127,8 +181,7 @@ UnixGrpcEndpoint::~UnixGrpcEndpoint() {
   }
   if (accept_thread_.joinable()) accept_thread_.join();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
-  listener_.reset();
-  ::unlink(socket_path_.c_str());
+  socket_.reset();
 }
 
 }  // namespace edgeid

@@ -19,8 +19,9 @@
 
 namespace edgeid::workloadapi {
 
-// The default socket, as SPIRE's /tmp/spire-agent/public/api.sock.
-inline constexpr const char* kDefaultSocketPath = "/tmp/edgeid-agent/public/api.sock";
+// The default socket: SPIRE's is /tmp/spire-agent/public/api.sock; edgeid's is under /run
+// (systemd's RuntimeDirectory=edgeid), which other users cannot write.
+inline constexpr const char* kDefaultSocketPath = "/run/edgeid/agent/public/api.sock";
 
 struct X509Context {
   std::vector<spiffe::X509Svid> svids;  // the first is the default identity

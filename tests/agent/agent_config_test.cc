@@ -24,12 +24,30 @@ TEST(AgentConfigTest, DefaultsAreSpireAgentOnes) {
   EXPECT_EQ(config->trust_domain.name(), "example.org");
   EXPECT_EQ(config->server_address, "127.0.0.1");
   EXPECT_EQ(config->server_port, 8081);
-  EXPECT_EQ(config->socket_path, "/tmp/edgeid-agent/public/api.sock");
+  EXPECT_EQ(config->socket_path, "/run/edgeid/agent/public/api.sock");
   EXPECT_EQ(config->sync_interval, std::chrono::seconds(5));
   EXPECT_FALSE(config->availability_target.has_value());
   EXPECT_FALSE(config->health_port.has_value());
   EXPECT_FALSE(config->discover_workload_path);
   EXPECT_EQ(config->node_attestor, NodeAttestorKind::kJoinToken);
+  EXPECT_EQ(config->workload_api_max_connections_per_uid, 64);
+  EXPECT_EQ(config->workload_api_max_connections, 1024);
+  EXPECT_EQ(config->workload_api_idle_timeout, std::chrono::seconds(60));
+}
+
+TEST(AgentConfigTest, WorkloadApiConnectionLimits) {
+  auto config = ParseAgentConfig(std::string(kMinimal) +
+                                     "workload_api_max_connections_per_uid = 8\n"
+                                     "workload_api_max_connections = 100\n"
+                                     "workload_api_idle_timeout = \"5s\"\n",
+                                 {});
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->workload_api_max_connections_per_uid, 8);
+  EXPECT_EQ(config->workload_api_max_connections, 100);
+  EXPECT_EQ(config->workload_api_idle_timeout, std::chrono::seconds(5));
+  auto zero = ParseAgentConfig(std::string(kMinimal) + "workload_api_max_connections = 0\n", {});
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.error().message.find("agent.workload_api_max_connections"), std::string::npos);
 }
 
 TEST(AgentConfigTest, EveryKeyFromTheFileAndFlagsOverride) {

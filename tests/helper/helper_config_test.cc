@@ -39,7 +39,7 @@ class HelperConfigTest : public ::testing::Test {
 TEST_F(HelperConfigTest, DefaultsAreSpiffeHelperOnes) {
   auto config = ParseHelperConfig(X509(), {});
   ASSERT_TRUE(config.ok()) << config.error().message;
-  EXPECT_EQ(config->agent_address, "/tmp/edgeid-agent/public/api.sock");
+  EXPECT_EQ(config->agent_address, "/run/edgeid/agent/public/api.sock");
   EXPECT_TRUE(config->daemon_mode);
   EXPECT_TRUE(config->writes_x509());
   EXPECT_EQ(config->cert_file_mode, 0644u);

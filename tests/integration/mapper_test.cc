@@ -348,17 +348,19 @@ spec:
     return j.is_discarded() ? nlohmann::json{{"code", "unparsed"}, {"output", r.output}} : j;
   }
 
-  // The mapper's /metrics page.
-  std::string Metrics() const {
+  // A page of the mapper's health port (/metrics, /ready): status and body, or 0 and "".
+  std::pair<int, std::string> HealthPage(const std::string& page) const {
     std::smatch m;
     std::string log = mapper_->Output();
     if (!std::regex_search(log, m, std::regex("metrics listening on http://127.0.0.1:(\\d+)"))) {
-      return "";
+      return {0, ""};
     }
     httplib::Client client("127.0.0.1", std::stoi(m[1]));
-    auto res = client.Get("/metrics");
-    return res ? res->body : "";
+    auto res = client.Get(page);
+    return res ? std::make_pair(res->status, res->body) : std::make_pair(0, std::string());
   }
+  // The mapper's /metrics page.
+  std::string Metrics() const { return HealthPage("/metrics").second; }
 
   // The value of one series on the /metrics page (e.g. `edgeid_mapper_mqtt_pending`), or -1.
   double MetricValue(const std::string& series) const {
@@ -913,6 +915,14 @@ TEST_F(MapperTest, ServesTheDevicesEdgeCoreGivesItOverDmi) {
         "edgeid_mapper_dmi_reports_total{outcome=\"ok\"}"}) {
     EXPECT_NE(metrics.find(expected), std::string::npos) << expected << "\n" << metrics;
   }
+
+  // Ready while its DMI socket is its own; not once someone removes it (EdgeCore could no
+  // longer reach the mapper).
+  EXPECT_EQ(HealthPage("/ready").first, 200) << HealthPage("/ready").second;
+  ASSERT_EQ(::unlink(dir_.File("dmi/mapper.sock").c_str()), 0);
+  auto ready = HealthPage("/ready");
+  EXPECT_EQ(ready.first, 503);
+  EXPECT_NE(ready.second.find("removed or replaced"), std::string::npos) << ready.second;
 }
 
 TEST_F(MapperTest, DmiTalksOnlyToAllowedUids) {

@@ -26,7 +26,7 @@ class MapperConfigTest : public ::testing::Test {
 TEST_F(MapperConfigTest, DefaultsAreSpiffeHelperLike) {
   auto config = ParseMapperConfig(Toml(), {});
   ASSERT_TRUE(config.ok()) << config.error().message;
-  EXPECT_EQ(config->agent_address, "/tmp/edgeid-agent/public/api.sock");
+  EXPECT_EQ(config->agent_address, "/run/edgeid/agent/public/api.sock");
   EXPECT_EQ(config->protocol, "ble");
   EXPECT_EQ(config->refused_retry, std::chrono::seconds(30));
   EXPECT_EQ(config->manufacturer_roots.size(), 1u);

@@ -27,6 +27,10 @@ EdgeidProcesses::EdgeidProcesses(EdgeidBinaries binaries, std::string dir, std::
     : bin_(std::move(binaries)), dir_(std::move(dir)), td_(std::move(trust_domain)) {
   std::filesystem::create_directories(dir_ + "/server");
   std::filesystem::create_directories(dir_ + "/agent");
+  // The daemons refuse sockets in directories other users could write, whatever the umask.
+  std::filesystem::permissions(dir_, std::filesystem::perms(0755));
+  std::filesystem::permissions(dir_ + "/server", std::filesystem::perms(0755));
+  std::filesystem::permissions(dir_ + "/agent", std::filesystem::perms(0755));
 }
 
 EdgeidProcesses::~EdgeidProcesses() {

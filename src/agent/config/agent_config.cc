@@ -15,19 +15,22 @@ using config::Override;
 struct RawConfig {
   std::optional<std::string> server_address, trust_domain, trust_bundle, join_token, data_dir,
       socket_path, log_level, log_format, health_bind_address;
-  std::optional<int64_t> server_port, health_port, workload_size_limit;
+  std::optional<int64_t> server_port, health_port, workload_size_limit,
+      workload_api_max_connections_per_uid, workload_api_max_connections;
   std::optional<bool> insecure_bootstrap, discover_workload_path;
-  std::optional<std::chrono::seconds> sync_interval, availability_target;
+  std::optional<std::chrono::seconds> sync_interval, availability_target, workload_api_idle_timeout;
   std::optional<X509PopConfig> x509pop;
 };
 
 Status ReadAgentTable(const toml::table& agent, RawConfig& raw) {
   const std::string p = "agent.";
-  EDGEID_RETURN_IF_ERROR(CheckKeys(
-      agent, p,
-      {"server_address", "server_port", "trust_domain", "trust_bundle_path", "insecure_bootstrap",
-       "join_token", "data_dir", "socket_path", "log_level", "log_format", "sync_interval",
-       "availability_target", "health_port", "health_bind_address"}));
+  EDGEID_RETURN_IF_ERROR(
+      CheckKeys(agent, p,
+                {"server_address", "server_port", "trust_domain", "trust_bundle_path",
+                 "insecure_bootstrap", "join_token", "data_dir", "socket_path", "log_level",
+                 "log_format", "sync_interval", "availability_target", "health_port",
+                 "health_bind_address", "workload_api_max_connections_per_uid",
+                 "workload_api_max_connections", "workload_api_idle_timeout"}));
   raw.server_address = EDGEID_TRY(Get<std::string>(agent, p, "server_address"));
   raw.server_port = EDGEID_TRY(Get<int64_t>(agent, p, "server_port"));
   raw.trust_domain = EDGEID_TRY(Get<std::string>(agent, p, "trust_domain"));
@@ -42,6 +45,11 @@ Status ReadAgentTable(const toml::table& agent, RawConfig& raw) {
   raw.availability_target = EDGEID_TRY(GetDuration(agent, p, "availability_target"));
   raw.health_port = EDGEID_TRY(Get<int64_t>(agent, p, "health_port"));
   raw.health_bind_address = EDGEID_TRY(Get<std::string>(agent, p, "health_bind_address"));
+  raw.workload_api_max_connections_per_uid =
+      EDGEID_TRY(Get<int64_t>(agent, p, "workload_api_max_connections_per_uid"));
+  raw.workload_api_max_connections =
+      EDGEID_TRY(Get<int64_t>(agent, p, "workload_api_max_connections"));
+  raw.workload_api_idle_timeout = EDGEID_TRY(GetDuration(agent, p, "workload_api_idle_timeout"));
   return OkStatus();
 }
 
@@ -193,6 +201,21 @@ Result<AgentConfig> Finish(const RawConfig& raw) {
   if (raw.health_port) {
     auto port = EDGEID_TRY(config::Port(*raw.health_port, "agent.health_port"));
     config.health_port = port;
+  }
+  if (raw.workload_api_max_connections_per_uid) {
+    if (*raw.workload_api_max_connections_per_uid < 1) {
+      return Bad("agent.workload_api_max_connections_per_uid", "must be at least 1");
+    }
+    config.workload_api_max_connections_per_uid = *raw.workload_api_max_connections_per_uid;
+  }
+  if (raw.workload_api_max_connections) {
+    if (*raw.workload_api_max_connections < 1) {
+      return Bad("agent.workload_api_max_connections", "must be at least 1");
+    }
+    config.workload_api_max_connections = *raw.workload_api_max_connections;
+  }
+  if (raw.workload_api_idle_timeout) {
+    config.workload_api_idle_timeout = *raw.workload_api_idle_timeout;
   }
   return config;
 }

@@ -32,7 +32,12 @@ struct AgentConfig {
   crypto::CertificateChain trust_bundle{};  // read from that file when loaded
   bool insecure_bootstrap = false;          // first connection without checking the server
   std::string data_dir{};
-  std::string socket_path = "/tmp/edgeid-agent/public/api.sock";
+  std::string socket_path = "/run/edgeid/agent/public/api.sock";
+  // Workload API connections: at most this many open per uid and in all (more are closed at
+  // accept), and closed after this long without a call in progress (0: never).
+  int64_t workload_api_max_connections_per_uid = 64;
+  int64_t workload_api_max_connections = 1024;
+  std::chrono::seconds workload_api_idle_timeout{60};
   std::string log_level = "info";
   bool log_json = false;
   NodeAttestorKind node_attestor = NodeAttestorKind::kJoinToken;

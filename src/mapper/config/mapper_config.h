@@ -42,7 +42,7 @@ struct MapperDmiConfig {
 struct MapperConfig {
   std::string name = "edgeid-ble-mapper";
   std::string protocol = "ble";  // the protocolName of the Devices it serves
-  std::string agent_address = "/tmp/edgeid-agent/public/api.sock";
+  std::string agent_address = "/run/edgeid/agent/public/api.sock";
   std::vector<std::string> device_files;  // KubeEdge Device and DeviceModel YAML
   std::string manufacturer_roots_path;    // PEM roots of genuine secure elements
   crypto::CertificateChain manufacturer_roots{};

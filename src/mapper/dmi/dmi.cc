@@ -149,9 +149,10 @@ Result<std::unique_ptr<Dmi>> Dmi::Start(DmiOptions options, DeviceRegistry& regi
                                                            state->log, metrics);
     // Only the allowed uids are served, but the socket must be reachable to be refused
     // explicitly: 0666, and every call is checked.
-    state->endpoint = EDGEID_TRY(UnixGrpcEndpoint::Start(
-        UnixGrpcEndpointOptions{o.socket_path, "DMI DeviceMapperService", 0666, 4 << 20},
-        {state->service.get()}, state->peers, state->log));
+    UnixGrpcEndpointOptions endpoint{o.socket_path, "DMI DeviceMapperService", 0666, 4 << 20};
+    endpoint.metrics = &metrics;
+    state->endpoint = EDGEID_TRY(
+        UnixGrpcEndpoint::Start(endpoint, {state->service.get()}, state->peers, state->log));
   }
   if (!o.edgecore_socket.empty()) {
     state->edgecore =
@@ -160,6 +161,10 @@ Result<std::unique_ptr<Dmi>> Dmi::Start(DmiOptions options, DeviceRegistry& regi
     state->thread = std::thread([s] { s->Run(); });
   }
   return std::unique_ptr<Dmi>(new Dmi(std::move(state)));
+}
+
+Status Dmi::CheckServing() const {
+  return state_->endpoint ? state_->endpoint->CheckServing() : OkStatus();
 }
 
 Dmi::~Dmi() {

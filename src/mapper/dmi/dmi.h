@@ -34,6 +34,8 @@ class Dmi {
                                             const LatestReadings& readings,
                                             std::shared_ptr<spdlog::logger> log, Metrics& metrics);
   ~Dmi();
+  // Unavailable when the DeviceMapperService socket no longer leads to this mapper.
+  Status CheckServing() const;
   Dmi(const Dmi&) = delete;
   Dmi& operator=(const Dmi&) = delete;
 

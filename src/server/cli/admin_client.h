@@ -12,7 +12,7 @@
 
 namespace edgeid::server::cli {
 
-inline constexpr char kDefaultAdminSocket[] = "/tmp/edgeid-server/private/api.sock";
+inline constexpr char kDefaultAdminSocket[] = "/run/edgeid/server/private/api.sock";
 
 // NotFound-style error naming the socket when nothing is there to talk to.
 Result<std::shared_ptr<grpc::Channel>> ConnectAdmin(const std::string& socket_path);

@@ -57,7 +57,7 @@ struct ServerConfig {
   std::string data_dir;
   std::string bind_address = "127.0.0.1";
   uint16_t bind_port = 8081;
-  std::string admin_socket = "/tmp/edgeid-server/private/api.sock";
+  std::string admin_socket = "/run/edgeid/server/private/api.sock";
   std::string log_level = "info";
   LogFormat log_format = LogFormat::kText;
   std::chrono::seconds ca_ttl{24 * 3600};

@@ -27,7 +27,7 @@ TEST(ServerConfigTest, FlagsAloneGiveAWorkingConfigWithSpireDefaults) {
   EXPECT_EQ(c.trust_domain.name(), "example.org");
   EXPECT_EQ(c.bind_address, "127.0.0.1");
   EXPECT_EQ(c.bind_port, 8081);
-  EXPECT_EQ(c.admin_socket, "/tmp/edgeid-server/private/api.sock");
+  EXPECT_EQ(c.admin_socket, "/run/edgeid/server/private/api.sock");
   EXPECT_EQ(c.ca_ttl, std::chrono::hours(24));
   EXPECT_EQ(c.default_x509_svid_ttl, std::chrono::hours(1));
   EXPECT_EQ(c.default_jwt_svid_ttl, std::chrono::minutes(5));
