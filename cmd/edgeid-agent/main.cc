@@ -6,6 +6,7 @@
 
 #include "agent/agent.h"
 #include "agent/cli/api_commands.h"
+#include "agent/node/x509pop_credentials.h"
 #include "common/daemon.h"
 #include "common/log.h"
 #include "grpctls/grpc_log.h"
@@ -90,6 +91,11 @@ int Run(int argc, char** argv) {
   if (*validate) {
     auto config = edgeid::agent::LoadAgentConfig(validate_flags);
     if (!config.ok()) return Fail(config.error());
+    // What the first attestation would read, read now.
+    if (config->node_attestor == edgeid::agent::NodeAttestorKind::kX509Pop) {
+      auto pop = edgeid::agent::LoadX509PopCredentials(config->x509pop);
+      if (!pop.ok()) return Fail(pop.error());
+    }
     std::cout << "configuration is valid (trust domain " << config->trust_domain.name() << ")\n";
     return 0;
   }

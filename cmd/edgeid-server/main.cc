@@ -9,6 +9,7 @@
 #include "server/cli/admin_commands.h"
 #include "server/cli/entry_commands.h"
 #include "server/config/server_config.h"
+#include "server/preflight.h"
 #include "server/server.h"
 
 namespace {
@@ -93,6 +94,9 @@ int Run(int argc, char** argv) {
   if (*validate) {
     auto config = edgeid::server::LoadServerConfig(validate_flags);
     if (!config.ok()) return Fail(config.error());
+    if (auto files = edgeid::server::CheckServerFiles(*config); !files.ok()) {
+      return Fail(files.error());
+    }
     std::cout << "configuration is valid (trust domain " << config->trust_domain.name() << ")\n";
     return 0;
   }

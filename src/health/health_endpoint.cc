@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include "health/exclusive_listener.h"
 #include "health/wait_listening.h"
 
 namespace edgeid {
@@ -28,12 +29,7 @@ Result<std::unique_ptr<HealthEndpoint>> HealthEndpoint::Start(
   http.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics.Render(), "text/plain; version=0.0.4");
   });
-  int bound =
-      port == 0 ? http.bind_to_any_port(address) : (http.bind_to_port(address, port) ? port : -1);
-  if (bound <= 0) {
-    return Unavailable("cannot listen on " + address + ":" + std::to_string(port) +
-                       " for health and metrics (in use?)");
-  }
+  int bound = EDGEID_TRY(BindExclusively(http, address, port, "health and metrics"));
   endpoint->port_ = bound;
   endpoint->thread_ = std::thread([&http] { http.listen_after_bind(); });
   WaitUntilListening(http);

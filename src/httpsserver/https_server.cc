@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 
+#include "health/exclusive_listener.h"
 #include "health/wait_listening.h"
 
 namespace edgeid {
@@ -40,12 +41,7 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(
   http.set_write_timeout(10, 0);
   http.set_payload_max_length(std::size_t{64} * 1024);
   routes(http);
-  int bound =
-      port == 0 ? http.bind_to_any_port(address) : (http.bind_to_port(address, port) ? port : -1);
-  if (bound <= 0) {
-    return Unavailable("cannot listen on " + address + ":" + std::to_string(port) + " for the " +
-                       what + " (in use?)");
-  }
+  int bound = EDGEID_TRY(BindExclusively(http, address, port, what));
   server->port_ = bound;
   server->thread_ = std::thread([&http] { http.listen_after_bind(); });
   // stop() is ignored until the listener runs: wait for it, so that destroying the server right

@@ -58,9 +58,12 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
                                                     s.entry_write_mu_, record);
   s.agent_service_ = std::make_unique<AgentService>(*s.datastore_, config.trust_domain, s.log_,
                                                     s.entry_write_mu_, record);
-  s.bundle_service_ = std::make_unique<BundleService>(*s.datastore_, ca, [node = &s.node_service_] {
-    if (*node) (*node)->NotifyChange();
-  });
+  s.bundle_service_ = std::make_unique<BundleService>(
+      *s.datastore_, ca,
+      [node = &s.node_service_] {
+        if (*node) (*node)->NotifyChange();
+      },
+      [entries = s.authorized_entries_.get()] { entries->Invalidate(); });
   federation::RefresherOptions refresher_options;
   refresher_options.own_bundle = [&ca] { return ca.bundle(); };
   refresher_options.on_change = [node = &s.node_service_] {

@@ -169,6 +169,48 @@ TEST_F(ServerCliTest, EntriesSurviveRestartAndSecondServerIsRefused) {
   EXPECT_EQ(Cli("entry count").output, "1 registration entry\n");
 }
 
+// `--federates-with spiffe://b.test` (SPIRE's form) was stored as typed and matched no bundle;
+// it is stored as the trust domain, as `bundle set --id` takes either form. `bundle delete` has
+// SPIRE's modes.
+TEST_F(ServerCliTest, FederatesWithTakesEitherFormAndBundleDeleteHasSpiresModes) {
+  ASSERT_EQ(Cli("bundle show > " + dir_.File("bundle.pem")).exit_code, 0);
+  ASSERT_EQ(Cli("bundle set --id spiffe://b.test --path " + dir_.File("bundle.pem")).exit_code, 0);
+  auto created =
+      Cli(std::string("entry create ") + kWeb + " --federates-with spiffe://b.test --output json");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  auto entry = Json(created)["results"][0]["entry"];
+  EXPECT_EQ(entry["federates_with"], nlohmann::json::array({"b.test"})) << created.output;
+  const std::string id = entry["id"];
+  auto filtered = Cli("entry show --federates-with spiffe://b.test --output json");
+  ASSERT_EQ(filtered.exit_code, 0) << filtered.output;
+  EXPECT_EQ(Json(filtered)["entries"].size(), 1u) << filtered.output;
+  EXPECT_NE(
+      Cli("entry create " + std::string(kWeb) + " --federates-with spiffe://b.test/path").exit_code,
+      0)
+      << "a trust domain ID has no path";
+
+  auto restricted = Cli("bundle delete --id b.test 2>&1");
+  EXPECT_NE(restricted.exit_code, 0) << restricted.output;
+  EXPECT_NE(restricted.output.find(id), std::string::npos) << restricted.output;
+  EXPECT_NE(Cli("bundle list").output.find("b.test"), std::string::npos) << "nothing deleted";
+  auto dissociated = Cli("bundle delete --id spiffe://b.test --mode dissociate");
+  ASSERT_EQ(dissociated.exit_code, 0) << dissociated.output;
+  EXPECT_NE(dissociated.output.find("entry " + id + " no longer federating"), std::string::npos)
+      << dissociated.output;
+  auto shown = Json(Cli("entry show --entry-id " + id + " --output json"));
+  EXPECT_FALSE(shown.dump().find("b.test") != std::string::npos) << shown.dump();
+  EXPECT_EQ(Cli("bundle list").output, "");
+
+  ASSERT_EQ(Cli("bundle set --id b.test --path " + dir_.File("bundle.pem")).exit_code, 0);
+  auto update = Cli("entry update --entry-id " + id + " " + kWeb + " --federates-with b.test");
+  ASSERT_EQ(update.exit_code, 0) << update.output;
+  auto deleted = Cli("bundle delete --id b.test --mode delete --output json");
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.output;
+  EXPECT_EQ(Json(deleted)["affected_entry_ids"], nlohmann::json::array({id})) << deleted.output;
+  EXPECT_NE(Cli("entry show --entry-id " + id).exit_code, 0) << "deleted with the bundle";
+  EXPECT_NE(Cli("bundle delete --id b.test --mode sideways").exit_code, 0);
+}
+
 TEST_F(ServerCliTest, TokenBundleMintAndHealthcheck) {
   auto health = Cli("healthcheck");
   EXPECT_EQ(health.exit_code, 0) << health.output;

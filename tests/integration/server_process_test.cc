@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -22,6 +23,7 @@ namespace {
 using edgeid::testing::ChildProcess;
 using edgeid::testing::TempDir;
 using edgeid::testing::Unwrap;
+using edgeid::testing::WriteTestFile;
 
 std::vector<std::string> ServerArgs(const TempDir& dir, std::vector<std::string> extra = {}) {
   std::vector<std::string> args = {EDGEID_SERVER_BINARY, "run",
@@ -57,6 +59,67 @@ TEST(ServerProcessTest, StartsOnFlagsAloneAndStopsCleanlyOnSigterm) {
   EXPECT_NE(server.Output().find("edgeid-server stopped"), std::string::npos);
   EXPECT_EQ(server.Output().find("PRIVATE KEY"), std::string::npos) << "keys are never logged";
   EXPECT_EQ(StoredBundle(dir).x509().authorities().size(), 1u);
+}
+
+// A second server on ports the first holds must not start: with SO_REUSEPORT (gRPC's and
+// httplib's default) it said "ready" and the kernel shared the connections between the two, so
+// bundle fetches were answered by the wrong trust domain.
+TEST(ServerProcessTest, ASecondServerOnATakenPortRefusesToStart) {
+  TempDir first_dir;
+  WriteTestFile(first_dir.File("server.toml"),
+                "[server.federation.bundle_endpoint]\naddress = \"127.0.0.1\"\nport = 0\n");
+  ChildProcess first(
+      ServerArgs(first_dir, {"--config", first_dir.File("server.toml"), "--health-port", "0"}),
+      first_dir.File("server.log"));
+  ASSERT_TRUE(first.WaitForOutput("edgeid-server ready")) << first.Output();
+  std::string log = first.Output();
+  auto port_of = [&log](const std::string& pattern) {
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(log, m, std::regex(pattern))) << pattern << "\n" << log;
+    return m.empty() ? std::string() : m[1].str();
+  };
+  const std::string agent_port = port_of("agent API listening on 127.0.0.1:(\\d+)");
+  const std::string health_port = port_of("metrics listening on http://[0-9.]+:(\\d+)");
+  const std::string bundle_port = port_of("bundle endpoint .*listening on https://[0-9.]+:(\\d+)");
+
+  struct Taken {
+    const char* listener;
+    std::string port;
+  };
+  for (const Taken& taken :
+       {Taken{"agent API", agent_port}, Taken{"health and metrics", health_port},
+        Taken{"SPIFFE bundle endpoint", bundle_port}}) {
+    SCOPED_TRACE(taken.listener);
+    TempDir second_dir;
+    std::string bundle = taken.listener == std::string("SPIFFE bundle endpoint") ? taken.port : "0";
+    WriteTestFile(
+        second_dir.File("server.toml"),
+        "[server.federation.bundle_endpoint]\naddress = \"127.0.0.1\"\nport = " + bundle + "\n");
+    std::vector<std::string> args = {
+        EDGEID_SERVER_BINARY,
+        "run",
+        "--trust-domain",
+        "other.test",
+        "--data-dir",
+        second_dir.File("data"),
+        "--admin-socket",
+        second_dir.File("admin.sock"),
+        "--config",
+        second_dir.File("server.toml"),
+        "--bind-port",
+        taken.listener == std::string("agent API") ? taken.port : "0",
+        "--health-port",
+        taken.listener == std::string("health and metrics") ? taken.port : "0"};
+    ChildProcess second(args, second_dir.File("server.log"));
+    auto code = second.Wait();
+    ASSERT_TRUE(code.has_value()) << "a second server runs on a taken port:\n" << second.Output();
+    EXPECT_NE(*code, 0) << second.Output();
+    EXPECT_NE(second.Output().find(taken.port), std::string::npos) << second.Output();
+    EXPECT_NE(second.Output().find(taken.listener), std::string::npos) << second.Output();
+    EXPECT_EQ(second.Output().find("edgeid-server ready"), std::string::npos) << second.Output();
+  }
+  first.Signal(SIGTERM);
+  EXPECT_EQ(first.Wait(), 0) << first.Output() << "the first server kept running throughout";
 }
 
 TEST(ServerProcessTest, RestartResumesTheSameCa) {

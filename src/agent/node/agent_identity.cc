@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "agent/node/x509pop_credentials.h"
 #include "common/atomic_file.h"
 #include "common/timestamp.h"
 #include "spiffe/spiffe_bundle.h"
@@ -108,25 +109,9 @@ Status AgentIdentity::Attest() {
   auto key = EDGEID_TRY(crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
   Result<AttestationResult> result = Internal("no node attestor");
   if (config_.node_attestor == NodeAttestorKind::kX509Pop) {
-    const auto& pop = config_.x509pop;
-    auto cert_pem = ReadFile(pop.certificate_path, 1 << 20);
-    if (!cert_pem.ok()) return cert_pem.error().Wrap("x509pop certificate");
-    auto chain = crypto::ParseCertificatesPem(*cert_pem);
-    if (!chain.ok()) return chain.error().Wrap("x509pop certificate " + pop.certificate_path);
-    if (chain->empty()) return InvalidArgument(pop.certificate_path + " holds no certificate");
-    if (!pop.intermediates_path.empty()) {
-      auto more_pem = ReadFile(pop.intermediates_path, 1 << 20);
-      if (!more_pem.ok()) return more_pem.error().Wrap("x509pop intermediates");
-      auto more = crypto::ParseCertificatesPem(*more_pem);
-      if (!more.ok()) return more.error().Wrap("x509pop intermediates " + pop.intermediates_path);
-      chain->insert(chain->end(), more->begin(), more->end());
-    }
-    auto key_pem = ReadFile(pop.private_key_path, 1 << 20);
-    if (!key_pem.ok()) return key_pem.error().Wrap("x509pop key");
-    auto pop_key = crypto::PrivateKey::FromPem(*key_pem);
-    if (!pop_key.ok()) return pop_key.error().Wrap("x509pop key " + pop.private_key_path);
-    log_->info("attesting with x509pop as {}", chain->front().subject());
-    result = client_.AttestX509Pop(*chain, *pop_key, key);
+    auto pop = EDGEID_TRY(LoadX509PopCredentials(config_.x509pop));
+    log_->info("attesting with x509pop as {}", pop.chain.front().subject());
+    result = client_.AttestX509Pop(pop.chain, pop.key, key);
   } else {
     if (config_.join_token.empty()) {
       return FailedPrecondition(

@@ -76,12 +76,28 @@ grpc::Status BundleService::SetFederatedBundle(grpc::ServerContext*,
 
 grpc::Status BundleService::DeleteFederatedBundle(grpc::ServerContext*,
                                                   const v1::DeleteFederatedBundleRequest* request,
-                                                  v1::DeleteFederatedBundleResponse*) {
+                                                  v1::DeleteFederatedBundleResponse* response) {
   auto td = Federated(request->trust_domain());
   if (!td.ok()) return ToGrpc(td.error());
-  auto status = datastore_.DeleteBundle(td->name());
-  if (!status.ok()) return ToGrpc(status.error());
+  using Mode = DataStore::BundleDeleteMode;
+  Mode mode = Mode::kRestrict;
+  switch (request->mode()) {
+    case v1::DeleteFederatedBundleRequest::RESTRICT:
+      break;
+    case v1::DeleteFederatedBundleRequest::DELETE:
+      mode = Mode::kDelete;
+      break;
+    case v1::DeleteFederatedBundleRequest::DISSOCIATE:
+      mode = Mode::kDissociate;
+      break;
+    default:
+      return ToGrpc(InvalidArgument("unknown bundle delete mode"));
+  }
+  auto affected = datastore_.DeleteBundle(td->name(), mode);
+  if (!affected.ok()) return ToGrpc(affected.error());
+  if (!affected->empty()) on_entries_change_();
   on_change_();
+  for (auto& id : *affected) response->add_affected_entry_ids(std::move(id));
   return grpc::Status::OK;
 }
 

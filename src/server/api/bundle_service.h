@@ -11,10 +11,15 @@ namespace edgeid::server {
 
 class BundleService final : public v1::BundleService::Service {
  public:
-  // `on_change` is called after a federated bundle was set or deleted.
+  // `on_change` is called after a federated bundle was set or deleted; `on_entries_change` after
+  // a deletion deleted or changed registration entries.
   BundleService(
-      DataStore& datastore, const ca::CaManager& ca, std::function<void()> on_change = [] {})
-      : datastore_(datastore), ca_(ca), on_change_(std::move(on_change)) {}
+      DataStore& datastore, const ca::CaManager& ca, std::function<void()> on_change = [] {},
+      std::function<void()> on_entries_change = [] {})
+      : datastore_(datastore),
+        ca_(ca),
+        on_change_(std::move(on_change)),
+        on_entries_change_(std::move(on_entries_change)) {}
 
   grpc::Status GetBundle(grpc::ServerContext*, const v1::GetBundleRequest*,
                          v1::TrustBundle* response) override;
@@ -36,6 +41,7 @@ class BundleService final : public v1::BundleService::Service {
   DataStore& datastore_;
   const ca::CaManager& ca_;
   std::function<void()> on_change_;
+  std::function<void()> on_entries_change_;
 };
 
 }  // namespace edgeid::server

@@ -39,7 +39,13 @@ RegistrationEntry FromProto(const v1::Entry& p) {
   e.x509_svid_ttl = p.x509_svid_ttl();
   e.jwt_svid_ttl = p.jwt_svid_ttl();
   e.dns_names.assign(p.dns_names().begin(), p.dns_names().end());
-  e.federates_with.assign(p.federates_with().begin(), p.federates_with().end());
+  // Stored by trust domain name, as bundles are: SPIRE's users write the trust domain's ID
+  // (spiffe://b.test), which stored as typed matched no bundle and silently broke federation.
+  // What does not parse is kept as given, for ValidateEntry to refuse by name.
+  for (const auto& federated : p.federates_with()) {
+    auto td = spiffe::TrustDomain::Parse(federated);
+    e.federates_with.push_back(td.ok() ? td->name() : federated);
+  }
   e.admin = p.admin();
   e.downstream = p.downstream();
   e.expires_at = p.expires_at();

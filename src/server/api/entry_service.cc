@@ -29,7 +29,10 @@ grpc::Status EntryService::ListEntries(grpc::ServerContext*, const v1::ListEntri
   const auto& f = request->filter();
   if (!f.by_spiffe_id().empty()) filter.spiffe_id = f.by_spiffe_id();
   if (!f.by_parent_id().empty()) filter.parent_id = f.by_parent_id();
-  if (!f.by_federates_with().empty()) filter.federates_with = f.by_federates_with();
+  if (!f.by_federates_with().empty()) {
+    auto td = spiffe::TrustDomain::Parse(f.by_federates_with());
+    filter.federates_with = td.ok() ? td->name() : f.by_federates_with();
+  }
   if (f.by_selectors_size() > 0) {
     std::vector<Selector> selectors;
     for (const auto& s : f.by_selectors()) selectors.push_back({s.type(), s.value()});

@@ -23,7 +23,7 @@ namespace v1 = ::edgeid::server::v1;
 struct Flags {
   std::string admin_socket = kDefaultAdminSocket;
   std::string output = "pretty";
-  std::string id, path, format = "pem", spiffe_id, ttl, write;
+  std::string id, path, format = "pem", spiffe_id, ttl, write, mode = "restrict";
   std::vector<std::string> dns_names, audience;
 };
 
@@ -119,11 +119,22 @@ int BundleDelete(const Flags& f) {
   if (!channel.ok()) return CommandFailed("bundle delete", channel.error().message);
   v1::DeleteFederatedBundleRequest request;
   request.set_trust_domain(f.id);
+  request.set_mode(f.mode == "delete"       ? v1::DeleteFederatedBundleRequest::DELETE
+                   : f.mode == "dissociate" ? v1::DeleteFederatedBundleRequest::DISSOCIATE
+                                            : v1::DeleteFederatedBundleRequest::RESTRICT);
   v1::DeleteFederatedBundleResponse response;
   auto status = v1::BundleService::NewStub(*channel)->DeleteFederatedBundle(AdminContext().get(),
                                                                             request, &response);
   if (!status.ok()) return CommandFailed("bundle delete", Describe(status, f.admin_socket));
+  if (f.output == "json") {
+    std::cout << Json(response);
+    return 0;
+  }
   std::cout << "bundle deleted for " << f.id << "\n";
+  const char* what = f.mode == "delete" ? "deleted" : "no longer federating with it";
+  for (const auto& id : response.affected_entry_ids()) {
+    std::cout << "entry " << id << " " << what << "\n";
+  }
   return 0;
 }
 
@@ -256,6 +267,12 @@ void AddBundleCommands(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"pem", "spiffe"}))
       ->capture_default_str();
   auto* del = Command(bundle, "delete", "Delete a federated bundle", BundleDelete, exit_code, f);
+  del->add_option("--mode", f->mode,
+                  "What happens to entries federating with the trust domain: restrict (refuse "
+                  "while there are any), delete (delete them), dissociate (drop the trust domain "
+                  "from them)")
+      ->check(CLI::IsMember({"restrict", "delete", "dissociate"}))
+      ->capture_default_str();
   del->add_option("--id", f->id, "The federated trust domain");
 }
 

@@ -60,7 +60,13 @@ class DataStore {
   virtual Status SetBundle(const std::string& trust_domain, const std::string& bundle_json) = 0;
   virtual Result<std::string> FetchBundle(const std::string& trust_domain) = 0;
   virtual Result<std::vector<std::string>> ListBundleTrustDomains() = 0;
-  virtual Status DeleteBundle(const std::string& trust_domain) = 0;
+  // What deleting a federated bundle does to the entries that federate with its trust domain
+  // (SPIRE's modes): refuse while there are any, delete them, or drop the trust domain from them.
+  // A federation relationship with the trust domain refuses every mode (the refresher would
+  // fetch the bundle again). Returns the IDs of the entries deleted or changed.
+  enum class BundleDeleteMode { kRestrict, kDelete, kDissociate };
+  virtual Result<std::vector<std::string>> DeleteBundle(const std::string& trust_domain,
+                                                        BundleDeleteMode mode) = 0;
   // Read-modify-write of one bundle with no concurrent writer in between, so that servers
   // sharing a database can each add their own authorities. `update` gets the stored bundle (or
   // nothing) and returns the new one; its error aborts the change. Returns what was stored.

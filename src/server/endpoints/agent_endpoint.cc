@@ -12,6 +12,9 @@ Result<std::unique_ptr<AgentEndpoint>> AgentEndpoint::Start(
   grpc::ServerBuilder builder;
   int bound_port = 0;
   builder.AddListeningPort(target, grpctls::ServerCredentials(tls), &bound_port);
+  // gRPC binds with SO_REUSEPORT by default: a second server on this port would start and share
+  // the agents' connections with the first.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(kMaxAgentMessageBytes);
   // Bounds what callers that open calls and then stall (node attestation needs no certificate)
   // can hold: a thread cap, and connections recycled so a stalled call ends.
@@ -32,7 +35,8 @@ Result<std::unique_ptr<AgentEndpoint>> AgentEndpoint::Start(
   builder.RegisterService(service);
   auto server = builder.BuildAndStart();
   if (!server || bound_port == 0) {
-    return Unavailable("cannot listen on " + target + " for the agent API (in use?)");
+    return Unavailable("cannot listen on " + target +
+                       " for the agent API: address already in use or not available");
   }
   log->info("agent API listening on {}:{} (TLS)", host, bound_port);
   return std::unique_ptr<AgentEndpoint>(new AgentEndpoint(std::move(server), bound_port));

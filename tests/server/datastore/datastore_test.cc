@@ -238,6 +238,54 @@ TEST_P(DataStoreTest, JoinTokensAreSingleUse) {
   EXPECT_EQ(ds_->TakeJoinToken("tok-old").error().code, ErrorCode::kNotFound);
 }
 
+// SPIRE's `bundle delete -mode`: restrict (the default) refuses while entries federate with the
+// trust domain, delete removes them with the bundle, dissociate drops the trust domain from them
+// (with a new revision). A federation relationship refuses every mode.
+TEST_P(DataStoreTest, DeletingAFederatedBundleInEachMode) {
+  using Mode = DataStore::BundleDeleteMode;
+  auto federated = [&](const std::string& path) {
+    auto e = Entry(path);
+    e.federates_with = {"other.org"};
+    return Unwrap(ds_->CreateRegistrationEntry(e));
+  };
+  auto untouched = Unwrap(ds_->CreateRegistrationEntry(Entry("/untouched")));
+  auto a = federated("/a");
+  ASSERT_TRUE(ds_->SetBundle("other.org", R"({"keys":[]})").ok());
+  auto refused = ds_->DeleteBundle("other.org", Mode::kRestrict);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(refused.error().message.find(a.entry_id), std::string::npos) << refused.error().message;
+  EXPECT_TRUE(ds_->FetchBundle("other.org").ok()) << "nothing was deleted";
+
+  auto dissociated = Unwrap(ds_->DeleteBundle("other.org", Mode::kDissociate));
+  EXPECT_EQ(dissociated, std::vector<std::string>{a.entry_id});
+  EXPECT_EQ(ds_->FetchBundle("other.org").error().code, ErrorCode::kNotFound);
+  auto a_now = Unwrap(ds_->FetchRegistrationEntry(a.entry_id));
+  EXPECT_TRUE(a_now.federates_with.empty());
+  EXPECT_GT(a_now.revision_number, a.revision_number);
+
+  auto b = federated("/b");
+  ASSERT_TRUE(ds_->SetBundle("other.org", R"({"keys":[]})").ok());
+  EXPECT_EQ(Unwrap(ds_->DeleteBundle("other.org", Mode::kDelete)),
+            std::vector<std::string>{b.entry_id});
+  EXPECT_EQ(ds_->FetchRegistrationEntry(b.entry_id).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(ds_->FetchRegistrationEntry(untouched.entry_id).ok());
+  EXPECT_TRUE(ds_->FetchRegistrationEntry(a.entry_id).ok());
+
+  ASSERT_TRUE(ds_->SetBundle("other.org", R"({"keys":[]})").ok());
+  FederationRelationship relationship;
+  relationship.trust_domain = "other.org";
+  relationship.bundle_endpoint_url = "https://other.org/bundle";
+  relationship.bundle_endpoint_profile = "https_web";
+  ASSERT_TRUE(ds_->CreateFederationRelationship(relationship).ok());
+  for (Mode mode : {Mode::kRestrict, Mode::kDelete, Mode::kDissociate}) {
+    auto kept = ds_->DeleteBundle("other.org", mode);
+    ASSERT_FALSE(kept.ok());
+    EXPECT_NE(kept.error().message.find("federation relationship"), std::string::npos);
+  }
+  EXPECT_TRUE(ds_->FetchBundle("other.org").ok());
+}
+
 TEST_P(DataStoreTest, BundlesAndCaJournal) {
   EXPECT_EQ(ds_->FetchBundle("example.org").error().code, ErrorCode::kNotFound);
   ASSERT_TRUE(ds_->SetBundle("example.org", R"({"keys":[]})").ok());
@@ -246,8 +294,9 @@ TEST_P(DataStoreTest, BundlesAndCaJournal) {
   EXPECT_EQ(Unwrap(ds_->FetchBundle("example.org")), R"({"keys":[],"spiffe_sequence":2})");
   EXPECT_EQ(Unwrap(ds_->ListBundleTrustDomains()),
             (std::vector<std::string>{"example.org", "other.org"}));
-  ASSERT_TRUE(ds_->DeleteBundle("other.org").ok());
-  EXPECT_EQ(ds_->DeleteBundle("other.org").error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(ds_->DeleteBundle("other.org", DataStore::BundleDeleteMode::kRestrict).ok());
+  EXPECT_EQ(ds_->DeleteBundle("other.org", DataStore::BundleDeleteMode::kRestrict).error().code,
+            ErrorCode::kNotFound);
 
   EXPECT_EQ(ds_->FetchCaJournal("server-a").error().code, ErrorCode::kNotFound);
   ASSERT_TRUE(ds_->SetCaJournal("server-a", R"({"x509":1})").ok());

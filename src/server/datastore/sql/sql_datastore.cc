@@ -551,11 +551,59 @@ Result<std::vector<std::string>> SqlDataStore::ListBundleTrustDomains() {
   return out;
 }
 
-Status SqlDataStore::DeleteBundle(const std::string& trust_domain) {
+Result<std::vector<std::string>> SqlDataStore::DeleteBundle(const std::string& trust_domain,
+                                                            BundleDeleteMode mode) {
   auto db = pool_.Acquire();
-  auto stmt = EDGEID_TRY(db->Prepare("DELETE FROM bundles WHERE trust_domain = $1"));
-  stmt->Bind(1, trust_domain);
-  return RunOnOneRow(*stmt, NotFound("no bundle for trust domain " + trust_domain));
+  auto tx = EDGEID_TRY(Transaction::Begin(*db));
+  // Locks the bundle's row first, so that the entries counted are those of this deletion.
+  auto lock = EDGEID_TRY(db->Prepare("UPDATE bundles SET data = data WHERE trust_domain = $1"));
+  lock->Bind(1, trust_domain);
+  EDGEID_RETURN_IF_ERROR(
+      RunOnOneRow(*lock, NotFound("no bundle for trust domain " + trust_domain)));
+  auto relationship =
+      EDGEID_TRY(db->Prepare("SELECT 1 FROM federation_relationships WHERE trust_domain = $1"));
+  relationship->Bind(1, trust_domain);
+  if (EDGEID_TRY(relationship->Step())) {
+    return FailedPrecondition("a federation relationship with " + trust_domain +
+                              " keeps fetching this bundle; delete it first (federation delete)");
+  }
+  auto select = EDGEID_TRY(db->Prepare(
+      "SELECT DISTINCT entry_id FROM entry_federates_with WHERE trust_domain = $1 ORDER BY 1"));
+  select->Bind(1, trust_domain);
+  std::vector<std::string> affected;
+  while (EDGEID_TRY(select->Step())) affected.push_back(select->Text(0));
+  if (!affected.empty()) {
+    switch (mode) {
+      case BundleDeleteMode::kRestrict:
+        return FailedPrecondition(std::to_string(affected.size()) +
+                                  " registration entries federate with " + trust_domain +
+                                  " (first: " + affected.front() +
+                                  "); delete them with the bundle (mode delete) or drop the trust "
+                                  "domain from them (mode dissociate)");
+      case BundleDeleteMode::kDelete: {
+        auto remove = EDGEID_TRY(
+            db->Prepare("DELETE FROM registration_entries WHERE entry_id IN (SELECT entry_id FROM "
+                        "entry_federates_with WHERE trust_domain = $1)"));
+        EDGEID_TRY(remove->Bind(1, trust_domain).Run());
+        break;
+      }
+      case BundleDeleteMode::kDissociate: {
+        // A changed entry gets a new revision, so that agents fetch it again.
+        auto bump = EDGEID_TRY(db->Prepare(
+            "UPDATE registration_entries SET revision = revision + 1 WHERE entry_id IN (SELECT "
+            "entry_id FROM entry_federates_with WHERE trust_domain = $1)"));
+        EDGEID_TRY(bump->Bind(1, trust_domain).Run());
+        auto drop =
+            EDGEID_TRY(db->Prepare("DELETE FROM entry_federates_with WHERE trust_domain = $1"));
+        EDGEID_TRY(drop->Bind(1, trust_domain).Run());
+        break;
+      }
+    }
+  }
+  auto remove_bundle = EDGEID_TRY(db->Prepare("DELETE FROM bundles WHERE trust_domain = $1"));
+  EDGEID_TRY(remove_bundle->Bind(1, trust_domain).Run());
+  EDGEID_RETURN_IF_ERROR(tx.Commit());
+  return affected;
 }
 
 Result<std::string> SqlDataStore::UpdateBundle(const std::string& trust_domain,

@@ -47,7 +47,8 @@ class SqlDataStore final : public DataStore {
   Status SetBundle(const std::string& trust_domain, const std::string& bundle_json) override;
   Result<std::string> FetchBundle(const std::string& trust_domain) override;
   Result<std::vector<std::string>> ListBundleTrustDomains() override;
-  Status DeleteBundle(const std::string& trust_domain) override;
+  Result<std::vector<std::string>> DeleteBundle(const std::string& trust_domain,
+                                                BundleDeleteMode mode) override;
   Result<std::string> UpdateBundle(const std::string& trust_domain,
                                    const BundleUpdate& update) override;
 
