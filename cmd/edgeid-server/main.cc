@@ -8,6 +8,7 @@
 #include "grpctls/grpc_log.h"
 #include "server/cli/admin_commands.h"
 #include "server/cli/entry_commands.h"
+#include "server/cli/localauthority_commands.h"
 #include "server/config/server_config.h"
 #include "server/preflight.h"
 #include "server/server.h"
@@ -88,6 +89,7 @@ int Run(int argc, char** argv) {
   edgeid::server::cli::AddFederationCommands(app, exit_code);
   edgeid::server::cli::AddMintCommands(app, exit_code);
   edgeid::server::cli::AddHealthcheckCommand(app, exit_code);
+  edgeid::server::cli::AddLocalAuthorityCommands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   if (!app.got_subcommand("run") && !app.got_subcommand("validate")) return exit_code;
 

@@ -87,6 +87,42 @@ Result<JournalJwtKey> JwtFromJson(const json& doc) {
   return key;
 }
 
+json Strings(const std::vector<std::string>& items) {
+  json list = json::array();
+  for (const auto& item : items) list.push_back(item);
+  return list;
+}
+
+// An optional list of strings: absent is empty.
+Result<std::vector<std::string>> OptionalStrings(const json& doc, const char* field) {
+  std::vector<std::string> out;
+  auto it = doc.find(field);
+  if (it == doc.end()) return out;
+  if (!it->is_array()) {
+    return InvalidArgument(std::string("CA journal: \"") + field + "\" must be an array");
+  }
+  for (const auto& item : *it) {
+    if (!item.is_string()) return InvalidArgument(std::string("CA journal: bad ") + field);
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+Result<std::vector<JournalRevokedX509>> OptionalRevoked(const json& doc) {
+  std::vector<JournalRevokedX509> out;
+  auto it = doc.find("revoked_x509");
+  if (it == doc.end()) return out;
+  if (!it->is_array()) return InvalidArgument("CA journal: \"revoked_x509\" must be an array");
+  for (const auto& item : *it) {
+    if (!item.is_object()) return InvalidArgument("CA journal: bad revoked_x509");
+    JournalRevokedX509 revoked;
+    revoked.authority_id = EDGEID_TRY(Text(item, "authority_id"));
+    revoked.not_after = EDGEID_TRY(Int(item, "not_after"));
+    out.push_back(std::move(revoked));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string CaJournal::ToJson() const {
@@ -100,6 +136,12 @@ std::string CaJournal::ToJson() const {
   doc["published_jwt"] = json::array();
   for (const auto& k : published_jwt) doc["published_jwt"].push_back(JwtToJson(k));
   doc["sequence"] = sequence;
+  doc["tainted_x509"] = Strings(tainted_x509);
+  doc["tainted_jwt"] = Strings(tainted_jwt);
+  doc["revoked_x509"] = json::array();
+  for (const auto& r : revoked_x509) {
+    doc["revoked_x509"].push_back({{"authority_id", r.authority_id}, {"not_after", r.not_after}});
+  }
   return doc.dump();
 }
 
@@ -131,6 +173,9 @@ Result<CaJournal> CaJournal::Parse(std::string_view text) {
     return InvalidArgument("CA journal: \"sequence\" must be a non-negative integer");
   }
   journal.sequence = seq->get<uint64_t>();
+  journal.tainted_x509 = EDGEID_TRY(OptionalStrings(doc, "tainted_x509"));
+  journal.tainted_jwt = EDGEID_TRY(OptionalStrings(doc, "tainted_jwt"));
+  journal.revoked_x509 = EDGEID_TRY(OptionalRevoked(doc));
   return journal;
 }
 

@@ -26,6 +26,11 @@ struct JournalJwtKey {
   int64_t not_after = 0;
 };
 
+struct JournalRevokedX509 {
+  std::string authority_id;  // subject key ID, hex
+  int64_t not_after = 0;     // the root's expiry: until then, shared bundles must drop it
+};
+
 struct CaJournal {
   std::optional<JournalX509Ca> current_x509;
   std::optional<JournalX509Ca> next_x509;
@@ -34,6 +39,10 @@ struct CaJournal {
   std::vector<std::string> published_roots_der;
   std::vector<JournalJwtKey> published_jwt;
   uint64_t sequence = 0;
+  // Authority management (docs/ca.md): absent in journals written before it.
+  std::vector<std::string> tainted_x509;  // authority IDs
+  std::vector<std::string> tainted_jwt;   // key IDs
+  std::vector<JournalRevokedX509> revoked_x509;
 
   std::string ToJson() const;
   static Result<CaJournal> Parse(std::string_view json);

@@ -192,7 +192,8 @@ Result<bool> CaManager::Rotate(TimePoint now) {
     return true;
   });
   if (pruned) bundle_.set_sequence(++sequence_);
-  return changed || pruned;
+  bool marks = PruneMarksLocked(now);
+  return changed || pruned || marks;
 }
 
 namespace {
@@ -272,6 +273,7 @@ CaJournal CaManager::Journal() const {
         {"", published.kid, key->ToDer(), 0, UnixSeconds(published.not_after)});
   }
   journal.sequence = sequence_;
+  JournalMarksLocked(journal);
   return journal;
 }
 
@@ -292,6 +294,8 @@ void CaManager::KeepPublished(const CaJournal& journal, TimePoint now) {
     }
   }
   if (changed) bundle_.set_sequence(++sequence_);
+  // Marks of the authorities kept published stay: SVIDs they signed must still rotate away.
+  RestoreMarksLocked(journal);
 }
 
 Status CaManager::Restore(const CaJournal& journal, TimePoint now) {
@@ -341,6 +345,7 @@ Status CaManager::Restore(const CaJournal& journal, TimePoint now) {
   published_jwt_ = std::move(published);
   sequence_ = std::max(sequence_, journal.sequence);
   bundle_.set_sequence(sequence_);
+  RestoreMarksLocked(journal);
   // Whatever is in use must be trusted, even if the journal missed it.
   PublishLocked(*current_x509_);
   if (next_x509_) PublishLocked(*next_x509_);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -12,6 +13,7 @@
 
 #include "ca/ca_certificate.h"
 #include "ca/ca_journal.h"
+#include "ca/local_authority.h"
 #include "ca/upstream_authority.h"
 #include "crypto/certificate.h"
 #include "crypto/csr.h"
@@ -98,6 +100,27 @@ class CaManager {
   // and served beside this CA's own, but never journaled as this CA's.
   void SetPeerAuthorities(spiffe::SpiffeBundle shared);
 
+  // Authority management (SPIRE's localauthority API; local_authority.cc). Prepare makes a new
+  // authority and publishes it, replacing one already prepared; activate makes the prepared one
+  // sign; taint marks an old one (never the active or prepared) so that agents rotate away
+  // from what it signed while it stays trusted; revoke drops a tainted one from the bundle.
+  // Refusals: NotFound for an unknown ID, FailedPrecondition for a wrong state, and for X.509
+  // taint and revoke when an upstream authority holds the roots. Callers persist the journal.
+  AuthorityStates X509Authorities() const;
+  AuthorityStates JwtAuthorities() const;
+  Result<AuthorityState> PrepareX509Authority(TimePoint now);
+  Result<AuthorityState> ActivateX509Authority(const std::string& authority_id);
+  Result<AuthorityState> TaintX509Authority(const std::string& authority_id);
+  Result<AuthorityState> RevokeX509Authority(const std::string& authority_id);
+  Result<AuthorityState> PrepareJwtAuthority(TimePoint now);
+  Result<AuthorityState> ActivateJwtAuthority(const std::string& authority_id);
+  Result<AuthorityState> TaintJwtAuthority(const std::string& authority_id);
+  Result<AuthorityState> RevokeJwtAuthority(const std::string& authority_id);
+  // This CA's tainted authorities, and with those of the servers sharing its datastore.
+  TaintedAuthorities own_tainted() const;
+  TaintedAuthorities tainted() const;
+  void SetPeerTainted(TaintedAuthorities peers);
+
   // X.509-SVID for the key in `csr` (signature checked); chain is leaf first. The ID must be in
   // this trust domain; nothing but the public key is taken from the CSR.
   Result<crypto::CertificateChain> SignX509Svid(const crypto::CertificateRequest& csr,
@@ -121,6 +144,12 @@ class CaManager {
   void PublishLocked(const X509CaSlot& slot);
   void PublishLocked(const std::shared_ptr<const JwtKeySlot>& slot);
   Status CheckMember(const spiffe::SpiffeId& id) const;
+  // Forgets marks of authorities that left the bundle; true when any went.
+  bool PruneMarksLocked(TimePoint now);
+  void RestoreMarksLocked(const CaJournal& journal);
+  void JournalMarksLocked(CaJournal& journal) const;
+  AuthorityState X509StateLocked(const X509CaSlot& slot) const;
+  AuthorityState JwtStateLocked(const JwtKeySlot& slot) const;
 
   CaConfig config_;
   keymanager::KeyManager& key_manager_;
@@ -139,6 +168,10 @@ class CaManager {
   };
   std::vector<PublishedJwtKey> published_jwt_;  // in the bundle now, with when each expires
   uint64_t sequence_ = 0;
+  std::set<std::string> tainted_x509_;
+  std::set<std::string> tainted_jwt_;
+  std::map<std::string, TimePoint> revoked_x509_;  // authority ID -> when its root expires
+  TaintedAuthorities peer_tainted_;
 };
 
 }  // namespace edgeid::ca

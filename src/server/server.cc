@@ -78,6 +78,11 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
   s.svid_service_ =
       std::make_unique<SvidService>(ca, config.default_x509_svid_ttl, config.default_jwt_svid_ttl);
   s.health_service_ = std::make_unique<HealthService>(config.trust_domain.name());
+  s.local_authority_service_ = std::make_unique<LocalAuthorityService>(
+      *s.authority_, s.log_, [node = &s.node_service_, changed = &s.authority_changed_] {
+        if (*node) (*node)->NotifyChange();
+        changed->store(true);  // the main loop renews the server's SVID without waiting
+      });
 
   NodeServiceOptions node_options{config.trust_domain, config.agent_ttl,
                                   config.default_x509_svid_ttl, config.default_jwt_svid_ttl};
@@ -95,11 +100,12 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerConfig& config,
   s.authorized_entries_->SetChangeListener([ns = s.node_service_.get()] { ns->NotifyChange(); });
   s.AddGauges();
 
-  auto admin = AdminEndpoint::Start(
-      config.admin_socket,
-      {s.entry_service_.get(), s.agent_service_.get(), s.bundle_service_.get(),
-       s.svid_service_.get(), s.health_service_.get(), s.trust_domain_service_.get()},
-      s.log_);
+  auto admin =
+      AdminEndpoint::Start(config.admin_socket,
+                           {s.entry_service_.get(), s.agent_service_.get(), s.bundle_service_.get(),
+                            s.svid_service_.get(), s.health_service_.get(),
+                            s.trust_domain_service_.get(), s.local_authority_service_.get()},
+                           s.log_);
   if (!admin.ok()) return admin.error();
   s.admin_endpoint_ = std::move(*admin);
 
@@ -264,10 +270,15 @@ Status Server::Run() {
       // changes: that frees little, and trimming stalls every allocating thread meanwhile.
       if ((*snapshot)->reloaded) malloc_trim(0);
     }
-    if (Clock::now() >= next_rotation) {
+    if (Clock::now() >= next_rotation || authority_changed_.exchange(false)) {
       std::string bundle_before = authority_->ca().bundle().ToJson();
+      auto tainted_before = authority_->ca().tainted();
       auto ticked = authority_->Tick(Clock::now());
-      if (authority_->ca().bundle().ToJson() != bundle_before) node_service_->NotifyChange();
+      // Another server's taint reaches this server's agents as a change too.
+      if (authority_->ca().bundle().ToJson() != bundle_before ||
+          !(authority_->ca().tainted() == tainted_before)) {
+        node_service_->NotifyChange();
+      }
       // A failed rotation is retried at the next check; the active CA keeps serving.
       if (!ticked.ok()) log_->error("{}", ticked.error().message);
       auto renewed = server_svid_->Tick(Clock::now());

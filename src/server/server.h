@@ -4,6 +4,7 @@
 
 #include <spdlog/logger.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -13,6 +14,7 @@
 #include "server/api/agent_service.h"
 #include "server/api/bundle_service.h"
 #include "server/api/entry_service.h"
+#include "server/api/local_authority_service.h"
 #include "server/api/node_service.h"
 #include "server/api/svid_service.h"
 #include "server/api/trust_domain_service.h"
@@ -79,6 +81,8 @@ class Server {
   std::unique_ptr<NodeService> node_service_;
   std::unique_ptr<federation::BundleRefresher> bundle_refresher_;
   std::unique_ptr<TrustDomainService> trust_domain_service_;
+  std::unique_ptr<LocalAuthorityService> local_authority_service_;
+  std::atomic<bool> authority_changed_{false};  // set by admin calls, taken by Run
   std::unique_ptr<ServingIdentity> bundle_endpoint_identity_;
   std::unique_ptr<ServingIdentity> oidc_identity_;
   // Declared last so they stop first, before the services and stores they use go away.

@@ -39,6 +39,7 @@ struct CachedSvid {
   std::string key_der;         // PKCS#8
   TimePoint not_after{};
   TimePoint rotate_at{};
+  std::vector<std::string> authority_ids;  // the CAs its chain names (manager/tainted.h)
 };
 
 struct CacheState {

@@ -252,12 +252,17 @@ Result<v1::NewJWTSVIDResponse> ServerClient::NewJwtSvid(const std::string& entry
   return response;
 }
 
-Result<std::vector<v1::TrustBundle>> ServerClient::GetBundles() {
+Result<v1::GetBundlesResponse> ServerClient::FetchBundles() {
   auto stub = EDGEID_TRY(Stub(true));
   v1::GetBundlesResponse response;
   auto context = Context();
   auto status = stub->GetBundles(context.get(), {}, &response);
   if (!status.ok()) return grpctls::FromGrpc(status).Wrap("fetching bundles");
+  return response;
+}
+
+Result<std::vector<v1::TrustBundle>> ServerClient::GetBundles() {
+  auto response = EDGEID_TRY(FetchBundles());
   return std::vector<v1::TrustBundle>(response.bundles().begin(), response.bundles().end());
 }
 

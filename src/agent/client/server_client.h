@@ -71,6 +71,8 @@ class ServerClient {
   Result<server::v1::NewJWTSVIDResponse> NewJwtSvid(const std::string& entry_id,
                                                     const std::vector<std::string>& audience);
   Result<std::vector<server::v1::TrustBundle>> GetBundles();
+  // The same, with the tainted authorities the server reports beside the bundles.
+  Result<server::v1::GetBundlesResponse> FetchBundles();
   // Holds a change watch open until the server ends it or `context` is cancelled, calling
   // `on_change` for each message. Returns why it ended.
   Status WatchChanges(grpc::ClientContext& context, const std::function<void()>& on_change);

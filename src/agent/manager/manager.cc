@@ -5,6 +5,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "agent/manager/tainted.h"
 #include "crypto/csr.h"
 
 namespace edgeid::agent {
@@ -131,10 +132,11 @@ Status Manager::Tick(TimePoint now) {
       log_->warn("signing SVIDs: {}", signed_ok.error().message);
     }
   }
-  if (now >= identity_->rotate_at() && now >= next_renew_attempt_) {
+  if ((now >= identity_->rotate_at() || renew_now_) && now >= next_renew_attempt_) {
     auto renewed = identity_->Renew();
     if (renewed.ok()) {
       renew_backoff_.Reset();
+      renew_now_ = false;
       if (server_down_) next_sync_ = now;  // the server is back: sync without waiting
     } else {
       if (IsBanned(renewed.error())) return OnSyncFailure(renewed.error(), now);
@@ -194,12 +196,13 @@ Status Manager::Sync() {
   for (const auto& entry : before->entries) known.emplace(entry->id, entry->revision);
   auto synced = client_.SyncEntries(known);
   if (!synced.ok()) return synced.error();
-  auto bundles = client_.GetBundles();
-  if (!bundles.ok()) return bundles.error();
+  auto fetched = client_.FetchBundles();
+  if (!fetched.ok()) return fetched.error();
+  const auto& bundles = fetched->bundles();
 
   std::shared_ptr<const spiffe::SpiffeBundle> own;
   std::map<std::string, std::shared_ptr<const spiffe::SpiffeBundle>> federated;
-  for (const auto& b : *bundles) {
+  for (const auto& b : bundles) {
     auto td = spiffe::TrustDomain::Parse(b.trust_domain());
     if (!td.ok()) continue;
     auto parsed = spiffe::SpiffeBundle::Parse(*td, b.spiffe_bundle_json());
@@ -267,7 +270,34 @@ Status Manager::Sync() {
     log_->info("entries synced: {} new or changed, {} removed, {} in total", changed, removed,
                synced->total);
   }
+  ApplyTainted(
+      {fetched->tainted_x509_authorities().begin(), fetched->tainted_x509_authorities().end()},
+      {fetched->tainted_jwt_authorities().begin(), fetched->tainted_jwt_authorities().end()});
   return OkStatus();
+}
+
+void Manager::ApplyTainted(std::set<std::string> x509, std::set<std::string> jwt) {
+  if (x509 != tainted_x509_) {
+    log_->info("tainted X.509 authorities: {}", x509.size());
+    tainted_x509_ = std::move(x509);
+  }
+  resign_now_.clear();
+  if (!tainted_x509_.empty()) {
+    for (const auto& [id, svid] : cache_.Current()->svids) {
+      if (AnyTainted(svid->authority_ids, tainted_x509_)) resign_now_.insert(id);
+    }
+    if (AnyTainted(X509AuthorityIds(identity_->svid().chain), tainted_x509_)) renew_now_ = true;
+    if (!resign_now_.empty() || renew_now_) {
+      log_->warn("re-signing {} SVIDs{} signed by a tainted authority", resign_now_.size(),
+                 renew_now_ ? " and the agent's own" : "");
+    }
+  }
+  std::lock_guard lock(jwt_mu_);
+  if (jwt == tainted_jwt_) return;
+  tainted_jwt_ = std::move(jwt);
+  size_t dropped = std::erase_if(
+      jwt_cache_, [&](const auto& kv) { return tainted_jwt_.contains(kv.second.kid); });
+  if (dropped > 0) log_->warn("dropped {} JWT-SVIDs signed with a tainted key", dropped);
 }
 
 Status Manager::SignDue(TimePoint now) {
@@ -276,7 +306,7 @@ Status Manager::SignDue(TimePoint now) {
   for (const auto& entry : state->entries) {
     auto it = state->svids.find(entry->id);
     bool needed = it == state->svids.end() || it->second->entry_revision != entry->revision ||
-                  it->second->rotate_at <= now;
+                  it->second->rotate_at <= now || resign_now_.contains(entry->id);
     if (!needed) continue;
     auto retry = sign_retry_after_.find(entry->id);
     if (retry != sign_retry_after_.end() && retry->second > now) continue;
@@ -336,11 +366,13 @@ Status Manager::SignDue(TimePoint now) {
         cached->rotate_at = RotationTime(result->chain.front().not_before(), cached->not_after,
                                          options_.rotation, jitter(rng_));
         cached->chain_der = crypto::CertificatesToDer(result->chain);
+        cached->authority_ids = X509AuthorityIds(result->chain);
         cached->key_der = EDGEID_TRY(keys[i].ToPkcs8Der());
         return std::shared_ptr<const CachedSvid>(std::move(cached));
       }();
       if (svid.ok()) {
         sign_retry_after_.erase(entry.id);
+        resign_now_.erase(entry.id);
         fresh.push_back(std::move(*svid));
       } else {
         if (IsBanned(svid.error())) return svid.error();
@@ -400,7 +432,10 @@ Result<MintedJwt> Manager::JwtSvid(const CachedEntry& entry,
   {
     std::lock_guard lock(jwt_mu_);
     auto it = jwt_cache_.find(key);
-    if (it != jwt_cache_.end() && it->second.refresh_at > now) return it->second.jwt;
+    if (it != jwt_cache_.end() && it->second.refresh_at > now &&
+        !tainted_jwt_.contains(it->second.kid)) {
+      return it->second.jwt;
+    }
   }
   auto minted = client_.NewJwtSvid(entry.id, audience);
   if (!minted.ok()) return minted.error();
@@ -413,7 +448,7 @@ Result<MintedJwt> Manager::JwtSvid(const CachedEntry& entry,
     std::erase_if(jwt_cache_, [&](const auto& kv) { return kv.second.refresh_at <= now; });
     if (jwt_cache_.size() >= options_.jwt_cache_max) jwt_cache_.erase(jwt_cache_.begin());
   }
-  jwt_cache_[key] = {jwt, issued + (jwt.expires_at - issued) / 2};
+  jwt_cache_[key] = {jwt, issued + (jwt.expires_at - issued) / 2, JwtKeyId(jwt.token)};
   return jwt;
 }
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,9 @@ class Manager {
   Status SignDue(TimePoint now);
   void DropExpired(TimePoint now);
   Status OnSyncFailure(const Error& error, TimePoint now);
+  // Takes the server's tainted authorities: SVIDs they signed are re-signed in this pass, the
+  // agent's own is renewed, JWT-SVIDs signed with a tainted key are dropped.
+  void ApplyTainted(std::set<std::string> x509, std::set<std::string> jwt);
 
   ManagerOptions options_;
   const AgentConfig& config_;
@@ -92,13 +96,18 @@ class Manager {
   Backoff reattest_backoff_;
   TimePoint next_reattest_attempt_{};
   std::map<std::string, TimePoint> sign_retry_after_;  // entries the server refused to sign
+  std::set<std::string> tainted_x509_;                 // authority IDs, from the last sync
+  std::set<std::string> resign_now_;                   // entries whose SVID a taint condemns
+  bool renew_now_ = false;                             // the agent SVID's CA is tainted
 
   struct JwtCacheItem {
     MintedJwt jwt;
     TimePoint refresh_at{};
+    std::string kid;
   };
   std::mutex jwt_mu_;
   std::map<std::string, JwtCacheItem> jwt_cache_;  // entry ID + audiences
+  std::set<std::string> tainted_jwt_;              // guarded by jwt_mu_
 };
 
 }  // namespace edgeid::agent

@@ -265,6 +265,9 @@ grpc::Status NodeService::GetBundles(grpc::ServerContext* context, const v1::Get
   first->set_trust_domain(options_.trust_domain.name());
   first->set_spiffe_bundle_json(own.ToJson());
   first->set_sequence_number(own.sequence().value_or(0));
+  const auto tainted = ca_.tainted();
+  for (const auto& id : tainted.x509) response->add_tainted_x509_authorities(id);
+  for (const auto& kid : tainted.jwt) response->add_tainted_jwt_authorities(kid);
   std::set<std::string> federated;
   for (const auto& [id, entry] : agent->entries->entries) {
     federated.insert(entry->federates_with.begin(), entry->federates_with.end());

@@ -100,6 +100,7 @@ Result<std::unique_ptr<ServerAuthority>> ServerAuthority::Start(
 }
 
 Status ServerAuthority::Tick(ca::TimePoint now) {
+  std::lock_guard lock(mu_);
   auto before_x509 = ca_->current_x509_ca();
   auto changed = ca_->Rotate(now);
   if (!changed.ok()) return changed.error().Wrap("CA rotation");
@@ -108,6 +109,16 @@ Status ServerAuthority::Tick(ca::TimePoint now) {
   if (after_x509 != before_x509) log_->info("activated X.509 CA: {}", Describe(*after_x509));
   if (auto next = ca_->next_x509_ca()) log_->debug("prepared X.509 CA: {}", Describe(*next));
   return Persist(now);
+}
+
+Result<ca::AuthorityState> ServerAuthority::Manage(const AuthorityStep& step, ca::TimePoint now) {
+  std::lock_guard lock(mu_);
+  auto done = step(*ca_);
+  if (!done.ok()) return done.error();
+  // The change is made; if saving fails it is retried at the next Tick, and the caller hears.
+  auto saved = Persist(now);
+  if (!saved.ok()) return saved.error().Wrap("done, but not saved yet (retried in 5 s)");
+  return done;
 }
 
 Status ServerAuthority::Persist(ca::TimePoint now) {
@@ -120,6 +131,17 @@ Status ServerAuthority::Persist(ca::TimePoint now) {
 }
 
 namespace {
+
+// The X.509 authorities some server revoked: their roots leave the shared bundle.
+std::set<std::string> RevokedX509(const std::vector<std::string>& journals) {
+  std::set<std::string> revoked;
+  for (const auto& text : journals) {
+    auto journal = ca::CaJournal::Parse(text);
+    if (!journal.ok()) continue;
+    for (const auto& r : journal->revoked_x509) revoked.insert(r.authority_id);
+  }
+  return revoked;
+}
 
 // The JWT keys some server still publishes: listed in its journal and not yet expired.
 std::set<std::string> LiveJwtKids(const std::vector<std::string>& journals, ca::TimePoint now) {
@@ -158,6 +180,8 @@ Status ServerAuthority::PublishBundle(ca::TimePoint now) {
   auto journals = datastore_.ListCaJournals();
   if (!journals.ok()) return journals.error().Wrap("reading the CA journals");
   std::set<std::string> live_kids = LiveJwtKids(*journals, now);
+  const std::set<std::string> revoked = RevokedX509(*journals);
+  AdoptPeerMarks(*journals);
   for (const auto& jwk : own.jwt().authorities()) live_kids.insert(jwk.key_id);
   auto merge = [&](const std::optional<std::string>& current) -> Result<std::string> {
     spiffe::SpiffeBundle shared(td);
@@ -169,7 +193,9 @@ Status ServerAuthority::PublishBundle(ca::TimePoint now) {
     }
     const auto before = shared;
     for (const auto& root : crypto::CertificateChain(shared.x509().authorities())) {
-      if (root.not_after() <= now) shared.x509().RemoveAuthority(root);
+      if (root.not_after() <= now || revoked.contains(ca::X509AuthorityId(root))) {
+        shared.x509().RemoveAuthority(root);
+      }
     }
     for (const auto& jwk : std::vector<spiffe::JwtAuthority>(shared.jwt().authorities())) {
       if (!live_kids.contains(jwk.key_id)) shared.jwt().RemoveAuthority(jwk.key_id);
@@ -202,8 +228,23 @@ Status ServerAuthority::AdoptStoredBundle(ca::TimePoint now) {
     log_->warn("the stored trust bundle lacks this server's authorities; publishing them again");
     return PublishBundle(now);
   }
+  // Other servers' taints reach this server's agents too: SVIDs an agent holds may come from
+  // any server.
+  auto journals = datastore_.ListCaJournals();
+  if (journals.ok()) AdoptPeerMarks(*journals);
   ca_->SetPeerAuthorities(std::move(*parsed));
   return OkStatus();
+}
+
+void ServerAuthority::AdoptPeerMarks(const std::vector<std::string>& journals) {
+  ca::TaintedAuthorities all;
+  for (const auto& text : journals) {
+    auto journal = ca::CaJournal::Parse(text);
+    if (!journal.ok()) continue;
+    all.x509.insert(journal->tainted_x509.begin(), journal->tainted_x509.end());
+    all.jwt.insert(journal->tainted_jwt.begin(), journal->tainted_jwt.end());
+  }
+  ca_->SetPeerTainted(std::move(all));
 }
 
 }  // namespace edgeid::server

@@ -6,7 +6,9 @@
 
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "ca/ca_manager.h"
@@ -29,6 +31,11 @@ class ServerAuthority {
   // Prepares, activates and prunes as their time comes, then persists what changed; picks up
   // the authorities other servers published.
   Status Tick(ca::TimePoint now);
+  // An operator's authority-management step (localauthority): run on the CA, then the journal
+  // and bundle are saved before it is answered, so it holds across a restart and reaches the
+  // other servers sharing the datastore. Serialised with Tick.
+  using AuthorityStep = std::function<Result<ca::AuthorityState>(ca::CaManager&)>;
+  Result<ca::AuthorityState> Manage(const AuthorityStep& step, ca::TimePoint now);
 
  private:
   ServerAuthority(std::unique_ptr<keymanager::KeyManager> km,
@@ -45,6 +52,8 @@ class ServerAuthority {
   // Takes up the other servers' authorities; publishes again when this CA's own are missing
   // from the stored bundle (a failed or overwritten publish).
   Status AdoptStoredBundle(ca::TimePoint now);
+  // Takes up the tainted authorities every server's journal lists.
+  void AdoptPeerMarks(const std::vector<std::string>& journals);
 
   std::unique_ptr<keymanager::KeyManager> key_manager_;
   std::unique_ptr<ca::UpstreamAuthority> upstream_;
@@ -53,6 +62,7 @@ class ServerAuthority {
   std::shared_ptr<spdlog::logger> log_;
   std::string server_id_;
   bool persist_pending_ = false;  // the last Persist failed: retried at the next Tick
+  std::mutex mu_;                 // Tick and Manage, from the main loop and admin calls
 };
 
 }  // namespace edgeid::server
