@@ -9,6 +9,7 @@
 #include "agent/node/x509pop_credentials.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "grpctls/grpc_log.h"
 
 namespace {
@@ -78,6 +79,7 @@ int RunAgent(const AgentFlags& flags) {
 
 int Run(int argc, char** argv) {
   CLI::App app{"edgeid-agent: SPIFFE agent (node attestation, Workload API, rotation)"};
+  app.set_version_flag("--version", "edgeid-agent " + edgeid::VersionText());
   app.require_subcommand(1);
   AgentFlags run_flags;
   AddConfigFlags(app.add_subcommand("run", "Run the agent"), run_flags);

@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 
+#include "common/version.h"
 #include "devsim/cli/manufacture_command.h"
 #include "devsim/cli/run_command.h"
 
@@ -11,6 +12,7 @@ namespace {
 
 int Run(int argc, char** argv) {
   CLI::App app{"edgeid-devsim: a simulated sensor device with a secure element"};
+  app.set_version_flag("--version", "edgeid-devsim " + edgeid::VersionText());
   app.require_subcommand(1);
   int exit_code = 0;
   edgeid::devsim::AddManufactureCommand(app, exit_code);

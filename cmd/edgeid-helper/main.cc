@@ -8,6 +8,7 @@
 #include "common/daemon.h"
 #include "common/duration.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "grpctls/grpc_log.h"
 #include "helper/helper_config.h"
 #include "helper/helper_daemon.h"
@@ -63,6 +64,7 @@ int RunHelper(const HelperFlags& flags, const std::string& timeout_text) {
 
 int Run(int argc, char** argv) {
   CLI::App app{"edgeid-helper: writes a workload's SVIDs to files and keeps them renewed"};
+  app.set_version_flag("--version", "edgeid-helper " + edgeid::VersionText());
   app.require_subcommand(1);
   HelperFlags run_flags;
   std::string timeout = "30s";

@@ -6,6 +6,7 @@
 
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "mapper/config/mapper_config.h"
 #include "mapper/mapper.h"
 
@@ -65,6 +66,7 @@ int RunMapper(const MapperFlags& flags) {
 
 int Run(int argc, char** argv) {
   CLI::App app{"edgeid-mapper: attested BLE mapper with secure-element device authentication"};
+  app.set_version_flag("--version", "edgeid-mapper " + edgeid::VersionText());
   app.require_subcommand(1);
   MapperFlags run_flags;
   AddFlags(app.add_subcommand("run", "Run the mapper"), run_flags);

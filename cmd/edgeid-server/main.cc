@@ -5,6 +5,7 @@
 
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "grpctls/grpc_log.h"
 #include "server/cli/admin_commands.h"
 #include "server/cli/entry_commands.h"
@@ -75,6 +76,7 @@ int RunServer(const ServerFlags& flags) {
 
 int Run(int argc, char** argv) {
   CLI::App app{"edgeid-server: SPIFFE server (CA, registration, node attestation)"};
+  app.set_version_flag("--version", "edgeid-server " + edgeid::VersionText());
   app.require_subcommand(1);
   ServerFlags run_flags;
   AddConfigFlags(app.add_subcommand("run", "Run the server"), run_flags);

@@ -4,6 +4,7 @@
 #include "agent/workloadattestor/unix/unix_attestor.h"
 #include "common/daemon.h"
 #include "common/heap_trim.h"
+#include "common/version.h"
 
 namespace edgeid::agent {
 namespace {
@@ -96,6 +97,7 @@ Status Agent::Ready() const {
 }
 
 void Agent::AddGauges() {
+  AddBuildInfo(metrics_);
   metrics_.AddGauge("edgeid_agent_cached_x509_svids", "X.509-SVIDs held for workloads.",
                     [this] { return static_cast<double>(cache_.Current()->svids.size()); });
   metrics_.AddGauge("edgeid_agent_entries", "Registration entries the agent is authorised for.",
@@ -107,8 +109,9 @@ void Agent::AddGauges() {
 }
 
 Status Agent::Run() {
-  log_->info("edgeid-agent started: trust domain {}, server {}:{}", config_.trust_domain.name(),
-             config_.server_address, config_.server_port);
+  log_->info("edgeid-agent started: trust domain {}, server {}:{}, version {}",
+             config_.trust_domain.name(), config_.server_address, config_.server_port,
+             VersionText());
   sigset_t signals = TerminationSignals();
   bool announced = false;
   uint64_t ticks = 0;

@@ -43,6 +43,13 @@ Result<std::chrono::seconds> ParseDuration(std::string_view text) {
   return std::chrono::seconds(total);
 }
 
+Result<std::chrono::seconds> ParseDurationFlag(std::string_view text, std::string_view flag) {
+  bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  auto seconds = digits ? ParseDuration(std::string(text) + "s") : ParseDuration(text);
+  if (!seconds.ok()) return InvalidArgument(std::string(flag) + ": " + seconds.error().message);
+  return seconds;
+}
+
 std::string FormatDuration(std::chrono::seconds d) {
   int64_t s = d.count();
   if (s == 0) return "0s";

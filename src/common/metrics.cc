@@ -50,23 +50,28 @@ void Metrics::Increment(const std::string& name, const MetricLabels& labels, uin
 }
 
 void Metrics::AddGauge(const std::string& name, const std::string& help,
-                       std::function<double()> read) {
+                       std::function<double()> read, const MetricLabels& labels) {
   std::lock_guard lock(mu_);
   auto& family = families_[name];
   family.help = help;
   family.gauge = true;
   family.read = std::move(read);
+  family.gauge_labels = RenderLabels(labels);
 }
 
 std::string Metrics::Render() const {
   // Gauges are read outside the lock: their callbacks may take locks of their own.
-  std::vector<std::pair<std::string, std::function<double()>>> gauges;
+  struct Gauge {
+    std::string name, labels;
+    std::function<double()> read;
+  };
+  std::vector<Gauge> gauges;
   std::string out;
   {
     std::lock_guard lock(mu_);
     for (const auto& [name, family] : families_) {
       if (family.gauge) {
-        gauges.emplace_back(name, family.read);
+        gauges.push_back({name, family.gauge_labels, family.read});
         continue;
       }
       out += "# HELP " + name + " " + family.help + "\n# TYPE " + name + " counter\n";
@@ -76,13 +81,13 @@ std::string Metrics::Render() const {
       }
     }
   }
-  for (const auto& [name, read] : gauges) {
+  for (const auto& [name, labels, read] : gauges) {
     std::string help;
     {
       std::lock_guard lock(mu_);
       help = families_.at(name).help;
     }
-    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
+    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + labels + " " +
            Number(read()) + "\n";
   }
   return out;

@@ -17,8 +17,10 @@ class Metrics {
  public:
   void DescribeCounter(const std::string& name, const std::string& help);
   void Increment(const std::string& name, const MetricLabels& labels = {}, uint64_t by = 1);
-  // `read` is called at each scrape; it must be thread-safe.
-  void AddGauge(const std::string& name, const std::string& help, std::function<double()> read);
+  // `read` is called at each scrape; it must be thread-safe. `labels` are fixed for the gauge's
+  // one series (e.g. edgeid_build_info's version).
+  void AddGauge(const std::string& name, const std::string& help, std::function<double()> read,
+                const MetricLabels& labels = {});
 
   // Every metric: counters, then gauges, each sorted by name.
   std::string Render() const;
@@ -31,6 +33,7 @@ class Metrics {
     bool gauge = false;
     std::map<std::string, uint64_t> series;  // rendered label set -> value
     std::function<double()> read;
+    std::string gauge_labels;  // rendered
   };
   mutable std::mutex mu_;
   std::map<std::string, Family> families_;

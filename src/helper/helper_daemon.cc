@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include "common/daemon.h"
+#include "common/version.h"
 #include "helper/jwt_files.h"
 #include "helper/pid_file.h"
 #include "helper/retry_policy.h"
@@ -37,6 +38,7 @@ Result<std::unique_ptr<HelperDaemon>> HelperDaemon::Start(const HelperConfig& co
                                                           std::shared_ptr<spdlog::logger> log) {
   std::unique_ptr<HelperDaemon> daemon(new HelperDaemon(config, std::move(log)));
   HelperDaemon& d = *daemon;
+  AddBuildInfo(d.metrics_);
   d.metrics_.DescribeCounter("edgeid_helper_x509_updates_total",
                              "X.509 context updates received from the agent.");
   d.metrics_.DescribeCounter("edgeid_helper_files_written_total",
@@ -84,8 +86,8 @@ void HelperDaemon::SetError(std::optional<Error>& slot, std::optional<Error> err
 }
 
 Status HelperDaemon::Run() {
-  log_->info("edgeid-helper started: watching the Workload API at {}, writing into {}",
-             config_.agent_address, config_.cert_dir);
+  log_->info("edgeid-helper started: watching the Workload API at {}, writing into {}, version {}",
+             config_.agent_address, config_.cert_dir, VersionText());
   watcher_ = std::thread([this] { WatchLoop(); });
   sigset_t signals = TerminationSignals();
   for (;;) {

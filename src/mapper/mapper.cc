@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "common/daemon.h"
+#include "common/version.h"
 
 namespace edgeid::mapper {
 namespace {
@@ -42,6 +43,7 @@ Result<std::unique_ptr<Mapper>> Mapper::Start(MapperConfig config,
     sinks.push_back(mapper->file_sink_.get());
   }
   auto& metrics = mapper->metrics_;
+  AddBuildInfo(metrics);
   metrics.DescribeCounter("edgeid_mapper_readings_total",
                           "Readings published, by device and property");
   metrics.DescribeCounter("edgeid_mapper_device_authentications_total",
@@ -51,9 +53,10 @@ Result<std::unique_ptr<Mapper>> Mapper::Start(MapperConfig config,
   metrics.DescribeCounter("edgeid_mapper_pairings_total", "Devices paired and authenticated");
   metrics.DescribeCounter("edgeid_mapper_pairing_failures_total", "Pairings that failed");
   metrics.DescribeCounter("edgeid_mapper_publish_failures_total", "Readings the sink refused");
-  mapper->log_->info("edgeid-mapper {} starting: protocol {}, {} device(s), agent at {}",
-                     mapper->config_.name, mapper->config_.protocol, catalog.devices.size(),
-                     mapper->config_.agent_address);
+  mapper->log_->info(
+      "edgeid-mapper {} starting: protocol {}, {} device(s), agent at {}, version {}",
+      mapper->config_.name, mapper->config_.protocol, catalog.devices.size(),
+      mapper->config_.agent_address, VersionText());
   mapper->identity_ = SvidSource::Start(mapper->config_.agent_address, mapper->log_, metrics);
   if (const auto& mqtt = mapper->config_.mqtt; !mqtt.host.empty()) {
     MqttSinkOptions options;

@@ -6,6 +6,7 @@
 
 #include "common/daemon.h"
 #include "common/timestamp.h"
+#include "common/version.h"
 #include "server/api/entry_convert.h"
 #include "server/datastore/postgres/postgres_datastore.h"
 #include "server/datastore/sqlite/sqlite_datastore.h"
@@ -219,6 +220,7 @@ Server::~Server() {
 }
 
 void Server::AddGauges() {
+  AddBuildInfo(metrics_);
   auto seconds = [](Clock::time_point t) { return static_cast<double>(UnixSeconds(t)); };
   metrics_.AddGauge("edgeid_server_registration_entries", "Registration entries stored.", [this] {
     auto n = datastore_->CountRegistrationEntries();
@@ -246,7 +248,8 @@ void Server::AddGauges() {
 }
 
 Status Server::Run() {
-  log_->info("edgeid-server ready: trust domain {}", config_.trust_domain.name());
+  log_->info("edgeid-server ready: trust domain {}, version {}", config_.trust_domain.name(),
+             VersionText());
   sigset_t signals = TerminationSignals();
   auto next_rotation = Clock::now() + kRotationCheckInterval;
   uint64_t last_generation = 0;

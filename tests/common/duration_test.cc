@@ -25,6 +25,17 @@ TEST(DurationTest, RejectsMalformedDurations) {
   }
 }
 
+TEST(DurationTest, FlagsTakeBareSecondsOrDurationsAndNameTheFlagWhenMalformed) {
+  EXPECT_EQ(*ParseDurationFlag("600", "--ttl"), seconds(600));
+  EXPECT_EQ(*ParseDurationFlag("1h30m", "--ttl"), seconds(5400));
+  EXPECT_EQ(*ParseDurationFlag("90s", "--ttl"), seconds(90));
+  for (const char* bad : {"", "soon", "10x", "1h30", "-5", "99999999999999999999"}) {
+    auto parsed = ParseDurationFlag(bad, "--x509-svid-ttl");
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.error().message.rfind("--x509-svid-ttl: ", 0), 0u) << parsed.error().message;
+  }
+}
+
 TEST(DurationTest, FormatsRoundTrip) {
   EXPECT_EQ(FormatDuration(seconds(5400)), "1h30m");
   EXPECT_EQ(FormatDuration(seconds(0)), "0s");

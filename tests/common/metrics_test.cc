@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/version.h"
+
 namespace edgeid {
 namespace {
 
@@ -20,6 +22,26 @@ TEST(MetricsTest, RendersCountersAndGaugesInPrometheusTextFormat) {
             "# HELP requests_total Requests.\n# TYPE requests_total counter\n"
             "requests_total{rpc=\"Sign\"} 3\nrequests_total{rpc=\"a\\\"b\"} 1\n"
             "# HELP queue_depth Depth.\n# TYPE queue_depth gauge\nqueue_depth 7.5\n");
+}
+
+TEST(MetricsTest, GaugesCarryTheirFixedLabels) {
+  Metrics m;
+  m.AddGauge("build_info", "Build.", [] { return 1.0; },
+             {{"version", "1.2.3"}, {"revision", "a\"b"}});
+  EXPECT_EQ(m.Render(),
+            "# HELP build_info Build.\n# TYPE build_info gauge\n"
+            "build_info{version=\"1.2.3\",revision=\"a\\\"b\"} 1\n");
+}
+
+TEST(MetricsTest, BuildInfoNamesThisBuildsVersion) {
+  Metrics m;
+  AddBuildInfo(m);
+  EXPECT_FALSE(Version().empty());
+  EXPECT_EQ(VersionText().rfind(Version(), 0), 0u);
+  EXPECT_NE(m.Render().find("edgeid_build_info{version=\"" + Version() + "\",revision=\"" +
+                            Revision() + "\"} 1\n"),
+            std::string::npos)
+      << m.Render();
 }
 
 TEST(MetricsTest, ResidentMemoryIsReported) {

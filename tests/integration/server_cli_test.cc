@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -18,6 +19,7 @@ using edgeid::testing::CommandResult;
 using edgeid::testing::RunCommand;
 using edgeid::testing::TempDir;
 using edgeid::testing::WriteTestFile;
+using nlohmann::json;
 
 class ServerCliTest : public ::testing::Test {
  protected:
@@ -75,7 +77,7 @@ TEST_F(ServerCliTest, CreateShowUpdateDeleteRoundTrip) {
 
   auto updated = Cli("entry update --entry-id " + id + " " + kWeb + " --admin --output json");
   ASSERT_EQ(updated.exit_code, 0) << updated.output;
-  EXPECT_EQ(Json(updated)["results"][0]["entry"]["revision_number"], "1");
+  EXPECT_EQ(Json(updated)["results"][0]["entry"]["revision_number"], 1);
   EXPECT_EQ(Json(updated)["results"][0]["entry"]["admin"], true);
 
   auto count = Cli("entry count");
@@ -206,7 +208,8 @@ TEST_F(ServerCliTest, FederatesWithTakesEitherFormAndBundleDeleteHasSpiresModes)
   ASSERT_EQ(update.exit_code, 0) << update.output;
   auto deleted = Cli("bundle delete --id b.test --mode delete --output json");
   ASSERT_EQ(deleted.exit_code, 0) << deleted.output;
-  EXPECT_EQ(Json(deleted)["affected_entry_ids"], nlohmann::json::array({id})) << deleted.output;
+  EXPECT_EQ(Json(deleted)["results"][0]["affected_entry_ids"], nlohmann::json::array({id}))
+      << deleted.output;
   EXPECT_NE(Cli("entry show --entry-id " + id).exit_code, 0) << "deleted with the bundle";
   EXPECT_NE(Cli("bundle delete --id b.test --mode sideways").exit_code, 0);
 }
@@ -273,6 +276,146 @@ TEST_F(ServerCliTest, TokenBundleMintAndHealthcheck) {
   EXPECT_EQ(down.exit_code, 1);
   EXPECT_NE(down.output.find("unhealthy"), std::string::npos) << down.output;
   StartServer();
+}
+
+// Every command's --output json is a JSON document whose numbers are numbers and whose booleans
+// are there when false; where SPIRE has the command, in SPIRE's shape.
+TEST_F(ServerCliTest, JsonOutputOfEveryCommandHasTypedFields) {
+  auto token = Json(Cli("token generate --ttl 10m --output json"));
+  EXPECT_TRUE(token["value"].is_string()) << token;
+  ASSERT_TRUE(token["expires_at"].is_number_integer()) << token;
+  EXPECT_NEAR(token["expires_at"].get<int64_t>(), ::time(nullptr) + 600, 60);
+
+  auto created = Json(Cli(std::string("entry create ") + kWeb + " --output json"));
+  auto entry = created["results"][0]["entry"];
+  EXPECT_EQ(created["results"][0]["status"]["code"], 0) << created;
+  EXPECT_TRUE(entry["revision_number"].is_number_integer()) << entry;
+  EXPECT_TRUE(entry["expires_at"].is_number_integer()) << entry;
+  EXPECT_TRUE(entry["x509_svid_ttl"].is_number_integer()) << entry;
+  EXPECT_EQ(entry["admin"], false) << entry;
+  EXPECT_EQ(entry["downstream"], false) << entry;
+  EXPECT_TRUE(entry["dns_names"].is_array()) << entry;
+  auto shown = Json(Cli("entry show --output json"));
+  EXPECT_EQ(shown["entries"][0]["admin"], false) << shown;
+  EXPECT_EQ(Json(Cli("entry count --output json"))["count"], 1);
+
+  EXPECT_EQ(Json(Cli("agent count --output json"))["count"], 0);
+  EXPECT_TRUE(Json(Cli("agent list --output json"))["agents"].is_array());
+  auto health = Json(Cli("healthcheck --output json"));
+  EXPECT_EQ(health["ready"], true);
+  EXPECT_TRUE(health["uptime_seconds"].is_number_integer()) << health;
+
+  // bundle show: the SPIFFE bundle document, as `spire-server bundle show -output json`.
+  auto bundle = Json(Cli("bundle show --output json"));
+  ASSERT_TRUE(bundle["keys"].is_array()) << bundle;
+  EXPECT_EQ(bundle["keys"][0]["use"], "x509-svid");
+  EXPECT_TRUE(bundle["spiffe_sequence"].is_number_integer()) << bundle;
+
+  // No federated bundle yet: still a document.
+  auto empty = Json(Cli("bundle list --output json"));
+  EXPECT_EQ(empty["bundles"], json::array()) << empty;
+
+  auto minted = Cli("x509 mint --spiffe-id spiffe://example.org/tool --ttl 10m --output json");
+  ASSERT_EQ(minted.exit_code, 0) << minted.output;
+  auto x509 = Json(minted);
+  ASSERT_GE(x509["x509_svid"].size(), 1u) << x509;
+  EXPECT_TRUE(x509["private_key"].is_string());
+  ASSERT_GE(x509["root_cas"].size(), 1u);
+  // base64 DER: openssl reads the certificate and its URI SAN.
+  WriteTestFile(dir_.File("svid.b64"), x509["x509_svid"][0].get<std::string>() + "\n");
+  auto san = RunCommand("base64 -d " + dir_.File("svid.b64") +
+                        " | openssl x509 -inform DER -noout -ext subjectAltName");
+  EXPECT_NE(san.output.find("URI:spiffe://example.org/tool"), std::string::npos) << san.output;
+
+  auto jwt =
+      Json(Cli("jwt mint --spiffe-id spiffe://example.org/tool --audience a --ttl 90s"
+               " --output json"));
+  std::string jwt_token = jwt["svid"]["token"];
+  EXPECT_EQ(std::count(jwt_token.begin(), jwt_token.end(), '.'), 2) << jwt;
+  ASSERT_TRUE(jwt["svid"]["expires_at"].is_number_integer()) << jwt;
+  EXPECT_NEAR(jwt["svid"]["expires_at"].get<int64_t>() - jwt["svid"]["issued_at"].get<int64_t>(),
+              90, 1);
+
+  // Federated bundles, in SPIRE's types.Bundle shape.
+  WriteTestFile(dir_.File("partner.pem"), Cli("bundle show").output);
+  auto set = Json(
+      Cli("bundle set --id partner.org --path " + dir_.File("partner.pem") + " --output json"));
+  auto partner = set["results"][0]["bundle"];
+  EXPECT_EQ(partner["trust_domain"], "partner.org") << set;
+  EXPECT_EQ(partner["x509_authorities"][0]["tainted"], false) << set;
+  EXPECT_TRUE(partner["sequence_number"].is_number_integer()) << set;
+  EXPECT_TRUE(partner["refresh_hint"].is_number_integer()) << set;
+  EXPECT_EQ(Json(Cli("bundle list --output json"))["bundles"].size(), 1u);
+  EXPECT_EQ(Json(Cli("bundle list --id partner.org --output json"))["trust_domain"], "partner.org");
+  EXPECT_EQ(Json(Cli("federation list --output json"))["relationships"], json::array());
+  auto deleted = Json(Cli("bundle delete --id partner.org --output json"));
+  EXPECT_EQ(deleted["results"][0]["trust_domain"], "partner.org") << deleted;
+  EXPECT_EQ(deleted["results"][0]["status"]["code"], 0) << deleted;
+}
+
+// The admin socket from the server's config file or the environment, as SPIRE users expect; a
+// --timeout duration; durations wherever SPIRE takes them.
+TEST_F(ServerCliTest, SocketFromConfigOrEnvironmentTimeoutAndDurations) {
+  const std::string bin = EDGEID_SERVER_BINARY;
+  WriteTestFile(dir_.File("server.conf"),
+                "[server]\ntrust_domain = \"example.org\"\nsocket_path = \"" + Socket() + "\"\n");
+  auto by_config = RunCommand(bin + " entry count --config " + dir_.File("server.conf") + " 2>&1");
+  EXPECT_EQ(by_config.output, "0 registration entries\n");
+  auto by_env =
+      RunCommand("EDGEID_SERVER_ADMIN_SOCKET=" + Socket() + " " + bin + " entry count 2>&1");
+  EXPECT_EQ(by_env.output, "0 registration entries\n");
+  // The flag wins over the environment.
+  auto flag_first = RunCommand("EDGEID_SERVER_ADMIN_SOCKET=" + dir_.File("none.sock") + " " + bin +
+                               " entry count --admin-socket " + Socket() + " 2>&1");
+  EXPECT_EQ(flag_first.output, "0 registration entries\n");
+  auto missing =
+      RunCommand(bin + " entry count --admin-socket " + dir_.File("none.sock") + " 2>&1");
+  EXPECT_NE(missing.output.find("no server admin socket at " + dir_.File("none.sock")),
+            std::string::npos)
+      << missing.output;
+  auto bad_config =
+      RunCommand(bin + " entry count --config " + dir_.File("nothing.conf") + " 2>&1");
+  EXPECT_NE(bad_config.exit_code, 0);
+  EXPECT_NE(bad_config.output.find("--config"), std::string::npos) << bad_config.output;
+
+  EXPECT_EQ(Cli("entry count --timeout 5s").output, "0 registration entries\n");
+  EXPECT_EQ(Cli("entry count --timeout 5").output, "0 registration entries\n");
+  auto bad_timeout = Cli("entry count --timeout soon");
+  EXPECT_NE(bad_timeout.exit_code, 0);
+  EXPECT_NE(bad_timeout.output.find("--timeout"), std::string::npos) << bad_timeout.output;
+
+  auto created =
+      Json(Cli(std::string("entry create ") + kWeb +
+               " --x509-svid-ttl 90 --jwt-svid-ttl 1h30m --output json"))["results"][0]["entry"];
+  EXPECT_EQ(created["x509_svid_ttl"], 90) << created;
+  EXPECT_EQ(created["jwt_svid_ttl"], 5400) << created;
+  auto token = Json(Cli("token generate --ttl 1h30m --output json"));
+  EXPECT_NEAR(token["expires_at"].get<int64_t>(), ::time(nullptr) + 5400, 60) << token;
+  for (const char* flags :
+       {"token generate --ttl 5x", "x509 mint --spiffe-id spiffe://example.org/t --ttl 1y",
+        "jwt mint --spiffe-id spiffe://example.org/t --audience a --ttl 1h30"}) {
+    auto bad = Cli(flags);
+    EXPECT_NE(bad.exit_code, 0) << flags;
+    EXPECT_NE(bad.output.find("--ttl: invalid duration"), std::string::npos) << bad.output;
+  }
+  auto bad_entry = Cli(std::string("entry create ") + kWeb + " --jwt-svid-ttl 5x");
+  EXPECT_NE(bad_entry.output.find("--jwt-svid-ttl: invalid duration"), std::string::npos)
+      << bad_entry.output;
+}
+
+// A user who may not reach the socket is told so, not that there is no server.
+TEST_F(ServerCliTest, PermissionDeniedIsReportedAsSuch) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the CLI as another user (setpriv)";
+  // The server made its socket's directory 0750; nobody (65534) may not enter it.
+  auto denied = RunCommand("setpriv --reuid=65534 --regid=65534 --clear-groups " +
+                           std::string(EDGEID_SERVER_BINARY) + " entry count --admin-socket " +
+                           Socket() + " 2>&1");
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.output.find("permission denied connecting to " + Socket() +
+                               ": run as the server's user or a member of its group"),
+            std::string::npos)
+      << denied.output;
+  EXPECT_EQ(denied.output.find("no server admin socket"), std::string::npos) << denied.output;
 }
 
 }  // namespace

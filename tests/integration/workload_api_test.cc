@@ -27,6 +27,7 @@
 namespace edgeid {
 namespace {
 
+using testing::CommandResult;
 using testing::EdgeidProcesses;
 using testing::RunCommand;
 using testing::TempDir;
@@ -146,6 +147,91 @@ TEST_F(WorkloadApiTest, RegisteredWorkloadGetsItsSvidAndAnotherUidIsRefused) {
       " --socket-path " + processes_->agent_socket() + " 2>&1");
   EXPECT_EQ(validate.exit_code, 0) << validate.output;
   EXPECT_NE(validate.output.find("SPIFFE ID : spiffe://example.org/workload"), std::string::npos);
+}
+
+// `api` commands as spire-agent's: --output json in SPIRE's shapes (the Workload API's messages,
+// numbers as numbers), the socket from the agent's config file or the environment, --timeout as
+// a duration, and a socket this user may not reach reported as such.
+TEST_F(WorkloadApiTest, ApiCommandsPrintJsonAndFindTheAgentsSocket) {
+  StartServer();
+  StartJoinTokenAgent();
+  Register("/workload");
+  ASSERT_TRUE(FetchWhen(1).ok());
+  auto parse = [](const CommandResult& r) {
+    auto doc = nlohmann::json::parse(r.output, nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << r.output;
+    return doc;
+  };
+
+  auto x509 = parse(processes_->AgentCli("api fetch x509 --output json"));
+  ASSERT_EQ(x509["svids"].size(), 1u) << x509;
+  const auto& svid = x509["svids"][0];
+  EXPECT_EQ(svid["spiffe_id"], "spiffe://example.org/workload");
+  for (const char* field : {"x509_svid", "x509_svid_key", "bundle", "hint"}) {
+    EXPECT_TRUE(svid[field].is_string()) << field << ": " << svid;
+  }
+  EXPECT_TRUE(x509["federated_bundles"].is_object()) << x509;
+  EXPECT_TRUE(x509["crl"].is_array()) << x509;
+  // base64 DER, as protobuf's JSON writes bytes: the certificate reads back with openssl.
+  WriteTestFile(dir_.File("svid.b64"), svid["x509_svid"].get<std::string>() + "\n");
+  auto san = RunCommand("base64 -d " + dir_.File("svid.b64") +
+                        " | openssl x509 -inform DER -noout -ext subjectAltName");
+  EXPECT_NE(san.output.find("URI:spiffe://example.org/workload"), std::string::npos) << san.output;
+
+  auto jwt = parse(processes_->AgentCli("api fetch jwt --audience db --output json"));
+  ASSERT_TRUE(jwt.is_array() && jwt.size() == 2) << jwt;
+  EXPECT_EQ(jwt[0]["svids"][0]["spiffe_id"], "spiffe://example.org/workload");
+  std::string token = jwt[0]["svids"][0]["svid"];
+  EXPECT_TRUE(jwt[0]["svids"][0]["hint"].is_string()) << jwt;
+  EXPECT_TRUE(jwt[1]["bundles"].contains("spiffe://example.org")) << jwt;
+
+  if (!EDGEID_UNDER_TSAN) {  // the agent's ValidateJWTSVID answer holds a Struct
+    auto valid = parse(
+        processes_->AgentCli("api validate jwt --audience db --svid " + token + " --output json"));
+    EXPECT_EQ(valid["spiffe_id"], "spiffe://example.org/workload") << valid;
+    EXPECT_TRUE(valid["claims"]["exp"].is_number()) << valid;
+    EXPECT_EQ(valid["claims"]["sub"], "spiffe://example.org/workload") << valid;
+  }
+
+  // Where the socket is: --config (agent.socket_path), EDGEID_AGENT_SOCKET, SPIFFE_ENDPOINT_SOCKET.
+  const std::string bin = EDGEID_AGENT_BINARY;
+  WriteTestFile(dir_.File("agent.conf"),
+                "[agent]\ntrust_domain = \"example.org\"\nsocket_path = \"" +
+                    processes_->agent_socket() + "\"\n");
+  for (const std::string& command :
+       {bin + " api fetch x509 --silent --config " + dir_.File("agent.conf"),
+        "EDGEID_AGENT_SOCKET=" + processes_->agent_socket() + " " + bin +
+            " api fetch x509 --silent",
+        "SPIFFE_ENDPOINT_SOCKET=unix://" + processes_->agent_socket() + " " + bin +
+            " api fetch x509 --silent",
+        bin + " healthcheck --config " + dir_.File("agent.conf")}) {
+    auto r = RunCommand(command + " 2>&1");
+    EXPECT_EQ(r.exit_code, 0) << command << "\n" << r.output;
+  }
+  EXPECT_EQ(processes_->AgentCli("api fetch x509 --silent --timeout 5s").exit_code, 0);
+  auto bad_timeout = processes_->AgentCli("api fetch x509 --timeout soon");
+  EXPECT_NE(bad_timeout.exit_code, 0);
+  EXPECT_NE(bad_timeout.output.find("--timeout: invalid duration"), std::string::npos)
+      << bad_timeout.output;
+  auto missing =
+      RunCommand(bin + " api fetch x509 --socket-path " + dir_.File("none.sock") + " 2>&1");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("no agent Workload API socket at " + dir_.File("none.sock")),
+            std::string::npos)
+      << missing.output;
+
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the CLI as another user (setpriv)";
+  // A socket under a directory nobody (65534) may not enter.
+  std::filesystem::create_directories(dir_.File("private"));
+  ::chmod(dir_.File("private").c_str(), 0700);
+  std::filesystem::create_symlink(processes_->agent_socket(), dir_.File("private/api.sock"));
+  auto denied =
+      RunCommand("setpriv --reuid=65534 --regid=65534 --clear-groups " + bin +
+                 " api fetch x509 --socket-path " + dir_.File("private/api.sock") + " 2>&1");
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_NE(denied.output.find("permission denied connecting to " + dir_.File("private/api.sock")),
+            std::string::npos)
+      << denied.output;
 }
 
 TEST_F(WorkloadApiTest, X509PopNodeAttestsAndServesWorkloads) {

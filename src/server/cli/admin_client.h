@@ -1,9 +1,11 @@
 // A connection to a server's admin socket for the CLI, and how the CLI prints.
 #pragma once
 
-#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
+#include <CLI/CLI.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -13,12 +15,36 @@
 namespace edgeid::server::cli {
 
 inline constexpr char kDefaultAdminSocket[] = "/run/edgeid/server/private/api.sock";
+// Names the admin socket when neither --admin-socket nor --config does.
+inline constexpr char kAdminSocketEnv[] = "EDGEID_SERVER_ADMIN_SOCKET";
 
-// NotFound-style error naming the socket when nothing is there to talk to.
-Result<std::shared_ptr<grpc::Channel>> ConnectAdmin(const std::string& socket_path);
-std::unique_ptr<grpc::ClientContext> AdminContext();
-// "Unavailable: cannot reach ..." for a failed call.
-std::string Describe(const grpc::Status& status, const std::string& socket_path);
+// Where the admin socket is and how long to wait for the server: every admin command's flags.
+struct AdminOptions {
+  std::string socket;           // --admin-socket
+  std::string config;           // --config: the server's file, for server.socket_path
+  std::string timeout = "30s";  // --timeout
+  std::string output = "pretty";
+};
+
+// Adds --admin-socket, --config, --timeout and --output to `cmd`.
+void AddAdminOptions(CLI::App* cmd, AdminOptions& options);
+
+// A channel to the admin socket and the settings of each call on it.
+struct AdminClient {
+  std::shared_ptr<grpc::Channel> channel;
+  std::string socket;
+  std::chrono::seconds timeout{30};
+
+  std::unique_ptr<grpc::ClientContext> Context() const;
+  // "cannot reach the server on <socket>: ..." for a failed call.
+  std::string Describe(const grpc::Status& status) const;
+};
+
+// Resolves the socket (--admin-socket, else server.socket_path of --config, else
+// $EDGEID_SERVER_ADMIN_SOCKET, else the default) and checks that it can be connected to: a
+// missing socket, one this user may not reach (permission denied) and one nobody serves are each
+// reported as such. A malformed --timeout is an error naming it.
+Result<AdminClient> ConnectAdmin(const AdminOptions& options);
 
 // Prints "edgeid-server <command>: <message>" to stderr; returns the exit status 1.
 int CommandFailed(const std::string& command, const std::string& message);
@@ -30,15 +56,8 @@ Result<int32_t> ParseTtlFlag(const std::string& text, const std::string& flag);
 Status AddSelectorFlags(const std::vector<std::string>& texts,
                         google::protobuf::RepeatedPtrField<v1::Selector>* out);
 
-// A message as JSON with the proto field names, for `--output json`.
-template <typename Message>
-std::string Json(const Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
-}
+// A message as JSON for `--output json`: proto field names, every field present (false and 0
+// too), 64-bit integers as numbers.
+std::string Json(const google::protobuf::Message& m);
 
 }  // namespace edgeid::server::cli

@@ -16,8 +16,7 @@ namespace {
 namespace v1 = ::edgeid::server::v1;
 
 struct AgentFlags {
-  std::string admin_socket = kDefaultAdminSocket;
-  std::string output = "pretty";
+  AdminOptions common;
   std::string spiffe_id, attestation_type, ttl = "600";
   std::vector<std::string> selectors;
   bool banned = false;
@@ -36,11 +35,17 @@ void PrintAgent(const v1::Agent& a) {
   std::cout << "\n";
 }
 
-using Stub = std::unique_ptr<v1::AgentService::Stub>;
+// The admin client and an AgentService stub on it.
+struct AgentStub {
+  AdminClient admin;
+  std::unique_ptr<v1::AgentService::Stub> stub;
+  v1::AgentService::Stub* operator->() const { return stub.get(); }
+};
 
-Result<Stub> Connect(const AgentFlags& f) {
-  auto channel = EDGEID_TRY(ConnectAdmin(f.admin_socket));
-  return v1::AgentService::NewStub(channel);
+Result<AgentStub> Connect(const AgentFlags& f) {
+  auto admin = EDGEID_TRY(ConnectAdmin(f.common));
+  auto stub = v1::AgentService::NewStub(admin.channel);
+  return AgentStub{std::move(admin), std::move(stub)};
 }
 
 int List(const AgentFlags& f) {
@@ -52,9 +57,9 @@ int List(const AgentFlags& f) {
   auto added = AddSelectorFlags(f.selectors, request.mutable_filter()->mutable_by_selectors());
   if (!added.ok()) return CommandFailed("agent list", added.error().message);
   v1::ListAgentsResponse response;
-  auto status = (*stub)->ListAgents(AdminContext().get(), request, &response);
-  if (!status.ok()) return CommandFailed("agent list", Describe(status, f.admin_socket));
-  if (f.output == "json") {
+  auto status = stub->stub->ListAgents(stub->admin.Context().get(), request, &response);
+  if (!status.ok()) return CommandFailed("agent list", stub->admin.Describe(status));
+  if (f.common.output == "json") {
     std::cout << Json(response);
     return 0;
   }
@@ -71,9 +76,9 @@ int Show(const AgentFlags& f) {
   v1::GetAgentRequest request;
   request.set_id(f.spiffe_id);
   v1::Agent agent;
-  auto status = (*stub)->GetAgent(AdminContext().get(), request, &agent);
-  if (!status.ok()) return CommandFailed("agent show", Describe(status, f.admin_socket));
-  if (f.output == "json") {
+  auto status = stub->stub->GetAgent(stub->admin.Context().get(), request, &agent);
+  if (!status.ok()) return CommandFailed("agent show", stub->admin.Describe(status));
+  if (f.common.output == "json") {
     std::cout << Json(agent);
   } else {
     PrintAgent(agent);
@@ -88,9 +93,9 @@ int Ban(const AgentFlags& f) {
   v1::BanAgentRequest request;
   request.set_id(f.spiffe_id);
   v1::Agent agent;
-  auto status = (*stub)->BanAgent(AdminContext().get(), request, &agent);
-  if (!status.ok()) return CommandFailed("agent ban", Describe(status, f.admin_socket));
-  if (f.output == "json") {
+  auto status = stub->stub->BanAgent(stub->admin.Context().get(), request, &agent);
+  if (!status.ok()) return CommandFailed("agent ban", stub->admin.Describe(status));
+  if (f.common.output == "json") {
     std::cout << Json(agent);
   } else {
     std::cout << "Agent banned successfully\n";
@@ -105,9 +110,9 @@ int Evict(const AgentFlags& f) {
   v1::DeleteAgentRequest request;
   request.set_id(f.spiffe_id);
   v1::DeleteAgentResponse response;
-  auto status = (*stub)->DeleteAgent(AdminContext().get(), request, &response);
-  if (!status.ok()) return CommandFailed("agent evict", Describe(status, f.admin_socket));
-  if (f.output == "json") {
+  auto status = stub->stub->DeleteAgent(stub->admin.Context().get(), request, &response);
+  if (!status.ok()) return CommandFailed("agent evict", stub->admin.Describe(status));
+  if (f.common.output == "json") {
     std::cout << "{}\n";
   } else {
     std::cout << "Agent evicted successfully\n";
@@ -119,9 +124,9 @@ int Count(const AgentFlags& f) {
   auto stub = Connect(f);
   if (!stub.ok()) return CommandFailed("agent count", stub.error().message);
   v1::CountAgentsResponse response;
-  auto status = (*stub)->CountAgents(AdminContext().get(), {}, &response);
-  if (!status.ok()) return CommandFailed("agent count", Describe(status, f.admin_socket));
-  if (f.output == "json") {
+  auto status = stub->stub->CountAgents(stub->admin.Context().get(), {}, &response);
+  if (!status.ok()) return CommandFailed("agent count", stub->admin.Describe(status));
+  if (f.common.output == "json") {
     std::cout << Json(response);
   } else {
     std::cout << response.count() << " attested agent" << (response.count() == 1 ? "" : "s")
@@ -140,9 +145,9 @@ int Generate(const AgentFlags& f) {
   request.set_ttl(*ttl);
   request.set_agent_id(f.spiffe_id);
   v1::JoinToken token;
-  auto status = (*stub)->CreateJoinToken(AdminContext().get(), request, &token);
-  if (!status.ok()) return CommandFailed("token generate", Describe(status, f.admin_socket));
-  if (f.output == "json") {
+  auto status = stub->stub->CreateJoinToken(stub->admin.Context().get(), request, &token);
+  if (!status.ok()) return CommandFailed("token generate", stub->admin.Describe(status));
+  if (f.common.output == "json") {
     std::cout << Json(token);
   } else {
     std::cout << "Token: " << token.value() << "\n";
@@ -151,10 +156,7 @@ int Generate(const AgentFlags& f) {
 }
 
 void AddCommon(CLI::App* cmd, AgentFlags& f) {
-  cmd->add_option("--admin-socket", f.admin_socket, "Server admin socket")->capture_default_str();
-  cmd->add_option("--output", f.output, "pretty or json")
-      ->check(CLI::IsMember({"pretty", "json"}))
-      ->capture_default_str();
+  AddAdminOptions(cmd, f.common);
 }
 
 }  // namespace

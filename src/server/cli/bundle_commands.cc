@@ -3,6 +3,7 @@
 #include <iterator>
 #include <memory>
 
+#include "cli/proto_json.h"
 #include "common/atomic_file.h"
 #include "common/duration.h"
 #include "crypto/certificate.h"
@@ -13,6 +14,7 @@
 #include "edgeid/server/v1/svid.grpc.pb.h"
 #include "server/cli/admin_client.h"
 #include "server/cli/admin_commands.h"
+#include "server/cli/cli_json.h"
 #include "spiffe/spiffe_bundle.h"
 
 namespace edgeid::server::cli {
@@ -21,17 +23,13 @@ namespace {
 namespace v1 = ::edgeid::server::v1;
 
 struct Flags {
-  std::string admin_socket = kDefaultAdminSocket;
-  std::string output = "pretty";
+  AdminOptions common;
   std::string id, path, format = "pem", spiffe_id, ttl, write, mode = "restrict";
   std::vector<std::string> dns_names, audience;
 };
 
 void AddCommon(CLI::App* cmd, Flags& f) {
-  cmd->add_option("--admin-socket", f.admin_socket, "Server admin socket")->capture_default_str();
-  cmd->add_option("--output", f.output, "pretty or json")
-      ->check(CLI::IsMember({"pretty", "json"}))
-      ->capture_default_str();
+  AddAdminOptions(cmd, f.common);
 }
 
 Result<int32_t> TtlSeconds(const std::string& text) {
@@ -49,11 +47,17 @@ Result<std::string> Render(const v1::TrustBundle& b, const std::string& format) 
 }
 
 int BundleShow(const Flags& f) {
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return CommandFailed("bundle show", channel.error().message);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok()) return CommandFailed("bundle show", admin.error().message);
   v1::TrustBundle bundle;
-  auto status = v1::BundleService::NewStub(*channel)->GetBundle(AdminContext().get(), {}, &bundle);
-  if (!status.ok()) return CommandFailed("bundle show", Describe(status, f.admin_socket));
+  auto status =
+      v1::BundleService::NewStub(admin->channel)->GetBundle(admin->Context().get(), {}, &bundle);
+  if (!status.ok()) return CommandFailed("bundle show", admin->Describe(status));
+  if (f.common.output == "json") {
+    // As `spire-server bundle show -output json`: the SPIFFE bundle document itself.
+    std::cout << bundle.spiffe_bundle_json() << "\n";
+    return 0;
+  }
   auto text = Render(bundle, f.format);
   if (!text.ok()) return CommandFailed("bundle show", text.error().message);
   std::cout << *text;
@@ -62,18 +66,33 @@ int BundleShow(const Flags& f) {
 }
 
 int BundleList(const Flags& f) {
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return CommandFailed("bundle list", channel.error().message);
-  auto stub = v1::BundleService::NewStub(*channel);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok()) return CommandFailed("bundle list", admin.error().message);
+  auto stub = v1::BundleService::NewStub(admin->channel);
   v1::ListFederatedBundlesResponse response;
   if (!f.id.empty()) {
     v1::GetFederatedBundleRequest request;
     request.set_trust_domain(f.id);
-    auto status = stub->GetFederatedBundle(AdminContext().get(), request, response.add_bundles());
-    if (!status.ok()) return CommandFailed("bundle list", Describe(status, f.admin_socket));
+    auto status = stub->GetFederatedBundle(admin->Context().get(), request, response.add_bundles());
+    if (!status.ok()) return CommandFailed("bundle list", admin->Describe(status));
   } else {
-    auto status = stub->ListFederatedBundles(AdminContext().get(), {}, &response);
-    if (!status.ok()) return CommandFailed("bundle list", Describe(status, f.admin_socket));
+    auto status = stub->ListFederatedBundles(admin->Context().get(), {}, &response);
+    if (!status.ok()) return CommandFailed("bundle list", admin->Describe(status));
+  }
+  if (f.common.output == "json") {
+    nlohmann::json bundles = nlohmann::json::array();
+    for (const auto& b : response.bundles()) {
+      auto json = BundleJson(b);
+      if (!json.ok())
+        return CommandFailed("bundle list", b.trust_domain() + ": " + json.error().message);
+      bundles.push_back(std::move(*json));
+    }
+    // SPIRE prints the one bundle asked for by --id, else the list response.
+    std::cout << edgeid::cli::JsonText(
+        !f.id.empty() && bundles.size() == 1
+            ? bundles[0]
+            : nlohmann::json{{"bundles", bundles}, {"next_page_token", ""}});
+    return 0;
   }
   for (const auto& b : response.bundles()) {
     auto text = Render(b, f.format);
@@ -97,17 +116,23 @@ int BundleSet(const Flags& f) {
     if (!file.ok()) return CommandFailed("bundle set", file.error().message);
     data = std::move(*file);
   }
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return CommandFailed("bundle set", channel.error().message);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok()) return CommandFailed("bundle set", admin.error().message);
   v1::SetFederatedBundleRequest request;
   request.set_trust_domain(f.id);
   request.set_format(f.format == "spiffe" ? v1::SetFederatedBundleRequest::SPIFFE
                                           : v1::SetFederatedBundleRequest::PEM);
   request.set_data(data);
   v1::TrustBundle bundle;
-  auto status = v1::BundleService::NewStub(*channel)->SetFederatedBundle(AdminContext().get(),
-                                                                         request, &bundle);
-  if (!status.ok()) return CommandFailed("bundle set", Describe(status, f.admin_socket));
+  auto status = v1::BundleService::NewStub(admin->channel)
+                    ->SetFederatedBundle(admin->Context().get(), request, &bundle);
+  if (!status.ok()) return CommandFailed("bundle set", admin->Describe(status));
+  if (f.common.output == "json") {
+    auto json = BundleJson(bundle);
+    if (!json.ok()) return CommandFailed("bundle set", json.error().message);
+    std::cout << edgeid::cli::JsonText({{"results", {OkResult({{"bundle", *json}})}}});
+    return 0;
+  }
   std::cout << "bundle set for " << bundle.trust_domain() << "\n";
   return 0;
 }
@@ -115,19 +140,24 @@ int BundleSet(const Flags& f) {
 int BundleDelete(const Flags& f) {
   if (f.id.empty())
     return CommandFailed("bundle delete", "--id (the federated trust domain) is required");
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return CommandFailed("bundle delete", channel.error().message);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok()) return CommandFailed("bundle delete", admin.error().message);
   v1::DeleteFederatedBundleRequest request;
   request.set_trust_domain(f.id);
   request.set_mode(f.mode == "delete"       ? v1::DeleteFederatedBundleRequest::DELETE
                    : f.mode == "dissociate" ? v1::DeleteFederatedBundleRequest::DISSOCIATE
                                             : v1::DeleteFederatedBundleRequest::RESTRICT);
   v1::DeleteFederatedBundleResponse response;
-  auto status = v1::BundleService::NewStub(*channel)->DeleteFederatedBundle(AdminContext().get(),
-                                                                            request, &response);
-  if (!status.ok()) return CommandFailed("bundle delete", Describe(status, f.admin_socket));
-  if (f.output == "json") {
-    std::cout << Json(response);
+  auto status = v1::BundleService::NewStub(admin->channel)
+                    ->DeleteFederatedBundle(admin->Context().get(), request, &response);
+  if (!status.ok()) return CommandFailed("bundle delete", admin->Describe(status));
+  if (f.common.output == "json") {
+    nlohmann::json affected = nlohmann::json::array();
+    for (const auto& id : response.affected_entry_ids()) affected.push_back(id);
+    std::cout << edgeid::cli::JsonText(
+        {{"results",
+          {OkResult(
+              {{"trust_domain", f.id}, {"mode", f.mode}, {"affected_entry_ids", affected}})}}});
     return 0;
   }
   std::cout << "bundle deleted for " << f.id << "\n";
@@ -147,17 +177,17 @@ int X509Mint(const Flags& f) {
   if (!key.ok()) return CommandFailed("x509 mint", key.error().message);
   auto csr = crypto::CertificateRequest::Create(*key);
   if (!csr.ok()) return CommandFailed("x509 mint", csr.error().message);
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return CommandFailed("x509 mint", channel.error().message);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok()) return CommandFailed("x509 mint", admin.error().message);
   v1::MintX509SVIDRequest request;
   request.set_csr(csr->ToDer());
   request.set_spiffe_id(f.spiffe_id);
   request.set_ttl(*ttl);
   for (const auto& d : f.dns_names) request.add_dns_names(d);
   v1::MintX509SVIDResponse response;
-  auto status =
-      v1::SvidService::NewStub(*channel)->MintX509SVID(AdminContext().get(), request, &response);
-  if (!status.ok()) return CommandFailed("x509 mint", Describe(status, f.admin_socket));
+  auto status = v1::SvidService::NewStub(admin->channel)
+                    ->MintX509SVID(admin->Context().get(), request, &response);
+  if (!status.ok()) return CommandFailed("x509 mint", admin->Describe(status));
   crypto::CertificateChain chain, roots;
   for (const auto& der : response.svid().cert_chain()) {
     auto cert = crypto::Certificate::FromDer(der);
@@ -173,6 +203,8 @@ int X509Mint(const Flags& f) {
   if (!key_pem.ok()) return CommandFailed("x509 mint", key_pem.error().message);
   std::string svid_pem = crypto::CertificatesToPem(chain);
   std::string roots_pem = crypto::CertificatesToPem(roots);
+  auto key_der = key->ToPkcs8Der();
+  if (!key_der.ok()) return CommandFailed("x509 mint", key_der.error().message);
   if (!f.write.empty()) {
     for (auto [name, content, mode] :
          {std::tuple{"svid.pem", &svid_pem, 0644}, std::tuple{"key.pem", &*key_pem, 0600},
@@ -180,6 +212,12 @@ int X509Mint(const Flags& f) {
       auto written = WriteFileAtomic(f.write + "/" + name, *content, static_cast<mode_t>(mode));
       if (!written.ok()) return CommandFailed("x509 mint", written.error().message);
     }
+  }
+  if (f.common.output == "json") {
+    std::cout << edgeid::cli::JsonText(MintedX509Json(chain, *key_der, roots));
+    return 0;
+  }
+  if (!f.write.empty()) {
     std::cout << "X509-SVID written to " << f.write << "/svid.pem\nPrivate key written to "
               << f.write << "/key.pem\nRoot CAs written to " << f.write << "/bundle.pem\n";
     return 0;
@@ -196,36 +234,41 @@ int JwtMint(const Flags& f) {
   if (f.audience.empty()) return CommandFailed("jwt mint", "at least one --audience is required");
   auto ttl = TtlSeconds(f.ttl);
   if (!ttl.ok()) return CommandFailed("jwt mint", ttl.error().message);
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return CommandFailed("jwt mint", channel.error().message);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok()) return CommandFailed("jwt mint", admin.error().message);
   v1::MintJWTSVIDRequest request;
   request.set_spiffe_id(f.spiffe_id);
   request.set_ttl(*ttl);
   for (const auto& a : f.audience) request.add_audience(a);
   v1::MintJWTSVIDResponse response;
-  auto status =
-      v1::SvidService::NewStub(*channel)->MintJWTSVID(AdminContext().get(), request, &response);
-  if (!status.ok()) return CommandFailed("jwt mint", Describe(status, f.admin_socket));
+  auto status = v1::SvidService::NewStub(admin->channel)
+                    ->MintJWTSVID(admin->Context().get(), request, &response);
+  if (!status.ok()) return CommandFailed("jwt mint", admin->Describe(status));
   if (!f.write.empty()) {
     auto written = WriteFileAtomic(f.write, response.svid().token() + "\n", 0600);
     if (!written.ok()) return CommandFailed("jwt mint", written.error().message);
-    std::cout << "JWT-SVID written to " << f.write << "\n";
+    if (f.common.output == "pretty") std::cout << "JWT-SVID written to " << f.write << "\n";
+  }
+  if (f.common.output == "json") {
+    std::cout << Json(response);
     return 0;
   }
+  if (!f.write.empty()) return 0;
   std::cout << response.svid().token() << "\n";
   return 0;
 }
 
 int Healthcheck(const Flags& f) {
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok())
-    return CommandFailed("healthcheck", "Server is unhealthy: " + channel.error().message);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok())
+    return CommandFailed("healthcheck", "Server is unhealthy: " + admin.error().message);
   v1::HealthCheckResponse response;
-  auto status = v1::HealthService::NewStub(*channel)->Check(AdminContext().get(), {}, &response);
+  auto status =
+      v1::HealthService::NewStub(admin->channel)->Check(admin->Context().get(), {}, &response);
   if (!status.ok() || !response.ready()) {
-    return CommandFailed("healthcheck", "Server is unhealthy: " + Describe(status, f.admin_socket));
+    return CommandFailed("healthcheck", "Server is unhealthy: " + admin->Describe(status));
   }
-  if (f.output == "json") {
+  if (f.common.output == "json") {
     std::cout << Json(response);
   } else {
     std::cout << "Server is healthy.\n";

@@ -17,8 +17,7 @@ namespace {
 namespace v1 = ::edgeid::server::v1;
 
 struct EntryFlags {
-  std::string admin_socket = kDefaultAdminSocket;
-  std::string output = "pretty";
+  AdminOptions common;
   std::string entry_id, spiffe_id, parent_id, hint, x509_ttl, jwt_ttl, federates_filter;
   std::vector<std::string> selectors, dns_names, federates_with;
   int64_t expires_at = 0;
@@ -26,10 +25,7 @@ struct EntryFlags {
 };
 
 void AddCommon(CLI::App* cmd, EntryFlags& f) {
-  cmd->add_option("--admin-socket", f.admin_socket, "Server admin socket")->capture_default_str();
-  cmd->add_option("--output", f.output, "pretty or json")
-      ->check(CLI::IsMember({"pretty", "json"}))
-      ->capture_default_str();
+  AddAdminOptions(cmd, f.common);
 }
 
 void AddEntryFields(CLI::App* cmd, EntryFlags& f) {
@@ -108,20 +104,20 @@ void PrintPretty(const v1::Entry& e) {
 int Create(const EntryFlags& f) {
   auto entry = BuildEntry(f, false);
   if (!entry.ok()) return Error("create", entry.error().message);
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return Error("create", channel.error().message);
-  auto stub = v1::EntryService::NewStub(*channel);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok()) return Error("create", admin.error().message);
+  auto stub = v1::EntryService::NewStub(admin->channel);
   v1::BatchCreateEntryRequest request;
   *request.add_entries() = *entry;
   v1::BatchCreateEntryResponse response;
-  auto status = stub->BatchCreateEntry(AdminContext().get(), request, &response);
-  if (!status.ok()) return Error("create", Describe(status, f.admin_socket));
-  if (f.output == "json") std::cout << Json(response);
+  auto status = stub->BatchCreateEntry(admin->Context().get(), request, &response);
+  if (!status.ok()) return Error("create", admin->Describe(status));
+  if (f.common.output == "json") std::cout << Json(response);
   int rc = 0;
   for (const auto& r : response.results()) {
     if (r.status().code() != 0) {
       rc = Error("create", r.status().message());
-    } else if (f.output == "pretty") {
+    } else if (f.common.output == "pretty") {
       PrintPretty(r.entry());
     }
   }
@@ -131,20 +127,20 @@ int Create(const EntryFlags& f) {
 int Update(const EntryFlags& f) {
   auto entry = BuildEntry(f, true);
   if (!entry.ok()) return Error("update", entry.error().message);
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return Error("update", channel.error().message);
-  auto stub = v1::EntryService::NewStub(*channel);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok()) return Error("update", admin.error().message);
+  auto stub = v1::EntryService::NewStub(admin->channel);
   v1::BatchUpdateEntryRequest request;
   *request.add_entries() = *entry;
   v1::BatchUpdateEntryResponse response;
-  auto status = stub->BatchUpdateEntry(AdminContext().get(), request, &response);
-  if (!status.ok()) return Error("update", Describe(status, f.admin_socket));
-  if (f.output == "json") std::cout << Json(response);
+  auto status = stub->BatchUpdateEntry(admin->Context().get(), request, &response);
+  if (!status.ok()) return Error("update", admin->Describe(status));
+  if (f.common.output == "json") std::cout << Json(response);
   int rc = 0;
   for (const auto& r : response.results()) {
     if (r.status().code() != 0) {
       rc = Error("update", r.status().message());
-    } else if (f.output == "pretty") {
+    } else if (f.common.output == "pretty") {
       PrintPretty(r.entry());
     }
   }
@@ -153,32 +149,32 @@ int Update(const EntryFlags& f) {
 
 int Delete(const EntryFlags& f) {
   if (f.entry_id.empty()) return Error("delete", "--entry-id is required");
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return Error("delete", channel.error().message);
-  auto stub = v1::EntryService::NewStub(*channel);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok()) return Error("delete", admin.error().message);
+  auto stub = v1::EntryService::NewStub(admin->channel);
   v1::BatchDeleteEntryRequest request;
   request.add_ids(f.entry_id);
   v1::BatchDeleteEntryResponse response;
-  auto status = stub->BatchDeleteEntry(AdminContext().get(), request, &response);
-  if (!status.ok()) return Error("delete", Describe(status, f.admin_socket));
-  if (f.output == "json") std::cout << Json(response);
+  auto status = stub->BatchDeleteEntry(admin->Context().get(), request, &response);
+  if (!status.ok()) return Error("delete", admin->Describe(status));
+  if (f.common.output == "json") std::cout << Json(response);
   for (const auto& r : response.results()) {
     if (r.status().code() != 0) return Error("delete", r.status().message());
-    if (f.output == "pretty") std::cout << "Deleted entry with ID: " << r.id() << "\n";
+    if (f.common.output == "pretty") std::cout << "Deleted entry with ID: " << r.id() << "\n";
   }
   return 0;
 }
 
 int Show(const EntryFlags& f) {
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return Error("show", channel.error().message);
-  auto stub = v1::EntryService::NewStub(*channel);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok()) return Error("show", admin.error().message);
+  auto stub = v1::EntryService::NewStub(admin->channel);
   v1::ListEntriesResponse response;
   if (!f.entry_id.empty()) {
     v1::GetEntryRequest request;
     request.set_id(f.entry_id);
-    auto status = stub->GetEntry(AdminContext().get(), request, response.add_entries());
-    if (!status.ok()) return Error("show", Describe(status, f.admin_socket));
+    auto status = stub->GetEntry(admin->Context().get(), request, response.add_entries());
+    if (!status.ok()) return Error("show", admin->Describe(status));
   } else {
     v1::ListEntriesRequest request;
     auto* filter = request.mutable_filter();
@@ -189,10 +185,10 @@ int Show(const EntryFlags& f) {
     if (auto added = AddSelectorFlags(f.selectors, filter->mutable_by_selectors()); !added.ok()) {
       return Error("show", added.error().message);
     }
-    auto status = stub->ListEntries(AdminContext().get(), request, &response);
-    if (!status.ok()) return Error("show", Describe(status, f.admin_socket));
+    auto status = stub->ListEntries(admin->Context().get(), request, &response);
+    if (!status.ok()) return Error("show", admin->Describe(status));
   }
-  if (f.output == "json") {
+  if (f.common.output == "json") {
     std::cout << Json(response);
     return 0;
   }
@@ -203,13 +199,13 @@ int Show(const EntryFlags& f) {
 }
 
 int Count(const EntryFlags& f) {
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return Error("count", channel.error().message);
-  auto stub = v1::EntryService::NewStub(*channel);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok()) return Error("count", admin.error().message);
+  auto stub = v1::EntryService::NewStub(admin->channel);
   v1::CountEntriesResponse response;
-  auto status = stub->CountEntries(AdminContext().get(), {}, &response);
-  if (!status.ok()) return Error("count", Describe(status, f.admin_socket));
-  if (f.output == "json") {
+  auto status = stub->CountEntries(admin->Context().get(), {}, &response);
+  if (!status.ok()) return Error("count", admin->Describe(status));
+  if (f.common.output == "json") {
     std::cout << Json(response);
   } else {
     std::cout << response.count() << " registration entr" << (response.count() == 1 ? "y" : "ies")

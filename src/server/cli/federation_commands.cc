@@ -2,10 +2,12 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/proto_json.h"
 #include "common/atomic_file.h"
 #include "edgeid/server/v1/trustdomain.grpc.pb.h"
 #include "server/cli/admin_client.h"
 #include "server/cli/admin_commands.h"
+#include "server/cli/cli_json.h"
 #include "server/federation/relationship.h"
 
 namespace edgeid::server::cli {
@@ -14,8 +16,7 @@ namespace federation_cli {  // named: the CLI's files share one unity build
 namespace v1 = ::edgeid::server::v1;
 
 struct FederationFlags {
-  std::string admin_socket = kDefaultAdminSocket;
-  std::string output = "pretty";
+  AdminOptions common;
   std::string trust_domain, url, profile, endpoint_spiffe_id, endpoint_ca_file;
   std::string bundle_path, bundle_format = "pem";
 };
@@ -38,14 +39,17 @@ void Print(const v1::FederationRelationship& r, const std::string& output) {
             << (r.trust_domain_bundle().spiffe_bundle_json().empty() ? "no" : "yes") << "\n\n";
 }
 
+// A stub on the admin socket, with the client in `admin`; null after printing why not.
 std::unique_ptr<v1::TrustDomainService::Stub> Stub(const FederationFlags& f,
-                                                   const std::string& command, int& failed) {
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) {
-    failed = CommandFailed(command, channel.error().message);
+                                                   const std::string& command, int& failed,
+                                                   AdminClient& admin) {
+  auto connected = ConnectAdmin(f.common);
+  if (!connected.ok()) {
+    failed = CommandFailed(command, connected.error().message);
     return nullptr;
   }
-  return v1::TrustDomainService::NewStub(*channel);
+  admin = std::move(*connected);
+  return v1::TrustDomainService::NewStub(admin.channel);
 }
 
 int Write(const FederationFlags& f, bool create) {
@@ -69,14 +73,15 @@ int Write(const FederationFlags& f, bool create) {
     request.mutable_trust_domain_bundle()->set_spiffe_bundle_json(bundle->ToJson());
   }
   int failed = 0;
-  auto stub = Stub(f, command, failed);
+  AdminClient admin;
+  auto stub = Stub(f, command, failed, admin);
   if (!stub) return failed;
   v1::FederationRelationship response;
   auto status = create
-                    ? stub->CreateFederationRelationship(AdminContext().get(), request, &response)
-                    : stub->UpdateFederationRelationship(AdminContext().get(), request, &response);
-  if (!status.ok()) return CommandFailed(command, Describe(status, f.admin_socket));
-  Print(response, f.output);
+                    ? stub->CreateFederationRelationship(admin.Context().get(), request, &response)
+                    : stub->UpdateFederationRelationship(admin.Context().get(), request, &response);
+  if (!status.ok()) return CommandFailed(command, admin.Describe(status));
+  Print(response, f.common.output);
   return 0;
 }
 
@@ -90,62 +95,77 @@ int Update(const FederationFlags& f) {
 int Delete(const FederationFlags& f) {
   if (f.trust_domain.empty()) return CommandFailed("federation delete", "--id is required");
   int failed = 0;
-  auto stub = Stub(f, "federation delete", failed);
+  AdminClient admin;
+  auto stub = Stub(f, "federation delete", failed, admin);
   if (!stub) return failed;
   v1::DeleteFederationRelationshipRequest request;
   request.set_trust_domain(f.trust_domain);
   v1::DeleteFederationRelationshipResponse response;
-  auto status = stub->DeleteFederationRelationship(AdminContext().get(), request, &response);
-  if (!status.ok()) return CommandFailed("federation delete", Describe(status, f.admin_socket));
+  auto status = stub->DeleteFederationRelationship(admin.Context().get(), request, &response);
+  if (!status.ok()) return CommandFailed("federation delete", admin.Describe(status));
+  if (f.common.output == "json") {
+    std::cout << edgeid::cli::JsonText(
+        {{"results", {OkResult({{"trust_domain", f.trust_domain}})}}});
+    return 0;
+  }
   std::cout << "Federation relationship with " << f.trust_domain << " deleted.\n";
   return 0;
 }
 
 int List(const FederationFlags& f) {
   int failed = 0;
-  auto stub = Stub(f, "federation list", failed);
+  AdminClient admin;
+  auto stub = Stub(f, "federation list", failed, admin);
   if (!stub) return failed;
   v1::ListFederationRelationshipsResponse response;
-  auto status = stub->ListFederationRelationships(AdminContext().get(), {}, &response);
-  if (!status.ok()) return CommandFailed("federation list", Describe(status, f.admin_socket));
-  if (f.output == "json") {
+  auto status = stub->ListFederationRelationships(admin.Context().get(), {}, &response);
+  if (!status.ok()) return CommandFailed("federation list", admin.Describe(status));
+  if (f.common.output == "json") {
     std::cout << Json(response);
     return 0;
   }
   std::cout << "Found " << response.relationships_size() << " federation relationship"
             << (response.relationships_size() == 1 ? "" : "s") << "\n\n";
-  for (const auto& r : response.relationships()) Print(r, f.output);
+  for (const auto& r : response.relationships()) Print(r, f.common.output);
   return 0;
 }
 
 int Show(const FederationFlags& f) {
   if (f.trust_domain.empty()) return CommandFailed("federation show", "--id is required");
   int failed = 0;
-  auto stub = Stub(f, "federation show", failed);
+  AdminClient admin;
+  auto stub = Stub(f, "federation show", failed, admin);
   if (!stub) return failed;
   v1::GetFederationRelationshipRequest request;
   request.set_trust_domain(f.trust_domain);
   v1::FederationRelationship response;
-  auto status = stub->GetFederationRelationship(AdminContext().get(), request, &response);
-  if (!status.ok()) return CommandFailed("federation show", Describe(status, f.admin_socket));
-  Print(response, f.output);
+  auto status = stub->GetFederationRelationship(admin.Context().get(), request, &response);
+  if (!status.ok()) return CommandFailed("federation show", admin.Describe(status));
+  Print(response, f.common.output);
   return 0;
 }
 
 int Refresh(const FederationFlags& f) {
   if (f.trust_domain.empty()) return CommandFailed("federation refresh", "--id is required");
   int failed = 0;
-  auto stub = Stub(f, "federation refresh", failed);
+  AdminClient admin;
+  auto stub = Stub(f, "federation refresh", failed, admin);
   if (!stub) return failed;
   v1::RefreshBundleRequest request;
   request.set_trust_domain(f.trust_domain);
   v1::TrustBundle response;
-  auto status = stub->RefreshBundle(AdminContext().get(), request, &response);
+  auto status = stub->RefreshBundle(admin.Context().get(), request, &response);
   if (!status.ok()) {
     // An endpoint that cannot be reached is not the admin socket that cannot.
     bool endpoint_failed = status.error_message().rfind("refreshing the bundle", 0) == 0;
-    return CommandFailed("federation refresh", endpoint_failed ? status.error_message()
-                                                               : Describe(status, f.admin_socket));
+    return CommandFailed("federation refresh",
+                         endpoint_failed ? status.error_message() : admin.Describe(status));
+  }
+  if (f.common.output == "json") {
+    auto json = BundleJson(response);
+    if (!json.ok()) return CommandFailed("federation refresh", json.error().message);
+    std::cout << edgeid::cli::JsonText(*json);
+    return 0;
   }
   std::cout << "Bundle of " << response.trust_domain() << " refreshed (sequence "
             << response.sequence_number() << ").\n";
@@ -158,11 +178,7 @@ CLI::App* Command(CLI::App* parent, const char* name, const char* help, Runner r
                   std::shared_ptr<FederationFlags>& flags) {
   flags = std::make_shared<FederationFlags>();
   auto* cmd = parent->add_subcommand(name, help);
-  cmd->add_option("--admin-socket", flags->admin_socket, "Server admin socket")
-      ->capture_default_str();
-  cmd->add_option("--output", flags->output, "pretty or json")
-      ->check(CLI::IsMember({"pretty", "json"}))
-      ->capture_default_str();
+  AddAdminOptions(cmd, flags->common);
   cmd->callback([flags, run, &exit_code] { exit_code = run(*flags); });
   return cmd;
 }
