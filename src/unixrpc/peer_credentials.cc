@@ -1,7 +1,9 @@
 #include "unixrpc/peer_credentials.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <cerrno>
 #include <cstring>
@@ -28,10 +30,25 @@ Result<PeerCredentials> ReadPeerCredentials(int fd, const std::string& proc_root
   return peer;
 }
 
+namespace {
+
+// Device and inode from the kernel's in-memory inode: AT_STATX_DONT_SYNC keeps FUSE and NFS from
+// asking the file's server, which a local user's FUSE file system could leave unanswered and so
+// stall whoever asks (the accept loop of every socket).
+ExecutableId StatxId(int dirfd, const char* path, int flags) {
+  struct statx stx {};
+  if (::statx(dirfd, path, flags | AT_STATX_DONT_SYNC, STATX_INO, &stx) != 0) return {};
+  return {true, makedev(stx.stx_dev_major, stx.stx_dev_minor), static_cast<ino_t>(stx.stx_ino)};
+}
+
+}  // namespace
+
 ExecutableId ReadExecutableId(pid_t pid, const std::string& proc_root) {
-  struct stat st {};
-  if (::stat((proc_root + "/" + std::to_string(pid) + "/exe").c_str(), &st) != 0) return {};
-  return {true, st.st_dev, st.st_ino};
+  return StatxId(AT_FDCWD, (proc_root + "/" + std::to_string(pid) + "/exe").c_str(), 0);
+}
+
+ExecutableId ExecutableIdOf(int fd) {
+  return StatxId(fd, "", AT_EMPTY_PATH);
 }
 
 Result<uint64_t> ProcessStartTime(pid_t pid, const std::string& proc_root) {

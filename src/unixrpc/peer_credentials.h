@@ -40,8 +40,10 @@ Result<PeerCredentials> ReadPeerCredentials(int fd, const std::string& proc_root
 // The start time of `pid`; NotFound when the process is gone.
 Result<uint64_t> ProcessStartTime(pid_t pid, const std::string& proc_root = "/proc");
 
-// What `pid` runs now: /proc/<pid>/exe, followed.
+// What `pid` runs now: /proc/<pid>/exe, followed. Never waits on the file's file system.
 ExecutableId ReadExecutableId(pid_t pid, const std::string& proc_root = "/proc");
+// The same for an open file (/proc/<pid>/exe opened).
+ExecutableId ExecutableIdOf(int fd);
 
 // PermissionDenied unless `pid` is still the process that connected, as it connected: it exists,
 // started when the connection was recorded, runs as the same user and group (SPIRE's tracker

@@ -102,7 +102,10 @@ void UnixGrpcEndpoint::AcceptLoop() {
 }
 
 void UnixGrpcEndpoint::AcceptPending() {
-  for (;;) {
+  // A bounded round: a flood of connections refused at once must not keep the loop from seeing
+  // the stop signal (and closed connections) between rounds.
+  constexpr int kAcceptsPerRound = 64;
+  for (int round = 0; round < kAcceptsPerRound; ++round) {
     UniqueFd fd(::accept4(socket_->listener(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!fd.valid()) {
       int error = errno;

@@ -41,10 +41,12 @@ std::string PeerAddress(const std::string& grpc_peer) {
 }
 
 std::string PeerLimitKey(const std::string& address) {
+  if (address.find(':') == std::string::npos) return address;
+  // A link-local peer carries its zone ("fe80::1%eth0", "%25" escaped by gRPC): the zone is
+  // not part of whose address it is.
+  std::string host = address.substr(0, address.find('%'));
   in6_addr v6{};
-  if (address.find(':') == std::string::npos || ::inet_pton(AF_INET6, address.c_str(), &v6) != 1) {
-    return address;
-  }
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) != 1) return address;
   // One IPv6 host commonly holds a whole /64: counted per address, it would have 2^64 budgets.
   std::memset(v6.s6_addr + 8, 0, 8);
   char text[INET6_ADDRSTRLEN] = {};

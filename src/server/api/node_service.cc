@@ -100,6 +100,11 @@ grpc::Status NodeService::SyncAuthorizedEntries(
   std::vector<std::string> removed;
   size_t known_count = 0;
   size_t removed_bytes = 0;
+  struct StaleBytes {  // this sync's share of stale_id_bytes_, given back however it ends
+    std::atomic<size_t>& total;
+    size_t& mine;
+    ~StaleBytes() { total.fetch_sub(mine); }
+  } held{stale_id_bytes_, removed_bytes};
   v1::SyncAuthorizedEntriesRequest page;
   while (stream->Read(&page)) {
     known_count += static_cast<size_t>(page.known_size());
@@ -116,6 +121,11 @@ grpc::Status NodeService::SyncAuthorizedEntries(
         continue;
       }
       removed_bytes += rev.id().size();
+      if (stale_id_bytes_.fetch_add(rev.id().size()) + rev.id().size() > kMaxStaleIdBytesInAll) {
+        return Refuse(address, kRpc,
+                      ResourceExhausted("entry syncs in progress hold too many stale entry IDs; "
+                                        "try again"));
+      }
       if (removed_bytes > kMaxStaleIdBytes) {
         return Refuse(address, kRpc,
                       InvalidArgument("known revisions name more than " +

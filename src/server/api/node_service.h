@@ -41,12 +41,14 @@ inline constexpr int kMaxSyncsPerAgent = 2;
 // The agent IDs of the entries a sync's agent says it holds but is no longer authorised for are
 // kept until the answer is written: their bytes are bounded, whatever their count.
 inline constexpr size_t kMaxStaleIdBytes = size_t{8} * 1024 * 1024;
+// The same, summed over every sync in progress: many agents together cannot pin more.
+inline constexpr size_t kMaxStaleIdBytesInAll = size_t{256} * 1024 * 1024;
 // Node attestation is the one call a peer without an SVID may make. Each runs on a thread of
 // its own (sync API), so what unauthenticated peers can hold is capped apart from the threads
 // attested agents need: attestations at once per peer address (an IPv6 peer by its /64) and in
 // all, a few seconds for the first message and for the whole attestation.
 inline constexpr int kMaxAttestationsPerAddress = 4;
-inline constexpr int kMaxConcurrentAttestations = 32;
+inline constexpr int kMaxConcurrentAttestations = 64;  // of kMaxAgentApiThreads (256)
 inline constexpr std::chrono::milliseconds kAttestationFirstMessageTimeout{5'000};
 inline constexpr std::chrono::milliseconds kAttestationTimeout{20'000};
 
@@ -139,6 +141,7 @@ class NodeService final
   WatchedStreams change_watches_;
   ConcurrencyLimiter watch_slots_{kMaxWatchesPerAgent, 0};
   ConcurrencyLimiter sync_slots_{kMaxSyncsPerAgent, 0};
+  std::atomic<size_t> stale_id_bytes_{0};  // held by syncs in progress
   ConcurrencyLimiter attestation_slots_{kMaxAttestationsPerAddress, kMaxConcurrentAttestations};
 };
 

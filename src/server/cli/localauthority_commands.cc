@@ -17,8 +17,7 @@ namespace v1 = ::edgeid::server::v1;
 using Stub = v1::LocalAuthorityService::Stub;
 
 struct Flags {
-  std::string admin_socket = kDefaultAdminSocket;
-  std::string output = "pretty";
+  AdminOptions common;
   std::string authority_id;
 };
 
@@ -39,14 +38,14 @@ void PrintState(const char* heading, const char* label, const v1::AuthorityState
 
 int Show(const Flags& f, bool x509) {
   const std::string command = std::string("localauthority ") + (x509 ? "x509" : "jwt") + " show";
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return CommandFailed(command, channel.error().message);
-  auto stub = v1::LocalAuthorityService::NewStub(*channel);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok()) return CommandFailed(command, admin.error().message);
+  auto stub = v1::LocalAuthorityService::NewStub(admin->channel);
   v1::AuthorityStates states;
-  auto status = x509 ? stub->GetX509AuthorityState(AdminContext().get(), {}, &states)
-                     : stub->GetJWTAuthorityState(AdminContext().get(), {}, &states);
-  if (!status.ok()) return CommandFailed(command, Describe(status, f.admin_socket));
-  if (f.output == "json") {
+  auto status = x509 ? stub->GetX509AuthorityState(admin->Context().get(), {}, &states)
+                     : stub->GetJWTAuthorityState(admin->Context().get(), {}, &states);
+  if (!status.ok()) return CommandFailed(command, admin->Describe(status));
+  if (f.common.output == "json") {
     std::cout << Json(states) << "\n";
     return 0;
   }
@@ -74,16 +73,16 @@ int Change(const Flags& f, bool x509, Action action) {
   if (action != Action::kPrepare && f.authority_id.empty()) {
     return CommandFailed(command, "--authority-id is required");
   }
-  auto channel = ConnectAdmin(f.admin_socket);
-  if (!channel.ok()) return CommandFailed(command, channel.error().message);
-  auto stub = v1::LocalAuthorityService::NewStub(*channel);
+  auto admin = ConnectAdmin(f.common);
+  if (!admin.ok()) return CommandFailed(command, admin.error().message);
+  auto stub = v1::LocalAuthorityService::NewStub(admin->channel);
   v1::AuthorityRequest request;
   request.set_authority_id(f.authority_id);
   grpc::Status status;
   const v1::AuthorityState* state = nullptr;
   std::string json;
   auto call = [&](auto rpc, auto& response, auto field) {
-    status = ((*stub).*rpc)(AdminContext().get(), request, &response);
+    status = ((*stub).*rpc)(admin->Context().get(), request, &response);
     if (status.ok()) {
       state = &(response.*field)();
       json = Json(response);
@@ -95,8 +94,8 @@ int Change(const Flags& f, bool x509, Action action) {
   v1::RevokeAuthorityResponse revoked;
   switch (action) {
     case Action::kPrepare:
-      status = x509 ? stub->PrepareX509Authority(AdminContext().get(), {}, &prepared)
-                    : stub->PrepareJWTAuthority(AdminContext().get(), {}, &prepared);
+      status = x509 ? stub->PrepareX509Authority(admin->Context().get(), {}, &prepared)
+                    : stub->PrepareJWTAuthority(admin->Context().get(), {}, &prepared);
       if (status.ok()) {
         state = &prepared.prepared_authority();
         json = Json(prepared);
@@ -115,8 +114,8 @@ int Change(const Flags& f, bool x509, Action action) {
            &v1::RevokeAuthorityResponse::revoked_authority);
       break;
   }
-  if (!status.ok()) return CommandFailed(command, Describe(status, f.admin_socket));
-  if (f.output == "json") {
+  if (!status.ok()) return CommandFailed(command, admin->Describe(status));
+  if (f.common.output == "json") {
     std::cout << json << "\n";
   } else {
     PrintState(kHeadings[index], x509 ? "X.509" : "JWT", state);
@@ -144,11 +143,7 @@ void AddKind(CLI::App& parent, const char* name, bool x509, int& exit_code) {
        }) {
     auto flags = std::make_shared<Flags>();
     auto* cmd = kind->add_subcommand(c.name, c.help);
-    cmd->add_option("--admin-socket", flags->admin_socket, "Server admin socket")
-        ->capture_default_str();
-    cmd->add_option("--output", flags->output, "pretty or json")
-        ->check(CLI::IsMember({"pretty", "json"}))
-        ->capture_default_str();
+    AddAdminOptions(cmd, flags->common);
     if (c.action && *c.action != Action::kPrepare) {
       // SPIRE spells it -authorityID.
       cmd->add_option("--authority-id,--authorityID", flags->authority_id,

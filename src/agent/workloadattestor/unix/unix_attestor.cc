@@ -57,8 +57,18 @@ std::string GroupName(gid_t gid) {
   return found->gr_name;
 }
 
-bool IsExecutable(const struct stat& st, const ExecutableId& recorded) {
-  return recorded.readable && st.st_dev == recorded.device && st.st_ino == recorded.inode;
+// The path of an open file as this process sees it, which is what /proc/<pid>/exe says too (a
+// chrooted caller's binary by its full path); " (deleted)" marks a file unlinked or replaced
+// since the caller started, as the kernel writes it.
+Result<std::string> OpenFilePath(int fd) {
+  std::vector<char> target(4096);
+  std::string link = "/proc/self/fd/" + std::to_string(fd);
+  ssize_t n = ::readlink(link.c_str(), target.data(), target.size() - 1);
+  if (n < 0) {
+    return PermissionDenied("reading the caller's binary path: " +
+                            std::string(std::strerror(errno)));
+  }
+  return std::string(target.data(), static_cast<size_t>(n));
 }
 
 Error ExecutableChanged(const PeerCredentials& peer) {
@@ -93,19 +103,21 @@ Result<std::vector<std::string>> UnixAttestor::Attest(const PeerCredentials& pee
   }
 
   if (options_.discover_workload_path) {
-    std::string path = EDGEID_TRY(BinaryPath(peer));
-    selectors.push_back("unix:path:" + path);
-    // The open link is the running binary even if the path was replaced since; it must be the
-    // file the process ran when it connected.
+    // One open file gives the path, the digest and the check that it is the file the process
+    // ran when it connected: a process that execs between reads cannot pair one binary's path
+    // with another's digest.
     std::string exe = proc + "/exe";
     UniqueFd fd(::open(exe.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) {
       return PermissionDenied("opening the caller's binary: " + std::string(std::strerror(errno)));
     }
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0 || !IsExecutable(st, peer.executable)) {
+    if (ExecutableIdOf(fd.get()) != peer.executable || !peer.executable.readable) {
       return ExecutableChanged(peer);
     }
+    std::string path = EDGEID_TRY(OpenFilePath(fd.get()));
+    selectors.push_back("unix:path:" + path);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return Internal("stat of the caller's binary failed");
     auto digest = EDGEID_TRY(BinarySha256(fd.get(), st, path));
     selectors.push_back("unix:sha256:" + digest);
   }
@@ -114,29 +126,6 @@ Result<std::vector<std::string>> UnixAttestor::Attest(const PeerCredentials& pee
   std::sort(selectors.begin(), selectors.end());
   selectors.erase(std::unique(selectors.begin(), selectors.end()), selectors.end());
   return selectors;
-}
-
-Result<std::string> UnixAttestor::BinaryPath(const PeerCredentials& peer) const {
-  const std::string proc = options_.proc_root + "/" + std::to_string(peer.pid);
-  std::vector<char> target(4096);
-  ssize_t n = ::readlink((proc + "/exe").c_str(), target.data(), target.size() - 1);
-  if (n < 0) {
-    return PermissionDenied("reading the caller's binary path: " +
-                            std::string(std::strerror(errno)));
-  }
-  std::string path(target.data(), static_cast<size_t>(n));
-  // The kernel's own word for a binary unlinked or replaced since it was started: kept as the
-  // selector says it, it names no file to check.
-  if (path.ends_with(" (deleted)")) return path;
-  // The link is read apart from the file it names: a process that execs between the two would
-  // pair another binary's path with this one's digest. The path, looked up in the process's own
-  // root, must name the file the process ran when it connected.
-  struct stat st {};
-  if (::stat((proc + "/root" + path).c_str(), &st) != 0 || !IsExecutable(st, peer.executable)) {
-    return PermissionDenied("the caller's binary path " + path +
-                            " does not name the program it ran when it connected");
-  }
-  return path;
 }
 
 Result<std::string> UnixAttestor::BinarySha256(int fd, const struct stat& st,

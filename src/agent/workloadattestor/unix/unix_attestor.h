@@ -29,8 +29,6 @@ class UnixAttestor final : public WorkloadAttestor {
   Result<std::vector<std::string>> Attest(const PeerCredentials& peer) override;
 
  private:
-  // The binary's path, checked to name the file the caller ran when it connected.
-  Result<std::string> BinaryPath(const PeerCredentials& peer) const;
   Result<std::string> BinarySha256(int fd, const struct stat& st, const std::string& path);
 
   UnixAttestorOptions options_;
