@@ -257,9 +257,174 @@ def link_seeds():
         write("link_fuzz", name, data)
 
 
+DEVICE_MODEL_YAML = """apiVersion: devices.kubeedge.io/v1beta1
+kind: DeviceModel
+metadata:
+  name: stwin-model
+  namespace: factory
+spec:
+  protocol: ble
+  properties:
+    - name: temperature
+      type: FLOAT
+      accessMode: ReadOnly
+      unit: celsius
+      minimum: "-40"
+      maximum: "85"
+    - name: led
+      type: BOOLEAN
+      accessMode: ReadWrite
+"""
+
+DEVICE_YAML = """apiVersion: devices.kubeedge.io/v1beta1
+kind: Device
+metadata:
+  name: thermo-1
+  namespace: factory
+spec:
+  deviceModelRef:
+    name: stwin-model
+  nodeName: edge-1
+  protocol:
+    protocolName: ble
+    configData:
+      macAddress: "C0:FF:EE:00:00:01"
+      socketPath: /run/devices/thermo-1.sock
+      spiffeId: spiffe://example.org/device/thermo-1
+      deviceId: 02A1B2C3D4E5F600112233
+  properties:
+    - name: temperature
+      visitors:
+        protocolName: ble
+        configData:
+          characteristicUUID: "2a6e"
+      collectCycle: 500
+      reportCycle: 5000
+      reportToCloud: true
+    - name: led
+      desired:
+        value: "true"
+      visitors:
+        protocolName: ble
+        configData:
+          characteristicUUID: "0x2A56"
+"""
+
+
+def mapper_seeds():
+    """Twin deltas ("topic\\npayload"), Device files, and DMI messages (protoc --encode)."""
+    t = "twin_delta_fuzz"
+    topic = "$hw/events/device/plant-a/thermo-1/twin/update/delta"
+    write(t, "valid", f'{topic}\n{{"event_id":"e1","timestamp":1700000000000,'
+                      f'"delta":{{"led":"false","mode":"eco"}}}}')
+    write(t, "kubeedge-full", f'{topic}\n' + compact({
+        "event_id": "6b1c", "timestamp": 1700000000000,
+        "twin": {"led": {"expected": {"value": "false", "metadata": {"timestamp": 1}},
+                         "actual": {"value": "true"}, "metadata": {"type": "boolean"}}},
+        "delta": {"led": "false"}}))
+    write(t, "escaped-property", f'{topic}\n{{"delta":{{"l\\u0065d":"1"}}}}')
+    write(t, "number-value", f'{topic}\n{{"delta":{{"led":1}}}}')
+    write(t, "wrong-topic", '$hw/events/device/a/b/c/twin/update/delta\n{"delta":{"led":"1"}}')
+    write(t, "empty-delta", f'{topic}\n{{"delta":{{}}}}')
+
+    y = "device_yaml_fuzz"
+    write(y, "model-and-device.yaml", DEVICE_MODEL_YAML + "---\n" + DEVICE_YAML)
+    write(y, "model.yaml", DEVICE_MODEL_YAML)
+    write(y, "flow-style.yaml",
+          "{apiVersion: devices.kubeedge.io/v1beta1, kind: Device, metadata: {name: d},"
+          " spec: {deviceModelRef: {name: m}, protocol: {protocolName: ble,"
+          " configData: {socketPath: /s, spiffeId: 'spiffe://example.org/d'}},"
+          " properties: [{name: p, visitors: {protocolName: ble,"
+          " configData: {characteristicUUID: 2a00}}, collectCycle: 1}]}}\n")
+    write(y, "anchors.yaml", "apiVersion: &v devices.kubeedge.io/v1beta1\nkind: DeviceModel\n"
+                             "metadata: {name: &n m}\nspec:\n  properties:\n"
+                             "    - &p {name: *n, type: INT}\n    - *p\n")
+    write(y, "scalar-spec.yaml", "apiVersion: devices.kubeedge.io/v1beta1\nkind: Device\n"
+                                 "metadata: {name: d}\nspec: 3\n")
+
+    d = "dmi_convert_fuzz"
+    string_value = 'type_url: "type.googleapis.com/google.protobuf.StringValue" value: "\\n\\x%02x%s"'
+    any_string = lambda text: string_value % (len(text), text)
+    device = f"""name: "thermo-1" namespace: "factory"
+spec {{
+  deviceModelReference: "stwin-model"
+  protocol {{ protocolName: "ble" configData {{
+    data {{ key: "socketPath" value {{ {any_string("/run/devices/thermo-1.sock")} }} }}
+    data {{ key: "spiffeId" value {{ {any_string("spiffe://example.org/device/thermo-1")} }} }}
+    data {{ key: "macAddress" value {{ type_url: "type.googleapis.com/google.protobuf.Value"
+                                     value: "\\x11\\x00\\x00\\x00\\x00\\x00\\x00\\x45\\x40" }} }}
+  }} }}
+  properties {{ name: "temperature" visitors {{ protocolName: "ble" configData {{
+    data {{ key: "characteristicUUID" value {{ {any_string("2a6e")} }} }} }} }}
+    reportCycle: 5000 collectCycle: 500 reportToCloud: true }}
+  properties {{ name: "led" desired {{ value: "true" }} visitors {{ protocolName: "ble"
+    configData {{ data {{ key: "characteristicUUID" value {{
+      type_url: "type.googleapis.com/google.protobuf.Int64Value" value: "\\x08\\x80\\x20" }} }} }} }} }}
+}}"""
+    model = """name: "stwin-model" namespace: "factory"
+spec { properties { name: "temperature" type: "FLOAT" accessMode: "ReadOnly" unit: "celsius"
+                    minimum: "-40" maximum: "85" }
+       properties { name: "led" type: "BOOLEAN" accessMode: "ReadWrite" } }"""
+    encode = lambda message, text: subprocess.run(
+        ["protoc", f"--encode=v1beta1.{message}", f"-I{FUZZ.parent / 'proto'}",
+         "dmi/v1beta1/api.proto"], input=text.encode(), check=True,
+        capture_output=True).stdout
+    write(d, "device", b"\x01" + encode("Device", device))
+    write(d, "device-model", b"\x00" + encode("DeviceModel", model))
+    write(d, "device-no-socket", b"\x01" + encode("Device", 'name: "d" spec { '
+                                                   'deviceModelReference: "m" protocol { '
+                                                   'protocolName: "ble" } }'))
+
+
+def journal_seeds():
+    """MQTT queue files: as written (raw, form byte 0x00) and as bodies to frame (0x01)."""
+    import hashlib
+    import struct
+
+    def body_publish(seq, topic, payload):
+        return b"P" + struct.pack(">QH", seq, len(topic)) + topic + payload
+
+    def body_ack(seq):
+        return b"A" + struct.pack(">Q", seq)
+
+    def frame(body):
+        return struct.pack(">Q", len(body)) + body + hashlib.sha256(body).digest()[:8]
+
+    j = "message_journal_fuzz"
+    records = [body_publish(1, b"$ke/events/device/default/d/data/update", b'{"data":{}}'),
+               body_publish(2, b"t/b", b"two"), body_ack(1), body_publish(3, b"", b"")]
+    raw = b"".join(frame(r) for r in records)
+    write(j, "raw-publish-ack", b"\x00" + raw)
+    write(j, "raw-torn-tail", b"\x00" + raw[:-5])
+    write(j, "raw-bad-checksum", b"\x00" + raw[:-1] + bytes([raw[-1] ^ 1]))
+    framed = lambda *bodies: b"\x01" + b"".join(bytes([len(b)]) + b for b in bodies)
+    write(j, "framed-publish-ack", framed(*records[1:]))
+    write(j, "framed-unknown-type", framed(body_publish(4, b"t", b"x"), b"Z" + bytes(8)))
+    write(j, "framed-ack-trailing", framed(body_ack(2) + b"x"))
+
+
+def proc_seeds():
+    """/proc/<pid>/stat and status texts, as Linux 6.1 writes them."""
+    p = "proc_fuzz"
+    write(p, "stat", "4242 (sh) S 1 4242 4242 34816 4242 4194560 126 0 0 0 0 0 0 0 20 0 1 0 "
+                     "8123456 2506752 221 18446744073709551615 1 1 0 0 0 0 0 4 65538 0 0 0 17 "
+                     "1 0 0 0 0 0 0 0 0 0 0 0 0 0\n")
+    write(p, "stat-odd-name", "77 (a) b (c) d) R 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 "
+                              "99 0\n")
+    write(p, "status", "Name:\tsh\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\nNgid:\t0\n"
+                       "Pid:\t4242\nPPid:\t1\nTracerPid:\t0\nUid:\t1000\t1000\t1000\t1000\n"
+                       "Gid:\t1000\t1000\t1000\t1000\nFDSize:\t64\nGroups:\t24 25 27 1000 \n"
+                       "NStgid:\t4242\nNSpid:\t4242\nVmPeak:\t    2480 kB\n")
+    write(p, "status-no-groups", "Name:\tx\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t\n")
+    write(p, "status-wide-uid", "Name:\tx\nUid:\t0\t4294967296\t0\t0\nGid:\t0\t0\t0\t0\n")
+
+
 def main():
     se_frame_seeds()
     link_seeds()
+    mapper_seeds()
+    journal_seeds()
+    proc_seeds()
     now = int(time.time())
     # A day later, so tokens issued "now" and certificates valid from "now" are all current.
     fuzz_now = now + 86400

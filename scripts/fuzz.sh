@@ -4,10 +4,12 @@
 #
 #   scripts/fuzz.sh [seconds]
 #
-# The working corpora (build/fuzz/corpus-work/<target>) keep growing across runs; fuzz/corpus is
-# never written. Crash, leak, timeout and OOM inputs land in build/fuzz/artifacts/<target>/ and
-# make the script exit non-zero; copy the small ones into fuzz/corpus/<target>/ so that the
-# ctest replay keeps them as regression tests. EDGEID_JOBS limits the build's parallelism.
+# The targets are those fuzz/CMakeLists.txt lists (EDGEID_FUZZ_TARGETS). The working corpora
+# (build/fuzz/corpus-work/<target>) keep growing across runs; fuzz/corpus is never written.
+# Crash, leak, timeout and OOM inputs land in build/fuzz/artifacts/<target>/ and make the script
+# exit non-zero, naming the target and the input; copy the small ones into
+# fuzz/corpus/<target>/ so that the ctest replay keeps them as regression tests. The last line
+# is "fuzz: N passed, N failed". EDGEID_JOBS limits the build's parallelism.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,16 +23,19 @@ scripts/deps.sh
 # Paths relative to the checkout let ccache reuse objects across clones, as in scripts/test.sh.
 export CCACHE_BASEDIR="$PWD"
 
-targets=(spiffe_id_fuzz bundle_fuzz jwt_fuzz x509_fuzz csr_fuzz se_frame_fuzz link_fuzz)
 build_dir=build/fuzz
 
 echo "== Preset fuzz: configure and build"
 cmake --preset fuzz >/dev/null
+mapfile -t targets <"$build_dir/fuzz/targets.txt"
 build_args=()
 if [ -n "${EDGEID_JOBS:-}" ]; then build_args=(-j "$EDGEID_JOBS"); fi
 # Only the fuzz targets and the libraries they link: the rest of the tree is not fuzzed, and
 # need not build under clang with sanitizers for fuzzing to work.
-cmake --build --preset fuzz "${build_args[@]}" --target "${targets[@]}"
+if ! cmake --build --preset fuzz "${build_args[@]}" --target "${targets[@]}"; then
+  echo "fuzz: 0 passed, ${#targets[@]} failed (the build failed)"
+  exit 1
+fi
 
 # UBSan only reports by default; undefined behaviour must stop the run like a crash, so that
 # libFuzzer saves the input.
@@ -38,7 +43,8 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_st
 
 mkdir -p "$build_dir/logs"
 summary=()
-failed=0
+failures=()
+passed=0
 for name in "${targets[@]}"; do
   work="$build_dir/corpus-work/$name"
   artifacts="$build_dir/artifacts/$name"
@@ -58,8 +64,8 @@ for name in "${targets[@]}"; do
   corpus=$(find "$work" -type f | wc -l)
   if [ "$rc" -eq 0 ]; then
     result=ok
+    passed=$((passed + 1))
   else
-    failed=1
     artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
     case "$(basename "${artifact:-none}")" in
       crash-*) result=CRASH ;;
@@ -68,12 +74,15 @@ for name in "${targets[@]}"; do
       oom-*) result=OOM ;;
       *) result="FAILED(rc=$rc)" ;;
     esac
-    grep -m 1 '^SUMMARY:' "$log" | sed 's/^/   /' || true
+    failures+=("$name: $result${artifact:+, input $artifact}, log $log")
+    grep -m 1 -E '^SUMMARY:|^fuzz invariant violated' "$log" | sed 's/^/   /' || true
   fi
-  summary+=("$(printf '%-16s %-8s execs=%-10s cov=%-6s corpus=%s' \
+  summary+=("$(printf '%-20s %-8s execs=%-10s cov=%-6s corpus=%s' \
     "$name" "$result" "${execs:-?}" "${cov:-?}" "$corpus")${artifact:+  $artifact}")
 done
 
 echo "== Summary (${seconds}s per target)"
 printf '%s\n' "${summary[@]}"
-exit "$failed"
+for failure in "${failures[@]}"; do echo "FAILED $failure"; done
+echo "fuzz: $passed passed, ${#failures[@]} failed"
+[ ${#failures[@]} -eq 0 ]

@@ -142,12 +142,18 @@ void Mapper::ReloadIfChanged() {
   if (times == file_times_) return;
   file_times_ = times;
   auto catalog = LoadDeviceCatalog(config_.device_files, config_.protocol);
+  size_t devices = catalog.ok() ? catalog->devices.size() : 0;
+  size_t models = catalog.ok() ? catalog->models.size() : 0;
   Status applied =
       catalog.ok() ? fleet_->SetFileCatalog(std::move(*catalog)) : Status(catalog.error());
   if (!applied.ok()) {
     log_->error("Device files changed but are not valid; keeping the devices as they were: {}",
                 applied.error().message);
+    return;
   }
+  // Said once the devices run as the files say: an edit that changes nothing a device does
+  // would otherwise leave no trace of having been seen.
+  log_->info("Device files reloaded: {} device(s), {} model(s)", devices, models);
 }
 
 Status Mapper::Run() {

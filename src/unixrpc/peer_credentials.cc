@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/atomic_file.h"
+#include "common/proc_text.h"
 
 namespace edgeid {
 
@@ -54,23 +55,7 @@ ExecutableId ExecutableIdOf(int fd) {
 Result<uint64_t> ProcessStartTime(pid_t pid, const std::string& proc_root) {
   auto stat = ReadFile(proc_root + "/" + std::to_string(pid) + "/stat", 4096);
   if (!stat.ok()) return NotFound("process " + std::to_string(pid) + " is gone");
-  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so fields are counted
-  // from the last ')'. Field 22 (starttime) is the 20th after it.
-  auto close = stat->rfind(')');
-  if (close == std::string::npos) return Internal("malformed /proc/<pid>/stat");
-  size_t pos = close + 1;
-  for (int field = 3; field < 22; ++field) {
-    pos = stat->find(' ', pos + 1);
-    if (pos == std::string::npos) return Internal("malformed /proc/<pid>/stat");
-  }
-  uint64_t value = 0;
-  bool digits = false;
-  for (size_t i = pos + 1; i < stat->size() && (*stat)[i] >= '0' && (*stat)[i] <= '9'; ++i) {
-    value = value * 10 + static_cast<uint64_t>((*stat)[i] - '0');
-    digits = true;
-  }
-  if (!digits) return Internal("malformed start time in /proc/<pid>/stat");
-  return value;
+  return ParseProcStatStartTime(*stat);
 }
 
 Status CheckSameProcess(const PeerCredentials& peer, const std::string& proc_root) {

@@ -207,13 +207,14 @@ TEST(UnixAttestorTest, BinaryOverTheSizeLimitIsRefused) {
 }
 
 TEST(UnixAttestorTest, SupplementaryGroupsAndMalformedStatus) {
+  // Checked first, so that a skipped run leaves no directory behind.
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the fake process another owner";
   // A fake /proc: the attestor reads only status, stat and exe under it.
   char tmpl[] = "/tmp/edgeid-proc-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   std::string root = tmpl;
   std::string proc = root + "/4242";
   ASSERT_EQ(::mkdir(proc.c_str(), 0755), 0);
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the fake process another owner";
   // /proc/<pid> belongs to the process's effective user and group.
   ASSERT_EQ(::chown(proc.c_str(), 1001, 51), 0);
   std::string stat = "4242 (odd) name) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 777 0 0";

@@ -16,6 +16,7 @@
 #include "helper/svid_file_writer.h"
 #include "helper/x509_files.h"
 #include "spiffe/jwt_svid.h"
+#include "testing/file_watch.h"
 #include "testing/temp_dir.h"
 #include "testing/test_pki.h"
 
@@ -25,6 +26,7 @@ namespace {
 using testing::ReadTestFile;
 using testing::TempDir;
 using testing::Unwrap;
+using testing::WaitForFileContent;
 using testing::WriteTestFile;
 using Clock = std::chrono::system_clock;
 using std::chrono::seconds;
@@ -213,20 +215,19 @@ TEST(HelperPidFileTest, SignalsTheNamedProcessOrSaysWhy) {
 TEST(HelperManagedProcessTest, StartsSignalsRestartsAndStops) {
   TempDir dir;
   std::string log = dir.File("signals");
-  // Records each SIGUSR1 and exits on SIGTERM.
-  ManagedProcess process("sh", {"-c", "trap 'echo usr1 >> " + log +
-                                          "' USR1; trap 'exit 7' TERM; "
-                                          "while :; do sleep 0.05 & wait $!; done"});
+  std::string ready = dir.File("ready");
+  // Records each SIGUSR1 and exits on SIGTERM; says when its traps are set.
+  ManagedProcess process(
+      "sh", {"-c", "trap 'echo usr1 >> " + log + "' USR1; trap 'exit 7' TERM; echo set > " + ready +
+                       "; while :; do sleep 0.05 & wait $!; done"});
   EXPECT_FALSE(process.Running());
   EXPECT_FALSE(process.Signal(SIGUSR1).ok());
   ASSERT_TRUE(process.Start().ok());
   EXPECT_TRUE(process.Running());
-  EXPECT_FALSE(process.Start().ok());                           // one at a time
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the traps are set
+  EXPECT_FALSE(process.Start().ok());  // one at a time
+  ASSERT_TRUE(WaitForFileContent(ready, "set\n"));
   ASSERT_TRUE(process.Signal(SIGUSR1).ok());
-  for (int i = 0; i < 100 && ::access(log.c_str(), F_OK) != 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  EXPECT_TRUE(WaitForFileContent(log, "usr1\n"));
   EXPECT_EQ(ReadTestFile(log), "usr1\n");
   EXPECT_EQ(process.Stop(std::chrono::seconds(5)), 7);
   EXPECT_FALSE(process.Running());
@@ -242,9 +243,11 @@ TEST(HelperManagedProcessTest, StartsSignalsRestartsAndStops) {
   EXPECT_TRUE(quick.Start().ok());
 
   // One that ignores SIGTERM is killed after the grace period.
-  ManagedProcess stubborn("sh", {"-c", "trap '' TERM; while :; do sleep 0.05; done"});
+  std::string stubborn_ready = dir.File("stubborn-ready");
+  ManagedProcess stubborn("sh", {"-c", "trap '' TERM; echo set > " + stubborn_ready +
+                                           "; while :; do sleep 0.05; done"});
   ASSERT_TRUE(stubborn.Start().ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(WaitForFileContent(stubborn_ready, "set\n"));  // SIGTERM is ignored from here
   EXPECT_EQ(stubborn.Stop(std::chrono::milliseconds(300)), 128 + SIGKILL);
 
   ManagedProcess missing("/nonexistent/command", {});

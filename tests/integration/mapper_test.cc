@@ -718,17 +718,22 @@ TEST_F(MapperTest, PublishesToTheBrokerOverMtlsAndTakesDesiredValuesFromIt) {
   EXPECT_TRUE(mapper_->WaitForOutput("desired led = false (twin delta)")) << mapper_->Output();
   // The cloud's value outlives a rewrite of the Device file that leaves the LED's own desired
   // value as it was; an edit of that value wins over it.
+  // Each rewrite is waited for by the mapper's "reloaded" line: the mapper compares file times
+  // once a second, and a rewrite it never saw would test nothing.
+  const std::string reloaded = "Device files reloaded";
+  size_t reloads = Count(mapper_->Output(), reloaded);
+  size_t switched_off = Count(device->Output(), "LED switched off");
   WriteDevices({thermo_}, "true");
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ASSERT_TRUE(mapper_->WaitForOutputCount(reloaded, ++reloads)) << mapper_->Output();
   EXPECT_EQ(Count(device->Output(), "LED switched on"), 1u) << device->Output();
   WriteDevices({thermo_}, "false");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_TRUE(mapper_->WaitForOutputCount(reloaded, ++reloads)) << mapper_->Output();
   WriteDevices({thermo_}, "true");
-  auto led_deadline = Clock::now() + std::chrono::seconds(10);
-  while (Count(device->Output(), "LED switched on") < 2 && Clock::now() < led_deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  EXPECT_TRUE(device->WaitForOutputCount("LED switched on", 2)) << device->Output();
   EXPECT_EQ(Count(device->Output(), "LED switched on"), 2u) << device->Output();
+  // Had the first rewrite put the file's "true" over the cloud's "false", the second would
+  // have switched the LED off again.
+  EXPECT_EQ(Count(device->Output(), "LED switched off"), switched_off) << device->Output();
   delta(R"({"delta":{"temperature":"99"}})");
   EXPECT_TRUE(
       mapper_->WaitForOutput("property temperature of device default/thermo-1 is not "

@@ -172,5 +172,19 @@ TEST(DeviceCrdTest, AMappingWhereAValueBelongsIsAnErrorNotACrash) {
                 "spec.properties: must be a list");
 }
 
+// yaml-cpp 0.7 loops forever (and grows without bound) on a ',' after a complete top-level
+// value; found by device_yaml_fuzz. The parse must end with an error naming the place.
+TEST(DeviceCrdTest, AStrayCommaAfterAValueIsAnErrorNotAHang) {
+  for (const std::string text : {",NULL", "  ,", "\"a\",", "[a],", "apiVersion: v\n---\n[a],"}) {
+    auto parsed = ParseDeviceYaml(text, "devices.yaml");
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_NE(parsed.error().message.find("devices.yaml: not valid YAML: line "), std::string::npos)
+        << parsed.error().message;
+  }
+  auto later = ParseDeviceYaml("apiVersion: v\n---\n[a],", "devices.yaml");
+  EXPECT_NE(later.error().message.find("line 3, column 4"), std::string::npos)
+      << later.error().message;
+}
+
 }  // namespace
 }  // namespace edgeid::mapper

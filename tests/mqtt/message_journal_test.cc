@@ -110,6 +110,30 @@ TEST(MessageJournalTest, ACorruptFileIsKeptAsideNotLost) {
   EXPECT_EQ(kept_aside, 1);
 }
 
+TEST(MessageJournalTest, ReplayReadsWhatEncodeWrites) {
+  std::map<uint64_t, JournalMessage> messages = {{3, {3, "t/a", "one"}},
+                                                 {9, {9, "", std::string("\0x", 2)}}};
+  JournalReplay replay = ReplayJournal(EncodeJournal(messages));
+  EXPECT_EQ(replay.problem, "");
+  EXPECT_EQ(replay.last_sequence, 9u);
+  ASSERT_EQ(replay.pending.size(), 2u);
+  EXPECT_EQ(replay.pending[9].payload, std::string("\0x", 2));
+}
+
+// The next sequence number is the last + 1: a checksummed record of 2^64 - 1 would wrap it to 0
+// and then to the numbers of pending messages, which the next appends would overwrite.
+TEST(MessageJournalTest, SequenceNumbersThatAreNeverWrittenAreCorruption) {
+  for (uint64_t sequence : {uint64_t{0}, UINT64_MAX}) {
+    std::string file = EncodeJournal({{1, {1, "t/a", "kept"}}}) +
+                       EncodeJournal({{sequence, {sequence, "t/b", "bad"}}});
+    JournalReplay replay = ReplayJournal(file);
+    EXPECT_TRUE(replay.corrupt) << sequence;
+    EXPECT_NE(replay.problem.find("never written"), std::string::npos) << replay.problem;
+    EXPECT_EQ(replay.last_sequence, 1u);
+    EXPECT_EQ(replay.pending.size(), 1u);
+  }
+}
+
 TEST(MessageJournalTest, AcknowledgedRecordsAreCompactedAway) {
   TempDir dir;
   auto journal = OpenEmpty(dir.File("queue"), false);

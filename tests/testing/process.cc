@@ -63,6 +63,25 @@ bool ChildProcess::WaitForOutput(const std::string& text, std::chrono::milliseco
   return false;
 }
 
+bool ChildProcess::WaitForOutputCount(const std::string& text, size_t count,
+                                      std::chrono::milliseconds timeout) {
+  auto seen = [&] {
+    std::string output = Output();
+    size_t n = 0;
+    for (size_t at = output.find(text); at != std::string::npos; at = output.find(text, at + 1)) {
+      ++n;
+    }
+    return n >= count;
+  };
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (seen()) return true;
+    if (Wait(std::chrono::milliseconds(0))) return seen();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
 void ChildProcess::Signal(int signal) {
   if (pid_ > 0 && !exit_code_) ::kill(pid_, signal);
 }

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ class ChildProcess {
   // True once `text` appears in the output, false after `timeout` or if the process exits.
   bool WaitForOutput(const std::string& text,
                      std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // True once `text` appears `count` times in the output, as WaitForOutput.
+  bool WaitForOutputCount(const std::string& text, size_t count,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(15));
   void Signal(int signal);
   // The exit code (or 128 + signal), or nothing if it is still running after `timeout`.
   std::optional<int> Wait(std::chrono::milliseconds timeout = std::chrono::seconds(10));

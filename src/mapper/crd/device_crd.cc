@@ -1,8 +1,10 @@
 #include "mapper/crd/device_crd.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <set>
+#include <sstream>
 
 #include "common/atomic_file.h"
 #include "spiffe/spiffe_id.h"
@@ -162,6 +164,55 @@ Result<Device> ParseDevice(const YAML::Node& doc, const Reader& r) {
   return device;
 }
 
+// yaml-cpp 0.7 (Debian 12's) never gets past a ',' after a complete top-level value (",x",
+// "[a],"): HandleNextDocument returns one more empty document at the same place, forever, and
+// LoadAll appends them until memory runs out; the mapper's reload loop would hang on a typo.
+// The documents' starts are walked first, and one that starts where the last one did stops
+// the parse.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  bool stuck() const { return stuck_; }
+  const YAML::Mark& mark() const { return mark_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (seen_ && mark.pos <= mark_.pos) stuck_ = true;
+    seen_ = true;
+    mark_ = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  bool seen_ = false;
+  bool stuck_ = false;
+  YAML::Mark mark_;
+};
+
+// Throws YAML::Exception as LoadAll would.
+Status CheckYamlProgresses(const std::string& text, const std::string& source) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  while (parser.HandleNextDocument(starts)) {
+    if (starts.stuck()) {
+      return InvalidArgument(source + ": not valid YAML: line " +
+                             std::to_string(starts.mark().line + 1) + ", column " +
+                             std::to_string(starts.mark().column + 1) +
+                             ": nothing can follow a complete value here (a stray ','?)");
+    }
+  }
+  return OkStatus();
+}
+
 std::string ConfigValue(const std::map<std::string, std::string>& config, const char* key) {
   auto it = config.find(key);
   return it == config.end() ? std::string() : it->second;
@@ -226,6 +277,7 @@ const DeviceModel* DeviceCatalog::Model(const std::string& namespace_,
 Result<DeviceCatalog> ParseDeviceYaml(const std::string& text, const std::string& source) {
   std::vector<YAML::Node> docs;
   try {
+    EDGEID_RETURN_IF_ERROR(CheckYamlProgresses(text, source));
     docs = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     return InvalidArgument(source + ": not valid YAML: " + e.what());

@@ -57,17 +57,14 @@ Status WriteAll(int fd, const std::string& bytes, const std::string& path) {
   return OkStatus();
 }
 
-struct Replay {
-  std::map<uint64_t, JournalMessage> pending;
-  uint64_t last_sequence = 0;
-  std::string problem;   // why the replay stopped before the end of the file
-  bool corrupt = false;  // a checksum or record did not match (a torn tail is not corruption)
-};
-
-Status ApplyRecord(std::string_view body, Replay& replay) {
+Status ApplyRecord(std::string_view body, JournalReplay& replay) {
   ByteReader reader(body, "journal record");
   uint8_t type = EDGEID_TRY(reader.U8("type"));
   uint64_t sequence = EDGEID_TRY(reader.U64("sequence"));
+  if (sequence == 0 || sequence == UINT64_MAX) {
+    return InvalidArgument("journal record of sequence number " + std::to_string(sequence) +
+                           ", which is never written");
+  }
   if (type == kPublish) {
     JournalMessage m;
     m.sequence = sequence;
@@ -84,8 +81,10 @@ Status ApplyRecord(std::string_view body, Replay& replay) {
   return OkStatus();
 }
 
-Replay ReplayFile(std::string_view file) {
-  Replay replay;
+}  // namespace
+
+JournalReplay ReplayJournal(std::string_view file) {
+  JournalReplay replay;
   size_t offset = 0;
   while (offset < file.size()) {
     ByteReader header(file.substr(offset), "journal");
@@ -115,7 +114,11 @@ Replay ReplayFile(std::string_view file) {
   return replay;
 }
 
-}  // namespace
+std::string EncodeJournal(const std::map<uint64_t, JournalMessage>& messages) {
+  std::string content;
+  for (const auto& [sequence, message] : messages) content += Frame(PublishBody(message));
+  return content;
+}
 
 Result<MessageJournal::Opened> MessageJournal::Open(const std::string& dir, bool sync) {
   std::error_code ec;
@@ -129,7 +132,7 @@ Result<MessageJournal::Opened> MessageJournal::Open(const std::string& dir, bool
     return file.error().Wrap("MQTT queue");
   }
   if (file.ok()) {
-    Replay replay = ReplayFile(*file);
+    JournalReplay replay = ReplayJournal(*file);
     if (replay.corrupt) {
       std::string aside = journal->path() + ".corrupt-" + std::to_string(UnixSecondsNow());
       if (::rename(journal->path().c_str(), aside.c_str()) != 0) {
@@ -155,8 +158,7 @@ Result<MessageJournal::Opened> MessageJournal::Open(const std::string& dir, bool
 }
 
 Status MessageJournal::Compact() {
-  std::string content;
-  for (const auto& [sequence, message] : pending_) content += Frame(PublishBody(message));
+  std::string content = EncodeJournal(pending_);
   // From here appends go to the new file or fail: never to the old one, which the rename unlinks.
   fd_.reset();
   EDGEID_RETURN_IF_ERROR(WriteFileAtomic(path(), content, 0600));

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -30,6 +31,20 @@ struct JournalMessage {
   std::string topic;
   std::string payload;
 };
+
+// What a journal file holds, read as Open reads it.
+struct JournalReplay {
+  std::map<uint64_t, JournalMessage> pending;  // appended and not acknowledged
+  uint64_t last_sequence = 0;                  // the highest sequence number in the file
+  std::string problem;                         // why the replay stopped before the end of the file
+  bool corrupt = false;  // a checksum or record did not match (a torn tail is not corruption)
+};
+// Replays the records of a journal file up to its end or its first bad record. Sequence numbers
+// are 1 to 2^64 - 2: a record outside them is corrupt, since the next sequence number
+// (last + 1) must neither wrap to 0 nor reach a pending message's.
+JournalReplay ReplayJournal(std::string_view file);
+// The file Open and compaction write for `messages`: one publish record each.
+std::string EncodeJournal(const std::map<uint64_t, JournalMessage>& messages);
 
 class MessageJournal {
  public:

@@ -9,10 +9,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <sstream>
 #include <vector>
 
 #include "common/atomic_file.h"
+#include "common/proc_text.h"
 #include "common/unique_fd.h"
 #include "crypto/digest.h"
 #include "crypto/encoding.h"
@@ -21,21 +21,6 @@ namespace edgeid::agent {
 namespace {
 
 constexpr size_t kMaxCachedDigests = 1024;
-
-// The numbers after "<key>:" on a line of /proc/<pid>/status.
-std::vector<int64_t> StatusNumbers(const std::string& status, const std::string& key) {
-  std::vector<int64_t> out;
-  std::istringstream lines(status);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind(key + ":", 0) != 0) continue;
-    std::istringstream fields(line.substr(key.size() + 1));
-    int64_t n = 0;
-    while (fields >> n) out.push_back(n);
-    break;
-  }
-  return out;
-}
 
 std::string UserName(uid_t uid) {
   std::vector<char> buffer(16384);
@@ -83,21 +68,19 @@ Result<std::vector<std::string>> UnixAttestor::Attest(const PeerCredentials& pee
   auto status = ReadFile(proc + "/status", size_t{64} * 1024);
   if (!status.ok())
     return PermissionDenied("caller process " + std::to_string(peer.pid) + " is gone");
-  // Real, effective, saved, filesystem: SPIRE's selectors use the effective IDs.
-  auto uids = StatusNumbers(*status, "Uid");
-  auto gids = StatusNumbers(*status, "Gid");
-  if (uids.size() < 2 || gids.size() < 2) return Internal("malformed " + proc + "/status");
-  auto uid = static_cast<uid_t>(uids[1]);
-  auto gid = static_cast<gid_t>(gids[1]);
+  auto ids = ParseProcStatus(*status);
+  if (!ids.ok()) return ids.error().Wrap(proc + "/status");
+  const uid_t uid = ids->uid;
+  const gid_t gid = ids->gid;
 
   std::vector<std::string> selectors;
   selectors.push_back("unix:uid:" + std::to_string(uid));
   if (auto user = UserName(uid); !user.empty()) selectors.push_back("unix:user:" + user);
   selectors.push_back("unix:gid:" + std::to_string(gid));
   if (auto name = GroupName(gid); !name.empty()) selectors.push_back("unix:group:" + name);
-  for (int64_t g : StatusNumbers(*status, "Groups")) {
+  for (gid_t g : ids->groups) {
     selectors.push_back("unix:supplementary_gid:" + std::to_string(g));
-    if (auto name = GroupName(static_cast<gid_t>(g)); !name.empty()) {
+    if (auto name = GroupName(g); !name.empty()) {
       selectors.push_back("unix:supplementary_group:" + name);
     }
   }
