@@ -1,5 +1,6 @@
 #include "testing/test_pki.h"
 
+#include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/x509.h>
 
@@ -11,6 +12,23 @@
 
 namespace edgeid::testing {
 
+std::string MirroredP256S(std::string_view s) {
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> value(
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()),
+                nullptr),
+      BN_free);
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> order(BN_new(), BN_free);
+  std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> group(
+      EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1), EC_GROUP_free);
+  if (!value || EC_GROUP_get_order(group.get(), order.get(), nullptr) != 1 ||
+      BN_sub(value.get(), order.get(), value.get()) != 1) {
+    throw std::runtime_error("cannot mirror an ECDSA s");
+  }
+  std::string out(32, '\0');
+  BN_bn2binpad(value.get(), reinterpret_cast<unsigned char*>(out.data()), 32);
+  return out;
+}
+
 crypto::Certificate WithMirroredEcdsaSignature(const crypto::Certificate& cert) {
   const ASN1_BIT_STRING* signature = nullptr;
   X509_get0_signature(&signature, nullptr, cert.get());
@@ -18,16 +36,14 @@ crypto::Certificate WithMirroredEcdsaSignature(const crypto::Certificate& cert) 
   std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(
       d2i_ECDSA_SIG(nullptr, &p, signature->length), ECDSA_SIG_free);
   if (!sig) throw std::runtime_error("not an ECDSA signature");
-  std::unique_ptr<BIGNUM, decltype(&BN_free)> order(BN_new(), BN_free);
-  std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> group(
-      EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1), EC_GROUP_free);
-  EC_GROUP_get_order(group.get(), order.get(), nullptr);
   const BIGNUM* r = nullptr;
   const BIGNUM* s = nullptr;
   ECDSA_SIG_get0(sig.get(), &r, &s);
-  BIGNUM* mirrored = BN_new();
-  BN_sub(mirrored, order.get(), s);
-  ECDSA_SIG_set0(sig.get(), BN_dup(r), mirrored);
+  std::string s_bytes(32, '\0');
+  BN_bn2binpad(s, reinterpret_cast<unsigned char*>(s_bytes.data()), 32);
+  std::string mirrored = MirroredP256S(s_bytes);
+  ECDSA_SIG_set0(sig.get(), BN_dup(r),
+                 BN_bin2bn(reinterpret_cast<const unsigned char*>(mirrored.data()), 32, nullptr));
   unsigned char* encoded = nullptr;
   int length = i2d_ECDSA_SIG(sig.get(), &encoded);
   // A copy of the parsed certificate keeps the TBSCertificate's cached encoding, so only the

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "crypto/certificate.h"
 #include "crypto/certificate_builder.h"
@@ -30,6 +31,10 @@ crypto::CertificateTemplate LeafTemplate(const std::string& id);
 // Signs `tmpl` with `issuer` for a fresh P-256 key (returned through `key` when not null).
 crypto::Certificate SignLeaf(const crypto::CertificateTemplate& tmpl, const TestCa& issuer,
                              crypto::PrivateKey* key = nullptr);
+
+// n - s for the 32-byte big-endian s of a P-256 ECDSA signature: the other s that verifies with
+// the same r.
+std::string MirroredP256S(std::string_view s);
 
 // The same signed certificate with its ECDSA signature's s replaced by n - s: another valid
 // signature of the same TBSCertificate, so another encoding of the same certificate that OpenSSL
